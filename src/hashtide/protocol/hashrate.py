@@ -1,0 +1,49 @@
+"""Conversions between difficulty and the network hashrate it implies."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hashtide.errors import InvalidInputError
+
+#: Expected hashes to find one block at difficulty 1 (≈ 2**32; exactly 2**256/(0xffff·2**208+1)
+#: ≈ 2**32 · 65536/65535 — the convention, used by pools and Core's ``getnetworkhashps`` callers,
+#: is 2**32).
+HASHES_PER_DIFFICULTY: Final = 2**32
+
+_DEFAULT_SPACING_S: Final = 600.0
+
+
+def difficulty_to_hashrate_hs(difficulty: float, block_interval_s: float = _DEFAULT_SPACING_S) -> float:
+    """Hashrate [H/s] that finds blocks every ``block_interval_s`` on average at ``difficulty``.
+
+    Notes
+    -----
+    ``H = D · 2**32 / block_interval_s`` (REFERENCES §1.6).
+
+    Examples
+    --------
+    >>> round(difficulty_to_hashrate_hs(1.0))
+    7158278
+    """
+    if not difficulty > 0 or not block_interval_s > 0:
+        raise InvalidInputError(
+            f"difficulty={difficulty!r} and block_interval_s={block_interval_s!r} must be > 0"
+        )
+    return difficulty * HASHES_PER_DIFFICULTY / block_interval_s
+
+
+def hashrate_hs_to_difficulty(hashrate_hs: float, block_interval_s: float = _DEFAULT_SPACING_S) -> float:
+    """Difficulty at which ``hashrate_hs`` finds blocks every ``block_interval_s`` on average."""
+    if not hashrate_hs > 0 or not block_interval_s > 0:
+        raise InvalidInputError(
+            f"hashrate_hs={hashrate_hs!r} and block_interval_s={block_interval_s!r} must be > 0"
+        )
+    return hashrate_hs * block_interval_s / HASHES_PER_DIFFICULTY
+
+
+def expected_hashes_per_block(target: int) -> int:
+    """Exact expected hashes per block at ``target``: ``2**256 // (target + 1)`` (Core ``GetBlockProof``)."""
+    if target < 0:
+        raise InvalidInputError(f"target={target!r} must be >= 0")
+    return 2**256 // (target + 1)
