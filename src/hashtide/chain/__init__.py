@@ -1,5 +1,22 @@
-"""Real chain history: one row per retarget period, from the shipped table or a headers file."""
+"""Real chain history: one row per retarget period, from the shipped table or a headers file.
 
+>>> from hashtide import chain
+>>> table = chain.epochs()
+>>> int(table["start_height"].iloc[-1]) > 900_000
+True
+"""
+
+from hashtide.chain.history import epochs, provenance
 from hashtide.chain.table import EPOCH_COLUMNS, make_epoch_table
+from hashtide.chain.verify import RetargetCheck, VerifyReport, span_interval_s, verify_retargets
 
-__all__ = ["EPOCH_COLUMNS", "make_epoch_table"]
+__all__ = [
+    "EPOCH_COLUMNS",
+    "RetargetCheck",
+    "VerifyReport",
+    "epochs",
+    "make_epoch_table",
+    "provenance",
+    "span_interval_s",
+    "verify_retargets",
+]

@@ -47,15 +47,20 @@ def decode_compact(bits: int) -> DecodedCompact:
 
     Notes
     -----
-    ``size = bits >> 24``, ``word = bits & 0x007fffff``; the value is ``word >> 8*(3-size)``
-    when ``size <= 3`` and ``word << 8*(size-3)`` otherwise. Negative iff ``word != 0`` and bit
+    ``size = bits >> 24``, ``word = bits & 0x007fffff``; when ``size <= 3`` the word is first
+    shifted right by ``8*(3-size)`` and is the value, otherwise the value is
+    ``word << 8*(size-3)``. Negative iff the (shifted) ``word != 0`` and bit
     ``0x00800000`` is set; overflow iff ``word != 0`` and ``size > 34``, or ``word > 0xff`` and
     ``size > 33``, or ``word > 0xffff`` and ``size > 32``.
     """
     _check_bits(bits)
     size = bits >> 24
     word = bits & _MANTISSA_MASK
-    value = word >> (8 * (3 - size)) if size <= 3 else (word << (8 * (size - 3))) % 2**256
+    if size <= 3:
+        word >>= 8 * (3 - size)  # Core shifts nWord itself, so the flags below see the result
+        value = word
+    else:
+        value = (word << (8 * (size - 3))) % 2**256
     negative = word != 0 and (bits & _SIGN_BIT) != 0
     overflow = word != 0 and (
         size > 34 or (word > 0xFF and size > 33) or (word > 0xFFFF and size > 32)

@@ -14,7 +14,9 @@ HASHES_PER_DIFFICULTY: Final = 2**32
 _DEFAULT_SPACING_S: Final = 600.0
 
 
-def difficulty_to_hashrate_hs(difficulty: float, block_interval_s: float = _DEFAULT_SPACING_S) -> float:
+def difficulty_to_hashrate_hs(
+    difficulty: float, block_interval_s: float = _DEFAULT_SPACING_S
+) -> float:
     """Hashrate [H/s] that finds blocks every ``block_interval_s`` on average at ``difficulty``.
 
     Notes
@@ -23,8 +25,8 @@ def difficulty_to_hashrate_hs(difficulty: float, block_interval_s: float = _DEFA
 
     Examples
     --------
-    >>> round(difficulty_to_hashrate_hs(1.0))
-    7158278
+    >>> f"{difficulty_to_hashrate_hs(1.0):,.2f} H/s"
+    '7,158,278.83 H/s'
     """
     if not difficulty > 0 or not block_interval_s > 0:
         raise InvalidInputError(
@@ -33,7 +35,9 @@ def difficulty_to_hashrate_hs(difficulty: float, block_interval_s: float = _DEFA
     return difficulty * HASHES_PER_DIFFICULTY / block_interval_s
 
 
-def hashrate_hs_to_difficulty(hashrate_hs: float, block_interval_s: float = _DEFAULT_SPACING_S) -> float:
+def hashrate_hs_to_difficulty(
+    hashrate_hs: float, block_interval_s: float = _DEFAULT_SPACING_S
+) -> float:
     """Difficulty at which ``hashrate_hs`` finds blocks every ``block_interval_s`` on average."""
     if not hashrate_hs > 0 or not block_interval_s > 0:
         raise InvalidInputError(
@@ -43,7 +47,10 @@ def hashrate_hs_to_difficulty(hashrate_hs: float, block_interval_s: float = _DEF
 
 
 def expected_hashes_per_block(target: int) -> int:
-    """Exact expected hashes per block at ``target``: ``2**256 // (target + 1)`` (Core ``GetBlockProof``)."""
+    """Exact expected hashes per block at ``target``: ``2**256 // (target + 1)``.
+
+    This is Bitcoin Core's ``GetBlockProof`` (``src/chain.cpp``), the work a block adds.
+    """
     if target < 0:
         raise InvalidInputError(f"target={target!r} must be >= 0")
     return 2**256 // (target + 1)

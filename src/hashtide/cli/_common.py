@@ -1,0 +1,65 @@
+"""What every hashtide command shares: consoles, error handling, exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import click
+import typer
+from rich.console import Console
+
+from hashtide.errors import HashtideError, InvalidInputError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Exit status for bad input (a file, an option, a parameter), as STYLE.md asks.
+EXIT_BAD_INPUT = 2
+#: Exit status for an internal error or a failed check.
+EXIT_FAILURE = 1
+
+#: Piped or captured output gets 120 columns, so tables are not cut to 80 in logs and CI.
+_WIDTH = None if sys.stdout.isatty() else 120
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
+
+
+def _debug_requested() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("debug"))
+
+
+def guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """Run ``command`` turning hashtide errors into a message and an exit status.
+
+    Bad input (``ValueError`` subclasses of :class:`HashtideError`) exits 2; any other hashtide
+    error or an unexpected exception exits 1. ``hashtide --debug ...`` shows the traceback.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except HashtideError as exc:
+            if _debug_requested():
+                raise
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            bad_input = isinstance(exc, InvalidInputError | ValueError)
+            raise typer.Exit(EXIT_BAD_INPUT if bad_input else EXIT_FAILURE) from None
+        except Exception as exc:
+            if _debug_requested():
+                raise
+            err_console.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+                "This is a bug in hashtide. Rerun with 'hashtide --debug …' for the traceback "
+                "and report it.",
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_FAILURE) from None
+
+    return wrapper

@@ -1,0 +1,259 @@
+"""``hashtide chain …``: the real chain history, its retargets replayed, shown and charted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from hashtide.chain.history import epochs, provenance
+from hashtide.chain.verify import RetargetCheck, verify_retargets
+from hashtide.cli._common import EXIT_FAILURE, console, guarded
+from hashtide.errors import InvalidInputError
+from hashtide.units import HS_PER_EHS, SECONDS_PER_DAY
+
+chain_app = typer.Typer(
+    help=(
+        "Bitcoin's real chain history, one row per 2016-block retarget period.\n\n"
+        "The history ships with hashtide (built from public checkpoint files and Bitcoin Core "
+        "block statistics; no network needed). Use --headers FILE to build it instead from a "
+        "raw 80-byte block-headers file, e.g. Electrum's 'blockchain_headers'."
+    ),
+    no_args_is_help=True,
+)
+
+HeadersOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--headers",
+        help="Build the history from this file of raw 80-byte block headers (from genesis) "
+        "instead of the shipped table. Every header's proof of work, link and bits are checked.",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+]
+
+
+def _load(headers: Path | None) -> tuple[pd.DataFrame, str]:
+    if headers is None:
+        meta = provenance()
+        return epochs(), f"shipped history (built {meta['built_on']})"
+    from hashtide.chain.headers import epochs_from_headers
+
+    with Progress(
+        TextColumn("reading headers"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("headers", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        table = epochs_from_headers(headers, progress=progress)
+    return table, f"headers file {headers}"
+
+
+def _date(value: object) -> str:
+    return "—" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")  # type: ignore[call-overload, arg-type]
+
+
+def _ranges(heights: list[int], step: int = 2016) -> str:
+    """``[a, a+step, …, b, d]`` → ``"a … b, d"``."""
+    parts: list[str] = []
+    start = prev = None
+    for height in [*heights, None]:
+        if height is not None and prev is not None and height == prev + step:
+            prev = height
+            continue
+        if start is not None and prev is not None:
+            parts.append(f"{start:,}" if start == prev else f"{start:,} … {prev:,}")
+        start = prev = height
+    return ", ".join(parts)
+
+
+def _exact_row(check: RetargetCheck, table: pd.DataFrame) -> list[str]:
+    rows = table.set_index("epoch")
+    old = rows.loc[check.epoch]
+    new = rows.loc[check.epoch + 1]
+    change = (new["difficulty"] / old["difficulty"] - 1) * 100
+    return [
+        f"{check.height:,}",
+        _date(new["first_block_time"])[:10],
+        f"0x{check.old_bits:08x}",
+        f"{check.span_min_s:,}",
+        f"0x{check.computed_bits or 0:08x}",
+        f"0x{check.expected_bits:08x}",
+        f"{change:+.2f} %",
+        "[green]ok[/]" if check.ok else "[bold red]FAIL[/]",
+    ]
+
+
+@chain_app.command()
+@guarded
+def verify(
+    headers: HeadersOption = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every check, not only exact replays and failures.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Replay every difficulty retarget with Bitcoin Core's rule and report what matches.
+
+    Where both block times of a period are known, the next bits are recomputed exactly
+    (CalculateNextWorkRequired) and must match to the bit. Elsewhere the bits transition pins
+    the measured span to a few seconds, and the next period's first block must follow about one
+    block interval later. Exits 1 if any check fails.
+    """
+    table, label = _load(headers)
+    report = verify_retargets(table)
+    if as_json:
+        out = {
+            "source": label,
+            "exact": {"checked": report.count("exact"), "ok": report.count("exact", ok=True)},
+            "span": {"checked": report.count("span"), "ok": report.count("span", ok=True)},
+            "unchecked": report.count("unchecked"),
+            "failures": [
+                {"epoch": c.epoch, "height": c.height, "kind": c.kind, "detail": c.detail}
+                for c in report.failures
+            ],
+        }
+        typer.echo(json.dumps(out, indent=2))
+        if not report.ok:
+            raise typer.Exit(EXIT_FAILURE)
+        return
+    newest = int(table["start_height"].iloc[-1])
+    console.print(
+        f"Replayed {len(report.checks)} retargets of the {label}: heights 0 … {newest:,} "
+        f"(newest period starts at {newest:,})."
+    )
+    grid = Table(title="Retargets replayed exactly (both block times known)")
+    for name in ("height", "date", "old bits", "span \\[s]", "computed", "chain", "change", ""):
+        grid.add_column(name, justify="right")
+    for check in report.checks:
+        if check.kind == "exact":
+            grid.add_row(*_exact_row(check, table))
+    console.print(grid)
+    for check in report.checks:
+        if check.kind == "span" and (show_all or not check.ok):
+            mark = "[green]ok[/]  " if check.ok else "[bold red]FAIL[/]"
+            console.print(
+                f"{mark} period {check.epoch} → height {check.height:,}: {check.detail}",
+                highlight=False,
+            )
+    unchecked = _ranges([c.height for c in report.checks if c.kind == "unchecked"])
+    console.print(
+        f"exact (both block times known):  {report.count('exact', ok=True)} of "
+        f"{report.count('exact')} reproduce the next bits to the bit\n"
+        f"span  (first-block times only):  {report.count('span', ok=True)} of "
+        f"{report.count('span')} consistent with a one-block gap before the next period\n"
+        f"unchecked (a first-block time unknown): {report.count('unchecked')}"
+        + (f" (new periods at heights {unchecked})" if unchecked else ""),
+        highlight=False,
+    )
+    if report.failures:
+        names = ", ".join(f"{c.epoch} (height {c.height:,})" for c in report.failures)
+        console.print(f"[bold red]{len(report.failures)} failed:[/] {names}")
+        raise typer.Exit(EXIT_FAILURE)
+    console.print("[green]All checked retargets agree with Bitcoin Core's rule.[/]")
+
+
+def _since_start(table: pd.DataFrame, since: str) -> int:
+    try:
+        when = pd.Timestamp(since)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(
+            f"--since {since!r} is not a date; write it like 2021-05-01 (UTC)"
+        ) from exc
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    known = table["first_block_time"].notna().to_numpy()
+    earlier = known & (table["first_block_time"] < when).to_numpy()
+    return int(np.flatnonzero(earlier)[-1]) + 1 if earlier.any() else 0
+
+
+@chain_app.command()
+@guarded
+def show(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only periods that start on or after this date (UTC), e.g. 2021-05-01."),
+    ] = None,
+    last: Annotated[
+        int | None,
+        typer.Option(min=1, help="Only the newest N periods (default: 12, or all with --since)."),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write a chart of difficulty and implied hashrate (log axis, halvings "
+            "marked) to this file: .png or .html (interactive, works offline).",
+            dir_okay=False,
+        ),
+    ] = None,
+    csv: Annotated[
+        bool, typer.Option("--csv", help="Print the table as CSV (all columns).")
+    ] = False,
+    headers: HeadersOption = None,
+) -> None:
+    """Show the chain history: difficulty, block times, implied hashrate per period.
+
+    Times are header times of each period's first block (UTC); '—' marks a value no source
+    holds (it is never estimated). Hashrate is implied by difficulty and the period's duration.
+    """
+    table, label = _load(headers)
+    table = table.assign(change_pct=table["difficulty"].pct_change() * 100)
+    if since is not None:
+        table = table.iloc[_since_start(table, since) :]
+    if last is not None or since is None:
+        table = table.iloc[-(last or 12) :]
+    if table.empty:
+        raise InvalidInputError(f"no periods start on or after --since {since}")
+    if plot is not None:
+        from hashtide.report.chain_plot import plot_history
+
+        plot_history(table, plot)
+    if csv:
+        typer.echo(
+            table.drop(columns="change_pct").to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ"),
+            nl=False,
+        )
+        if plot is not None:
+            console.print(f"chart written to {plot}", stderr=True)  # type: ignore[call-arg]
+        return
+    grid = Table(title=f"Bitcoin retarget periods — {label}")
+    for name, justify in (
+        ("period", "right"),
+        ("start height", "right"),
+        ("first block (UTC)", "left"),
+        ("difficulty", "right"),
+        ("change", "right"),
+        ("duration", "right"),
+        ("hashrate", "right"),
+    ):
+        grid.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for _, row in table.iterrows():
+        pct = row["change_pct"]
+        grid.add_row(
+            str(row["epoch"]),
+            f"{row['start_height']:,}",
+            _date(row["first_block_time"]),
+            f"{row['difficulty'] / 1e12:,.2f} T"
+            if row["difficulty"] >= 1e9
+            else f"{row['difficulty']:,.2f}",
+            "" if pd.isna(pct) else f"{pct:+.2f} %",
+            "—" if pd.isna(row["duration_s"]) else f"{row['duration_s'] / SECONDS_PER_DAY:.2f} d",
+            "—" if pd.isna(row["hashrate_hs"]) else f"{row['hashrate_hs'] / HS_PER_EHS:,.2f} EH/s",
+        )
+    console.print(grid)
+    if plot is not None:
+        console.print(f"chart written to {plot}")

@@ -1,0 +1,49 @@
+"""Entry point of the ``hashtide`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hashtide import __version__
+from hashtide.cli.chain import chain_app
+
+app = typer.Typer(
+    name="hashtide",
+    help=(
+        "Simulate and analyse Bitcoin mining under energy and policy constraints.\n\n"
+        "Start with 'hashtide chain verify' (replays every difficulty retarget in the shipped "
+        "chain history with Bitcoin Core's rule) or 'hashtide chain show --since 2021-05-01'."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(chain_app, name="chain")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hashtide {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks instead of short messages.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """hashtide: Bitcoin mining under energy and policy constraints."""
+
+
+def main() -> None:
+    """Run the command line."""
+    app()
