@@ -28,3 +28,17 @@ def test_chain_history_rebuilds_identically(tmp_path: Path) -> None:
     assert build_chain_history.main(["--raw", str(RAW), "--out", str(tmp_path)]) == 0
     rebuilt = (tmp_path / "chain_epochs.csv").read_text()
     assert rebuilt == (SHIPPED / "chain_epochs.csv").read_text()
+
+
+@needs_raw
+def test_carbon_tables_rebuild_identically(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import build_carbon_factors
+    finally:
+        sys.path.pop(0)
+    assert build_carbon_factors.main(["--raw", str(RAW), "--out", str(tmp_path)]) == 0
+    for name in ("carbon_lifecycle.csv", "carbon_grid.csv"):
+        assert (tmp_path / name).read_text() == (SHIPPED / name).read_text(), name
