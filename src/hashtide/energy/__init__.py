@@ -1,7 +1,4 @@
-"""Energy: carbon intensity of electricity (lifecycle factors per fuel, grid averages).
-
-Sources, sites and availability profiles come with the state-program scenarios.
-"""
+"""Energy: sites, availability profiles, carbon intensity, and the equivalences people quote."""
 
 from hashtide.energy.carbon import (
     carbon_provenance,
@@ -10,11 +7,41 @@ from hashtide.energy.carbon import (
     lifecycle_intensity_g_per_kwh,
     regions,
 )
+from hashtide.energy.equivalences import (
+    CO2_KG_PER_PASSENGER_CAR_YEAR,
+    KGCE_PER_KWH_CALORIFIC,
+    KGCE_PER_KWH_CHINA_COAL_POWER_2020,
+    coal_tce,
+    passenger_cars,
+)
+from hashtide.energy.profiles import (
+    AvailabilityProfile,
+    Constant,
+    Declining,
+    LimitedHours,
+    Monthly,
+    OffPeak,
+    mean_availability_frac,
+)
+from hashtide.energy.sites import Site
 
 __all__ = [
+    "CO2_KG_PER_PASSENGER_CAR_YEAR",
+    "KGCE_PER_KWH_CALORIFIC",
+    "KGCE_PER_KWH_CHINA_COAL_POWER_2020",
+    "AvailabilityProfile",
+    "Constant",
+    "Declining",
+    "LimitedHours",
+    "Monthly",
+    "OffPeak",
+    "Site",
     "carbon_provenance",
+    "coal_tce",
     "fuels",
     "grid_intensity_g_per_kwh",
     "lifecycle_intensity_g_per_kwh",
+    "mean_availability_frac",
+    "passenger_cars",
     "regions",
 ]
