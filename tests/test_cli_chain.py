@@ -79,3 +79,36 @@ def test_plot_unknown_suffix_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "use .png or .html" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+# Published: the first three mainnet headers (genesis, blocks 1 and 2); see tests/test_headers.py
+# for where each field comes from.
+REAL_3_HEX = (
+    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27a"
+    "c72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c"
+    "010000006fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000982051fd1e4ba744bb"
+    "be680e1fee14677ba1a3c3540bf7b1cdb606e857233e0e61bc6649ffff001d01e36299"
+    "010000004860eb18bf1b1620e37e9490fc8a427514416fd75159ab86688e9a8300000000d5fdcc541e25de1c7a"
+    "5addedf24858b8bb665c9f36ef744ee42c316022c90f9bb0bc6649ffff001d08d2bd61"
+)
+
+
+def test_show_from_a_headers_file(tmp_path: Path) -> None:
+    path = tmp_path / "blockchain_headers"
+    path.write_bytes(bytes.fromhex(REAL_3_HEX))
+    result = runner.invoke(app, ["chain", "show", "--headers", str(path), "--csv"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(io.StringIO(result.output))
+    assert frame["first_block_time"].tolist() == ["2009-01-03T18:15:05Z"]  # the genesis time
+    assert frame["first_block_time_source"].tolist() == ["headers:blockchain_headers"]
+    result = runner.invoke(app, ["chain", "verify", "--headers", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Replayed 0 retargets" in result.output
+
+
+def test_truncated_headers_file_exits_2_naming_the_height(tmp_path: Path) -> None:
+    path = tmp_path / "blockchain_headers"
+    path.write_bytes(bytes.fromhex(REAL_3_HEX)[:-20])
+    result = runner.invoke(app, ["chain", "verify", "--headers", str(path)])
+    assert result.exit_code == 2
+    assert "height 2" in result.output

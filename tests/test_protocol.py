@@ -214,3 +214,11 @@ def test_issuance_never_exceeds_cap(height: int) -> None:
 def test_negative_height_is_rejected() -> None:
     with pytest.raises(InvalidInputError, match="height=-1"):
         block_subsidy_sat(-1)
+
+
+def test_params_reject_pow_limit_that_would_overflow_core() -> None:
+    # Bitcoin Core's sanity_check_chainparams (src/test/pow_tests.cpp): a retargeting chain needs
+    # powLimit < (2**256 - 1) / (4 · nPowTargetTimespan), else its 256-bit retarget wraps.
+    with pytest.raises(InvalidInputError, match="too large for retargeting"):
+        ChainParams(name="wraps", pow_limit=2**255 - 1)
+    ChainParams(name="flat", pow_limit=2**255 - 1, pow_no_retargeting=True)  # regtest-like: fine

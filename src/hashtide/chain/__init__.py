@@ -6,17 +6,31 @@
 True
 """
 
+from hashtide.chain.headers import (
+    HEADER_SIZE,
+    BlockHeader,
+    HeaderChain,
+    check_proof_of_work,
+    epochs_from_headers,
+    read_headers,
+)
 from hashtide.chain.history import epochs, provenance
 from hashtide.chain.table import EPOCH_COLUMNS, make_epoch_table
 from hashtide.chain.verify import RetargetCheck, VerifyReport, span_interval_s, verify_retargets
 
 __all__ = [
     "EPOCH_COLUMNS",
+    "HEADER_SIZE",
+    "BlockHeader",
+    "HeaderChain",
     "RetargetCheck",
     "VerifyReport",
+    "check_proof_of_work",
     "epochs",
+    "epochs_from_headers",
     "make_epoch_table",
     "provenance",
+    "read_headers",
     "span_interval_s",
     "verify_retargets",
 ]

@@ -27,9 +27,19 @@ console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
 
 
+class _Options:
+    """Options of the root command that every subcommand's error handling reads."""
+
+    debug = False
+
+
+def set_debug(debug: bool) -> None:
+    """Record ``hashtide --debug`` (called by the root command for every invocation)."""
+    _Options.debug = debug
+
+
 def _debug_requested() -> bool:
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.find_root().params.get("debug"))
+    return _Options.debug
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:

@@ -9,12 +9,18 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from hashtide.chain.history import epochs, provenance
 from hashtide.chain.verify import RetargetCheck, verify_retargets
-from hashtide.cli._common import EXIT_FAILURE, console, guarded
+from hashtide.cli._common import EXIT_FAILURE, console, err_console, guarded
 from hashtide.errors import InvalidInputError
 from hashtide.units import HS_PER_EHS, SECONDS_PER_DAY
 
@@ -50,9 +56,9 @@ def _load(headers: Path | None) -> tuple[pd.DataFrame, str]:
     with Progress(
         TextColumn("reading headers"),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
+        MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=err_console,
         transient=True,
     ) as bar:
         task = bar.add_task("headers", total=None)

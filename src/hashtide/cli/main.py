@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hashtide import __version__
+from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ def root(
     ] = False,
 ) -> None:
     """hashtide: Bitcoin mining under energy and policy constraints."""
+    set_debug(debug)
 
 
 def main() -> None:

@@ -53,6 +53,17 @@ class ChainParams:
             raise InvalidInputError(
                 "pow_target_timespan_s must be a whole number of pow_target_spacing_s"
             )
+        if not self.pow_no_retargeting and self.pow_limit >= (2**256 - 1) // (
+            4 * self.pow_target_timespan_s
+        ):
+            # Core's own sanity check (src/test/pow_tests.cpp, sanity_check_chainparams): above
+            # this, Core's 256-bit product old_target × span wraps and its retarget would differ
+            # from the exact one computed here.
+            raise InvalidInputError(
+                f"pow_limit={self.pow_limit:#x} is too large for retargeting with "
+                f"pow_target_timespan_s={self.pow_target_timespan_s}: must be < "
+                "(2**256 - 1) / (4 * pow_target_timespan_s), or set pow_no_retargeting"
+            )
         if self.subsidy_halving_interval <= 0 or self.initial_subsidy_sat < 0:
             raise InvalidInputError(
                 f"subsidy_halving_interval={self.subsidy_halving_interval!r} must be > 0 and "
