@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-import click
 import typer
 from rich.console import Console
 
@@ -53,7 +52,7 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except HashtideError as exc:
             if _debug_requested():
