@@ -1,0 +1,300 @@
+"""Hashrate trajectories as exact piecewise-linear functions of time, and their work integrals.
+
+Every actor's hashrate is put on one grid of knots; on each piece ``[T_k, T_{k+1})`` it is
+``a + b (t - T_k)``. The cumulative work ``W(t) = ∫ H dt`` is then piecewise quadratic and is
+inverted in closed form, vectorised over paths. Values may be shared by all paths (the common
+exogenous case, stored with a leading axis of length 1) or differ per path (a market model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hashtide.engine.inputs import (
+    Actor,
+    Event,
+    FleetHashrate,
+    Interpolation,
+    Trajectory,
+    format_time_s,
+)
+from hashtide.errors import InvalidInputError
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def _on_grid(
+    times_s: FloatArray, values: FloatArray, mode: Interpolation, grid: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Start values and slopes on each piece of ``grid`` (a superset of ``times_s``).
+
+    ``values`` has the knots on its last axis; the result has ``grid`` there.
+    """
+    last = times_s.size - 1
+    k = np.searchsorted(times_s, grid, side="right") - 1
+    inside = (k >= 0) & (k < last) & (mode == "linear")
+    k_left = np.clip(k, 0, last)
+    if mode == "step" or last == 0:
+        return values[..., k_left], np.zeros(values.shape[:-1] + grid.shape)
+    k_right = np.clip(k + 1, 0, last)
+    width = np.where(inside, times_s[k_right] - times_s[k_left], 1.0)
+    slope = np.where(inside, (values[..., k_right] - values[..., k_left]) / width, 0.0)
+    start = values[..., k_left] + slope * np.where(inside, grid - times_s[k_left], 0.0)
+    return start, slope
+
+
+def _event_factors(
+    names: Sequence[str], events: Sequence[Event], grid: FloatArray
+) -> FloatArray | None:
+    """Product of each actor's event factors in force on each piece, shape (A, K)."""
+    if not events:
+        return None
+    factors = np.ones((len(names), grid.size))
+    row = {name: i for i, name in enumerate(names)}
+    for event in events:
+        factors[row[event.actor], grid >= event.time_s] *= event.hashrate_factor
+    return factors
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """Piecewise-linear hashrates of all actors and their exact work integrals.
+
+    Attributes
+    ----------
+    knots : ndarray, shape (K,)
+        Piece start times [s]; the last piece runs to +inf with slope 0.
+    start, slope : ndarray, shape (V, A, K)
+        ``H_i(t) = start + slope (t - knot)`` on each piece [H/s], [H/s²]; V is 1 (shared by all
+        paths) or the number of paths. Actor-major, so that per-path results come out as
+        contiguous (A, P) rows.
+    work : ndarray, shape (V, A, K)
+        ``∫_{knots[0]}^{knots[k]} H_i dt`` [hashes].
+    total_start, total_slope, total_work : ndarray, shape (V, K)
+        The same for the network (sum over actors).
+    zero_from_s : ndarray, shape (V,)
+        Time from which the network hashrate is 0 for ever (+inf if never).
+    """
+
+    knots: FloatArray
+    start: FloatArray
+    slope: FloatArray
+    work: FloatArray
+    total_start: FloatArray
+    total_slope: FloatArray
+    total_work: FloatArray
+    zero_from_s: FloatArray
+
+    @classmethod
+    def from_pieces(cls, knots: FloatArray, start: FloatArray, slope: FloatArray) -> Schedule:
+        """Build from piece start values and slopes, shape (V, A, K)."""
+        start = np.ascontiguousarray(start)
+        slope = np.array(slope)
+        slope[..., -1] = 0.0
+        width = np.diff(knots)
+        work = np.zeros_like(start)
+        np.cumsum(
+            start[..., :-1] * width + 0.5 * slope[..., :-1] * width**2, axis=-1, out=work[..., 1:]
+        )
+        total_start = start.sum(axis=1)
+        total_slope = slope.sum(axis=1)
+        total_work = np.zeros_like(total_start)
+        np.cumsum(
+            total_start[:, :-1] * width + 0.5 * total_slope[:, :-1] * width**2,
+            axis=1,
+            out=total_work[:, 1:],
+        )
+        # The network is off for ever from the first knot after which every piece is zero.
+        off = (total_start == 0) & (total_slope == 0)
+        tail = np.flip(np.logical_and.accumulate(np.flip(off, axis=1), axis=1), axis=1)
+        first_off = np.where(tail.any(axis=1), tail.argmax(axis=1), knots.size)
+        zero_from = np.where(
+            first_off < knots.size, knots[np.minimum(first_off, knots.size - 1)], np.inf
+        )
+        return cls(knots, start, slope, work, total_start, total_slope, total_work, zero_from)
+
+    @property
+    def n_variants(self) -> int:
+        """1 when all paths share the values, else the number of paths."""
+        return int(self.start.shape[0])
+
+    def _take(self, array: FloatArray, piece: IntArray) -> FloatArray:
+        """Piece ``piece[p]`` of ``array`` for path ``p`` (knots on the last axis).
+
+        (V, K) gives (P,); (V, A, K) gives (A, P).
+        """
+        if array.shape[0] == 1:
+            return np.take(array[0], piece, axis=-1)
+        rows = np.arange(piece.size)
+        if array.ndim == 2:
+            return array[rows, piece]
+        return array[rows, :, piece].T
+
+    def piece_of(self, time_s: FloatArray) -> IntArray:
+        """Index of the piece containing each time (the first piece for earlier times)."""
+        piece = np.searchsorted(self.knots, time_s, side="right") - 1
+        return np.clip(piece, 0, self.knots.size - 1)
+
+    def total_work_at(self, time_s: FloatArray) -> FloatArray:
+        """Network work done from ``knots[0]`` to each time [hashes]."""
+        piece = self.piece_of(time_s)
+        s = time_s - self.knots[piece]
+        return (
+            self._take(self.total_work, piece)
+            + self._take(self.total_start, piece) * s
+            + 0.5 * self._take(self.total_slope, piece) * s * s
+        )
+
+    def actor_work_at(self, time_s: FloatArray, piece: IntArray | None = None) -> FloatArray:
+        """Each actor's work from ``knots[0]`` to each time [hashes], shape (A, P).
+
+        ``piece`` (from :meth:`time_at_work`) saves the search when already known.
+        """
+        if piece is None:
+            piece = self.piece_of(time_s)
+        s = time_s - self.knots[piece]
+        start = self._take(self.start, piece)
+        half_slope = 0.5 * self._take(self.slope, piece)
+        return self._take(self.work, piece) + s * (start + half_slope * s)
+
+    def _search_work(self, work: FloatArray) -> IntArray:
+        """Piece k with ``total_work[k] < work <= total_work[k+1]`` (clipped to [0, K-1])."""
+        cumulative = self.total_work
+        if cumulative.shape[0] == 1:
+            index = np.searchsorted(cumulative[0], work, side="left")
+        else:  # a binary search per row
+            size = cumulative.shape[1]
+            low = np.zeros(work.size, dtype=np.int64)
+            high = np.full(work.size, size, dtype=np.int64)
+            rows = np.arange(work.size)
+            while np.any(low < high):
+                middle = (low + high) // 2
+                below = cumulative[rows, np.minimum(middle, size - 1)] < work
+                active = low < high
+                low = np.where(active & below, middle + 1, low)
+                high = np.where(active & ~below, middle, high)
+            index = low
+        return np.clip(index - 1, 0, self.knots.size - 1)
+
+    def time_at_work(self, work: FloatArray) -> tuple[FloatArray, IntArray]:
+        """Earliest time at which the network work reaches ``work`` (+inf if never).
+
+        Returns the times [s] and the piece each lies in.
+
+        Notes
+        -----
+        On piece k, ``W(t) = W_k + a s + b s²/2`` with ``s = t - T_k``; the root of
+        ``W(t) = w`` is ``s = 2Δ / (a + sqrt(a² + 2 b Δ))``, ``Δ = w - W_k`` — the form that
+        loses no precision when ``b`` is small (Press et al., *Numerical Recipes*, 3rd ed.,
+        §5.6, eq. 5.6.4).
+        """
+        piece = self._search_work(work)
+        delta = np.maximum(work - self._take(self.total_work, piece), 0.0)
+        a = self._take(self.total_start, piece)
+        b = self._take(self.total_slope, piece)
+        denominator = a + np.sqrt(np.maximum(a * a + 2.0 * b * delta, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(
+                denominator > 0, 2.0 * delta / denominator, np.where(delta > 0, np.inf, 0.0)
+            )
+        last = self.knots.size - 1
+        width = np.where(
+            piece < last, self.knots[np.minimum(piece + 1, last)] - self.knots[piece], np.inf
+        )
+        s = np.minimum(s, width)
+        return self.knots[piece] + s, piece
+
+    def rates_and_work(self, time_s: FloatArray, piece: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Each actor's hashrate [H/s] and cumulative work [hashes] at each time, (A, P) each.
+
+        ``piece`` is the piece each time lies in (from :meth:`time_at_work`). Where the network
+        hashrate is 0 at that instant (only at the very edge of a piece, through rounding), the
+        rates returned are the actors' work over the piece instead, so that they still give the
+        right proportions.
+        """
+        s = time_s - self.knots[piece]
+        start = self._take(self.start, piece)
+        slope = self._take(self.slope, piece)
+        rates = np.maximum(start + slope * s, 0.0)
+        work = self._take(self.work, piece) + s * (start + 0.5 * slope * s)
+        bad = ~(rates.sum(axis=0) > 0)
+        if bad.any():
+            last = self.knots.size - 1
+            following = np.minimum(piece + 1, last)
+            over_piece = self._take(self.work, following) - self._take(self.work, piece)
+            usable = (piece < last) & (over_piece.sum(axis=0) > 0)
+            fallback = np.where(usable, over_piece, 1.0)
+            rates = np.where(bad, fallback, rates)
+        return rates, work
+
+
+def _grid(*parts: FloatArray | Sequence[float]) -> FloatArray:
+    return np.unique(np.concatenate([np.asarray(part, dtype=np.float64) for part in parts]))
+
+
+def static_schedule(
+    actors: Sequence[Actor], events: Sequence[Event], *, from_time_s: float
+) -> Schedule:
+    """The schedule of actors with fixed trajectories, shared by every path."""
+    trajectories: list[Trajectory] = []
+    for actor in actors:
+        if actor.hashrate is None:
+            raise InvalidInputError(
+                f"actor {actor.name!r} has no hashrate trajectory; give one, or a market model"
+            )
+        trajectories.append(actor.hashrate)
+    grid = _grid(
+        [from_time_s],
+        [event.time_s for event in events],
+        *[trajectory.times_s for trajectory in trajectories],
+    )
+    grid = grid[grid >= from_time_s]
+    pieces = [_on_grid(t.times_s, t.hashrate_hs, t.interpolation, grid) for t in trajectories]
+    start = np.stack([piece[0] for piece in pieces])[None]
+    slope = np.stack([piece[1] for piece in pieces])[None]
+    factors = _event_factors([actor.name for actor in actors], events, grid)
+    if factors is not None:
+        start = start * factors[None]
+        slope = slope * factors[None]
+    return Schedule.from_pieces(grid, start, slope)
+
+
+def market_schedule(
+    fleet: FleetHashrate,
+    names: Sequence[str],
+    events: Sequence[Event],
+    *,
+    from_time_s: float,
+    n_paths: int,
+    epoch: int,
+) -> Schedule:
+    """The schedule a market model returned for one epoch, checked and put on a grid."""
+    values = fleet.hashrate_hs
+    if values.shape[-2] != len(names) or (values.ndim == 3 and values.shape[0] != n_paths):
+        raise InvalidInputError(
+            f"market model returned hashrate_hs of shape {values.shape} in epoch {epoch}; "
+            f"expected ({len(names)}, K) or ({n_paths}, {len(names)}, K)"
+        )
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        index = np.unravel_index(int(np.flatnonzero(bad)[0]), values.shape)
+        path = f", path {index[0]}" if values.ndim == 3 else ""
+        raise InvalidInputError(
+            f"market model, epoch {epoch}{path}: actor {names[int(index[-2])]!r} has "
+            f"hashrate_hs = {float(values[index])!r} at "
+            f"{format_time_s(fleet.times_s[index[-1]])}; must be a finite number >= 0 [H/s]"
+        )
+    grid = _grid([from_time_s], [event.time_s for event in events], fleet.times_s)
+    grid = grid[grid >= from_time_s]
+    variants = values if values.ndim == 3 else values[None]
+    start, slope = _on_grid(fleet.times_s, variants, fleet.interpolation, grid)
+    factors = _event_factors(names, events, grid)
+    if factors is not None:
+        start = start * factors[None]
+        slope = slope * factors[None]
+    return Schedule.from_pieces(grid, start, slope)
