@@ -105,3 +105,19 @@ def test_provenance_names_sources_and_licences() -> None:
     assert meta["rows"] == 474
     assert {s["licence"] for s in meta["sources"]} == {"MIT", "Apache-2.0"}
     assert all(len(s["commit"]) == 40 for s in meta["sources"])
+
+
+def test_estimated_first_block_time_matches_a_known_one(table: pd.DataFrame) -> None:
+    # Independent check on real data: hide period 452's known time (2025-08-22 20:47:58 UTC,
+    # Core getblockstats) and estimate it from period 436's across 16 retargets. Each step adds
+    # one unmeasured block interval (exponential, SD 600 s): 16 of them have SD 40 min, so the
+    # estimate should land within ~2 hours (3 SD).
+    from hashtide.chain import estimate_first_block_time_s
+
+    hidden = table.copy()
+    hidden.loc[hidden["epoch"] == 452, "first_block_time"] = pd.NaT
+    estimate, how = estimate_first_block_time_s(hidden, 452)
+    actual = pd.Timestamp("2025-08-22 20:47:58", tz="UTC").timestamp()
+    assert abs(estimate - actual) < 2 * 3600
+    assert "period 436" in how
+    assert estimate_first_block_time_s(table, 452) == (actual, "known")

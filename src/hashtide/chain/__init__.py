@@ -6,6 +6,7 @@
 True
 """
 
+from hashtide.chain.estimate import estimate_first_block_time_s
 from hashtide.chain.headers import (
     HEADER_SIZE,
     BlockHeader,
@@ -28,6 +29,7 @@ __all__ = [
     "check_proof_of_work",
     "epochs",
     "epochs_from_headers",
+    "estimate_first_block_time_s",
     "make_epoch_table",
     "provenance",
     "read_headers",

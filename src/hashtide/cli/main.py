@@ -9,19 +9,24 @@ import typer
 from hashtide import __version__
 from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
+from hashtide.cli.scenario import run, validate
 
 app = typer.Typer(
     name="hashtide",
     help=(
         "Simulate and analyse Bitcoin mining under energy and policy constraints.\n\n"
         "Start with 'hashtide chain verify' (replays every difficulty retarget in the shipped "
-        "chain history with Bitcoin Core's rule) or 'hashtide chain show --since 2021-05-01'."
+        "chain history with Bitcoin Core's rule), 'hashtide chain show --since 2021-05-01', or "
+        "'hashtide run scenarios/us-state-reserve.yaml' (a state mining program, 5-20 GW, "
+        "with the published claims checked)."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 app.add_typer(chain_app, name="chain")
+app.command()(validate)
+app.command()(run)
 
 
 def _print_version(value: bool) -> None:

@@ -1,0 +1,171 @@
+"""What running a scenario returns: per-variant figures, series for charts, claim checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True, kw_only=True)
+class Band:
+    """A Monte Carlo quantity: 5th percentile, median, 95th percentile, and mean."""
+
+    p5: float
+    median: float
+    p95: float
+    mean: float
+
+    def as_dict(self) -> dict[str, float]:
+        """``{"p5": …, "median": …, "p95": …, "mean": …}``."""
+        return {"p5": self.p5, "median": self.median, "p95": self.p95, "mean": self.mean}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteResult:
+    """One site of a variant: machines, hashrate, energy, emissions (medians across paths)."""
+
+    name: str
+    fuel: str
+    facility_power_w: float
+    machines: int
+    installed_hashrate_hs: float
+    mean_hashrate_hs: float
+    running_frac: float
+    energy_kwh_per_year: float
+    co2_kg_per_year: float
+    net_co2_kg_per_year: float
+    btc_per_year: float
+    power_cost_usd_per_kwh: float
+    intensity_g_per_kwh: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimCheck:
+    """A published statement next to the figure hashtide computes with the same inputs."""
+
+    claim: str
+    source: str
+    variant: str
+    quantity: str
+    stated: float
+    computed: float
+    unit: str
+    tolerance_frac: float
+    holds: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form ``{claim, stated, computed, holds, …}``."""
+        return {
+            "claim": self.claim,
+            "source": self.source,
+            "variant": self.variant,
+            "quantity": self.quantity,
+            "stated": self.stated,
+            "computed": self.computed,
+            "unit": self.unit,
+            "tolerance_frac": self.tolerance_frac,
+            "holds": self.holds,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariantResult:
+    """The figures of one variant (e.g. "5 GW") of a scenario.
+
+    ``series`` has one row per grid time (UTC index) with medians and 5/95 % bands across
+    paths: ``share_frac_*`` (the actor's share of network hashrate), ``network_hashrate_hs_*``,
+    ``actor_hashrate_hs_*``, ``cumulative_btc_*``, ``difficulty_*``, ``hashprice_usd_per_th_day_*``
+    (suffixes ``p5``, ``median``, ``p95``). ``cash_flow`` has one row per year (``year`` 1, 2 …)
+    with median ``revenue_usd``, ``energy_cost_usd``, ``opex_usd``, ``capex_usd``,
+    ``net_usd`` and ``cumulative_net_usd``.
+    """
+
+    name: str
+    facility_power_w: float
+    machines: int
+    installed_hashrate_hs: float
+    mean_hashrate_hs: Band
+    network_share_frac: Band
+    network_hashrate_hs: Band
+    btc_per_year: Band
+    cost_usd_per_btc: Band
+    energy_kwh_per_year: Band
+    co2_kg_per_year: Band
+    capex_usd: float
+    revenue_usd_per_year: Band
+    npv_usd: Band
+    break_even_btc_price_usd: Band
+    sites: tuple[SiteResult, ...]
+    series: pd.DataFrame
+    cash_flow: pd.DataFrame
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenarioResult:
+    """Everything ``run_scenario`` computes, with what it was computed from."""
+
+    scenario: str
+    description: str
+    actor: str
+    start_time_s: float
+    horizon_years: float
+    n_paths: int
+    seed: int
+    start_height: int
+    start_difficulty: float
+    start_network_hashrate_hs: float
+    btc_price_usd: float
+    assumptions: tuple[tuple[str, str, str], ...]
+    variants: tuple[VariantResult, ...]
+    claims: tuple[ClaimCheck, ...] = field(default_factory=tuple)
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per variant with the headline figures (medians; BTC/year with its band)."""
+        rows = []
+        for v in self.variants:
+            rows.append(
+                {
+                    "variant": v.name,
+                    "machines": v.machines,
+                    "hashrate_hs": v.installed_hashrate_hs,
+                    "mean_hashrate_hs": v.mean_hashrate_hs.median,
+                    "network_share_frac": v.network_share_frac.median,
+                    "btc_per_year_p5": v.btc_per_year.p5,
+                    "btc_per_year_median": v.btc_per_year.median,
+                    "btc_per_year_p95": v.btc_per_year.p95,
+                    "cost_usd_per_btc": v.cost_usd_per_btc.median,
+                    "energy_kwh_per_year": v.energy_kwh_per_year.median,
+                    "co2_kg_per_year": v.co2_kg_per_year.median,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def summary_json(self) -> dict[str, Any]:
+        """The ``--json`` form: one entry per variant, and the claim checks."""
+        return {
+            "scenario": self.scenario,
+            "paths": self.n_paths,
+            "seed": self.seed,
+            "variants": [
+                {
+                    "name": v.name,
+                    "machines": v.machines,
+                    "hashrate_hs": v.installed_hashrate_hs,
+                    "mean_hashrate_hs": v.mean_hashrate_hs.median,
+                    "network_share_frac": v.network_share_frac.median,
+                    "btc_per_year": {
+                        "p5": v.btc_per_year.p5,
+                        "median": v.btc_per_year.median,
+                        "p95": v.btc_per_year.p95,
+                    },
+                    "cost_usd_per_btc": v.cost_usd_per_btc.median,
+                    "energy_kwh_per_year": v.energy_kwh_per_year.median,
+                    "co2_kg_per_year": v.co2_kg_per_year.median,
+                }
+                for v in self.variants
+            ],
+            "claims": [c.as_dict() for c in self.claims],
+        }

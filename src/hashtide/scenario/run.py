@@ -1,0 +1,461 @@
+"""Running a scenario: every variant through the Monte Carlo engine, then the accounting."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hashtide import __version__
+from hashtide.economics import npv_usd
+from hashtide.energy import Site
+from hashtide.engine import (
+    Actor,
+    Horizon,
+    SimulationInputs,
+    SimulationResult,
+    Trajectory,
+    monte_carlo,
+)
+from hashtide.scenario import schema
+from hashtide.scenario.build import (
+    NetworkStart,
+    day_grid,
+    miner_of,
+    network_start,
+    scenario_start_s,
+    sites_of,
+)
+from hashtide.scenario.claims import check_claims
+from hashtide.scenario.market import PricePaths, ScenarioMarket
+from hashtide.scenario.results import Band, ScenarioResult, SiteResult, VariantResult
+from hashtide.units import SAT_PER_BTC, SECONDS_PER_YEAR
+
+FloatArray = npt.NDArray[np.float64]
+REST = "rest of the world"
+J_PER_KWH = 3.6e6
+_Q = (5, 50, 95)
+
+#: progress(variant_index, variant_count, epochs_done, epochs_expected)
+Progress = Callable[[int, int, int, int], None]
+
+
+def _band(values: FloatArray) -> Band:
+    finite = np.asarray(values, dtype=float)
+    if not np.any(np.isfinite(finite)):  # e.g. cost per BTC when nothing is mined
+        return Band(p5=math.nan, median=math.nan, p95=math.nan, mean=math.nan)
+    p5, p50, p95 = np.nanpercentile(finite, _Q)
+    return Band(p5=float(p5), median=float(p50), p95=float(p95), mean=float(np.nanmean(finite)))
+
+
+def _cumulative_availability(daily: FloatArray, grid_s: FloatArray) -> FloatArray:
+    """∫ availability dt from the grid's first day to each grid day [s], per site."""
+    day = grid_s[1] - grid_s[0]
+    return np.concatenate([np.zeros((daily.shape[0], 1)), np.cumsum(daily, axis=1) * day], axis=1)[
+        :, :-1
+    ]
+
+
+def _integral(cum: FloatArray, grid_s: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
+    """∫ availability over [a, b] per site, for arrays of a and b (any shape) [s]."""
+    out = []
+    for row in cum:
+        out.append(np.interp(b, grid_s, row) - np.interp(a, grid_s, row))
+    return np.stack(out, axis=-1)
+
+
+def run_scenario(
+    spec: schema.ScenarioSpec,
+    *,
+    n_paths: int | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> ScenarioResult:
+    """Run every variant of ``spec`` and return its figures, series and claim checks.
+
+    Parameters
+    ----------
+    spec : ScenarioSpec
+        A validated scenario (:func:`hashtide.scenario.load_scenario`).
+    n_paths, seed : int, optional
+        Override the scenario's Monte Carlo paths and seed.
+    progress : callable, optional
+        ``progress(variant, variants, epochs_done, epochs_expected)`` after every epoch.
+
+    Notes
+    -----
+    The network starts from the newest real retarget period that began by the scenario's start
+    date; the actor's machines are deployed at the start date and the horizon counts from it.
+    Every variant uses the same random numbers (common random numbers), so differences between
+    variants are not noise. Costs per BTC spread the hardware cost over the machines' lifetime
+    (straight line) and charge the horizon's share of it; site costs likewise.
+    """
+    n_paths = spec.paths if n_paths is None else n_paths
+    seed = spec.seed if seed is None else seed
+    start_s = scenario_start_s(spec)
+    end_s = start_s + spec.horizon
+    years = spec.horizon / SECONDS_PER_YEAR
+    net = network_start(start_s)
+    model, machine_price = miner_of(spec.actor)
+    network_hashrate = (
+        net.implied_hashrate_hs if spec.network.hashrate == "from-chain" else spec.network.hashrate
+    )
+    fees_sat = spec.fees * SAT_PER_BTC
+    grid_s = day_grid(net.start.time_s - 86_400.0, end_s + 400 * 86_400.0)
+    variants = spec.variants or [
+        schema.VariantSpec(name="base", facility_power=spec.actor.facility_power or 0.0)
+    ]
+    epochs_expected = math.ceil((end_s - net.start.time_s) / (14 * 86_400.0)) + 1
+    results = []
+    for index, variant in enumerate(variants):
+        sites = sites_of(spec.actor, variant.facility_power, start_s)
+        machines = [math.floor(s.capacity_w / (s.pue * model.power_w)) for s in sites]
+        engine_seed, price_seed = np.random.SeedSequence(seed).spawn(2)
+        prices = PricePaths(
+            start_s=start_s,
+            start_usd=spec.btc_price.start,
+            growth_per_year=spec.btc_price.growth if spec.btc_price.model != "constant" else 0.0,
+            volatility_per_year=spec.btc_price.volatility if spec.btc_price.model == "gbm" else 0.0,
+            rng=np.random.default_rng(price_seed),
+        )
+
+        def report(epoch: int, index: int = index) -> None:
+            if progress is not None:
+                progress(index, len(variants), epoch + 1, epochs_expected)
+
+        market = ScenarioMarket(
+            sites=sites,
+            machines=machines,
+            machine_hashrate_hs=model.hashrate_hs,
+            machine_power_w=model.power_w,
+            deployed_s=start_s,
+            network_start_s=net.period_start_s,
+            network_hashrate_hs=network_hashrate,
+            network_growth_per_year=spec.network.growth,
+            elasticity=spec.network.response_elasticity,
+            fees_sat_per_block=fees_sat,
+            prices=prices,
+            grid_s=grid_s,
+            progress=report,
+        )
+        actors = (
+            Actor(name=REST, hashrate=Trajectory.constant(network_hashrate)),
+            *tuple(Actor(name=f"site: {s.name}", hashrate=Trajectory.constant(0.0)) for s in sites),
+        )
+        inputs = SimulationInputs(
+            start=net.start,
+            actors=actors,
+            horizon=Horizon(end_time_s=end_s),
+            fees=round(fees_sat),
+        )
+        sim = monte_carlo(
+            inputs, n_paths=n_paths, rng=np.random.default_rng(engine_seed), market=market
+        )
+        results.append(
+            _account(
+                spec,
+                variant,
+                sites,
+                machines,
+                model.hashrate_hs,
+                model.power_w,
+                machine_price,
+                market,
+                sim,
+                start_s,
+                end_s,
+                years,
+            )
+        )
+    assumptions = _assumptions(spec, net, model.model, machine_price, network_hashrate)
+    result = ScenarioResult(
+        scenario=spec.scenario,
+        description=spec.description,
+        actor=spec.actor.name,
+        start_time_s=start_s,
+        horizon_years=years,
+        n_paths=n_paths,
+        seed=seed,
+        start_height=net.start.height,
+        start_difficulty=net.difficulty,
+        start_network_hashrate_hs=network_hashrate,
+        btc_price_usd=spec.btc_price.start,
+        assumptions=assumptions,
+        variants=tuple(results),
+        versions={"hashtide": __version__, "numpy": np.__version__},
+    )
+    return ScenarioResult(**{**result.__dict__, "claims": check_claims(spec, result)})
+
+
+def _account(
+    spec: schema.ScenarioSpec,
+    variant: schema.VariantSpec,
+    sites: list[Site],
+    machines: list[int],
+    machine_hashrate_hs: float,
+    machine_power_w: float,
+    machine_price_usd: float,
+    market: ScenarioMarket,
+    sim: SimulationResult,
+    start_s: float,
+    end_s: float,
+    years: float,
+) -> VariantResult:
+    """Turn one variant's simulation and market records into its figures."""
+    horizon_s = end_s - start_s
+    n_epochs = sim.start_time_s.shape[1]
+    records = market.records[:n_epochs]
+    running = np.stack([r.running for r in records], axis=1)  # (P, E, S)
+    factor = np.stack([r.rest_factor for r in records], axis=1)  # (P, E)
+    price = np.stack([r.price_usd for r in records], axis=1)  # (P, E)
+    hashprice = np.stack([r.hashprice_usd_per_th_day for r in records], axis=1)
+    a = np.clip(np.nan_to_num(sim.start_time_s, nan=end_s), start_s, end_s)
+    b = np.clip(np.nan_to_num(sim.end_time_s, nan=end_s), start_s, end_s)
+    cum = _cumulative_availability(market.daily_availability, market.grid_s)
+    avail_s = _integral(cum, market.grid_s, a, b)  # (P, E, S) [s]
+    installed = np.array(machines, dtype=float) * machine_hashrate_hs
+    site_work = installed * avail_s * running  # (P, E, S) [H]
+    rest_work = market.baseline_hashrate_hs(0.5 * (a + b)) * factor * (b - a)
+    actor_work = site_work.sum(axis=2)
+    it_power = np.array(machines, dtype=float) * machine_power_w
+    pue = np.array([s.pue for s in sites])
+    energy_kwh = it_power * pue * avail_s * running / J_PER_KWH  # (P, E, S)
+    kwh_price = np.array([s.price_usd_per_kwh for s in sites])
+    energy_cost = (energy_kwh * kwh_price).sum(axis=2)  # (P, E)
+    intensity = np.array([s.carbon_intensity_g_per_kwh for s in sites])
+    net_intensity = np.array([s.net_intensity_g_per_kwh for s in sites])
+    reward_btc = np.asarray(sim.reward_sat, dtype=float)[:, :, 1:] / SAT_PER_BTC  # (P, E, S)
+    btc = reward_btc.sum(axis=2)  # (P, E)
+    revenue = btc * price
+
+    hardware_capex = float(np.sum(machines)) * machine_price_usd
+    site_capex = float(sum(s.capex_usd for s in sites))
+    capex = hardware_capex + site_capex
+    lifetime_years = spec.actor.lifetime / SECONDS_PER_YEAR
+    opex_per_year = spec.actor.opex * hardware_capex
+    capex_share = capex * min(1.0, years / lifetime_years)
+    total_btc = btc.sum(axis=1)
+    total_cost = capex_share + energy_cost.sum(axis=1) + opex_per_year * years
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost_per_btc = np.where(total_btc > 0, total_cost / total_btc, np.nan)
+
+    # Yearly cash flows (by the midpoint of each epoch's part inside the horizon).
+    n_years = max(1, math.ceil(years - 1e-9))
+    year_index = np.clip(
+        ((0.5 * (a + b) - start_s) // SECONDS_PER_YEAR).astype(int), 0, n_years - 1
+    )
+    weight = (b > a).astype(float)
+    yearly = {
+        name: np.stack(
+            [
+                np.sum(np.where(year_index == y, values * weight, 0.0), axis=1)
+                for y in range(n_years)
+            ],
+            axis=1,
+        )
+        for name, values in (("revenue", revenue), ("energy", energy_cost), ("btc", btc))
+    }
+    year_length = np.minimum(1.0, years - np.arange(n_years))
+    opex_yearly = opex_per_year * year_length
+    flows = np.column_stack(
+        [-np.full(total_btc.shape, capex), yearly["revenue"] - yearly["energy"] - opex_yearly]
+    )
+    times = np.concatenate([[0.0], np.arange(1, n_years + 1, dtype=float)])
+    rate = spec.actor.discount_rate
+    npv = np.array([npv_usd(row, times, discount_rate=rate) for row in flows])
+    discount = (1.0 + rate) ** -times[1:]
+    mined = (yearly["btc"] * discount).sum(axis=1)
+    costs_pv = capex + ((yearly["energy"] + opex_yearly) * discount).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        break_even = np.where(mined > 0, costs_pv / mined, np.nan)
+    cash_flow = pd.DataFrame(
+        {
+            "year": np.arange(1, n_years + 1),
+            "revenue_usd": np.median(yearly["revenue"], axis=0),
+            "energy_cost_usd": np.median(yearly["energy"], axis=0),
+            "opex_usd": opex_yearly,
+            "capex_usd": np.where(np.arange(n_years) == 0, capex, 0.0),
+        }
+    )
+    cash_flow["net_usd"] = (
+        cash_flow["revenue_usd"]
+        - cash_flow["energy_cost_usd"]
+        - cash_flow["opex_usd"]
+        - cash_flow["capex_usd"]
+    )
+    cash_flow["cumulative_net_usd"] = cash_flow["net_usd"].cumsum()
+
+    actor_total = actor_work.sum(axis=1)
+    rest_total = rest_work.sum(axis=1)
+    share = actor_total / (actor_total + rest_total)
+    site_results = []
+    for j, site in enumerate(sites):
+        energy_year = energy_kwh[:, :, j].sum(axis=1) / years
+        site_results.append(
+            SiteResult(
+                name=site.name,
+                fuel=site.fuel,
+                facility_power_w=site.capacity_w,
+                machines=machines[j],
+                installed_hashrate_hs=float(installed[j]),
+                mean_hashrate_hs=float(np.median(site_work[:, :, j].sum(axis=1) / horizon_s)),
+                running_frac=float(np.median((running[:, :, j] * (b - a)).sum(axis=1) / horizon_s)),
+                energy_kwh_per_year=float(np.median(energy_year)),
+                co2_kg_per_year=float(np.median(energy_year) * intensity[j] / 1000),
+                net_co2_kg_per_year=float(np.median(energy_year) * net_intensity[j] / 1000),
+                btc_per_year=float(np.median(reward_btc[:, :, j].sum(axis=1) / years)),
+                power_cost_usd_per_kwh=site.price_usd_per_kwh,
+                intensity_g_per_kwh=float(intensity[j]),
+            )
+        )
+    energy_per_year = energy_kwh.sum(axis=(1, 2)) / years
+    co2_per_year = (energy_kwh * intensity).sum(axis=(1, 2)) / 1000 / years
+    series = _series(sim, start_s, end_s, a, b, actor_work, rest_work, btc, hashprice)
+    return VariantResult(
+        name=variant.name,
+        facility_power_w=variant.facility_power,
+        machines=int(np.sum(machines)),
+        installed_hashrate_hs=float(installed.sum()),
+        mean_hashrate_hs=_band(actor_total / horizon_s),
+        network_share_frac=_band(share),
+        network_hashrate_hs=_band((actor_total + rest_total) / horizon_s),
+        btc_per_year=_band(total_btc / years),
+        cost_usd_per_btc=_band(cost_per_btc),
+        energy_kwh_per_year=_band(energy_per_year),
+        co2_kg_per_year=_band(co2_per_year),
+        capex_usd=capex,
+        revenue_usd_per_year=_band(revenue.sum(axis=1) / years),
+        npv_usd=_band(npv),
+        break_even_btc_price_usd=_band(break_even),
+        sites=tuple(site_results),
+        series=series,
+        cash_flow=cash_flow,
+    )
+
+
+def _series(
+    sim: SimulationResult,
+    start_s: float,
+    end_s: float,
+    a: FloatArray,
+    b: FloatArray,
+    actor_work: FloatArray,
+    rest_work: FloatArray,
+    btc: FloatArray,
+    hashprice: FloatArray,
+) -> pd.DataFrame:
+    """Medians and 5/95 % bands on a grid of about 60 points across the horizon."""
+    grid = np.linspace(start_s, end_s, 61)
+    duration = b - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(duration > 0, actor_work / (actor_work + rest_work), np.nan)
+        actor_h = np.where(duration > 0, actor_work / duration, np.nan)
+    columns: dict[str, list[FloatArray]] = {
+        k: []
+        for k in (
+            "share_frac",
+            "network_hashrate_hs",
+            "actor_hashrate_hs",
+            "cumulative_btc",
+            "difficulty",
+            "hashprice_usd_per_th_day",
+        )
+    }
+    cumulative = np.cumsum(btc, axis=1)
+    difficulty = sim.difficulty
+    for p in range(a.shape[0]):
+        starts = np.nan_to_num(sim.start_time_s[p], nan=np.inf)
+        k = np.clip(np.searchsorted(starts, grid, side="right") - 1, 0, starts.size - 1)
+        columns["share_frac"].append(share[p, k])
+        columns["network_hashrate_hs"].append(sim.hashrate_hs[p, k])
+        columns["actor_hashrate_hs"].append(actor_h[p, k])
+        columns["difficulty"].append(difficulty[p, k])
+        columns["hashprice_usd_per_th_day"].append(hashprice[p, k])
+        ends = np.nan_to_num(sim.end_time_s[p], nan=end_s)
+        columns["cumulative_btc"].append(
+            np.interp(
+                grid, np.concatenate([[start_s], ends]), np.concatenate([[0.0], cumulative[p]])
+            )
+        )
+    frame = pd.DataFrame(
+        index=pd.DatetimeIndex(pd.to_datetime(grid, unit="s", utc=True), name="time")
+    )
+    for name, rows in columns.items():
+        stacked = np.vstack(rows)
+        low, mid, high = np.nanpercentile(stacked, _Q, axis=0)
+        frame[f"{name}_p5"] = low
+        frame[f"{name}_median"] = mid
+        frame[f"{name}_p95"] = high
+    return frame
+
+
+def _assumptions(
+    spec: schema.ScenarioSpec,
+    net: NetworkStart,
+    model_name: str,
+    machine_price: float,
+    network_hashrate: float,
+) -> tuple[tuple[str, str, str], ...]:
+    """Every assumption behind the figures, with where it comes from."""
+    rows = [
+        (
+            "network start",
+            f"period {net.epoch} (height {net.start.height:,}), "
+            f"difficulty {net.difficulty / 1e12:,.2f} T",
+            f"shipped chain history; time {net.how}",
+        ),
+        (
+            "rest-of-world hashrate at start",
+            f"{network_hashrate / 1e18:,.1f} EH/s",
+            "implied by the start difficulty (one block per 600 s)"
+            if spec.network.hashrate == "from-chain"
+            else "scenario file",
+        ),
+        ("rest-of-world growth", f"{spec.network.growth:.1%}/year", "scenario file"),
+        (
+            "rest-of-world response elasticity",
+            f"{spec.network.response_elasticity:g}",
+            "scenario file; hashtide.scenario.market documents the rule",
+        ),
+        (
+            "BTC price",
+            f"{spec.btc_price.model}, {spec.btc_price.start:,.0f} USD"
+            + (f", {spec.btc_price.growth:+.1%}/year" if spec.btc_price.model != "constant" else "")
+            + (
+                f", volatility {spec.btc_price.volatility:.0%}/year"
+                if spec.btc_price.model == "gbm"
+                else ""
+            ),
+            "scenario file",
+        ),
+        ("fees", f"{spec.fees:g} BTC per block", "scenario file"),
+        ("machine", model_name, "hashtide hardware catalog (docs/hardware.md)"),
+        (
+            "machine price",
+            f"{machine_price:,.0f} USD",
+            "scenario file" if spec.actor.machine_price is not None else "catalog listing",
+        ),
+        (
+            "machine lifetime",
+            f"{spec.actor.lifetime / SECONDS_PER_YEAR:g} years",
+            "scenario file; capex per BTC is spread over it",
+        ),
+        ("opex", f"{spec.actor.opex:.1%} of hardware capex per year", "scenario file"),
+        ("discount rate", f"{spec.actor.discount_rate:.1%}/year", "scenario file"),
+    ]
+    for site in spec.actor.sites:
+        rows.append(
+            (
+                f"site: {site.name}",
+                f"{site.share:.0%} of facility power, {site.fuel}, "
+                f"{site.power_price:.3f} USD/kWh, PUE {site.pue:g}, "
+                f"availability {site.availability.kind}",
+                "scenario file; carbon intensity IPCC AR5 lifecycle median"
+                if site.intensity is None
+                else "scenario file",
+            )
+        )
+    return tuple(rows)

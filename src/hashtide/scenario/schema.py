@@ -1,0 +1,255 @@
+"""The scenario file schema: what a YAML scenario may say, validated all at once.
+
+Quantities are written with units (``5 GW``) and converted at load into fields whose names carry
+hashtide's unit (``facility_power_w``). Unknown keys are errors with a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from hashtide.scenario.units import UnitParseError, parse_quantity
+
+
+def _quantity(kind: str) -> Any:
+    def convert(value: Any) -> float:
+        try:
+            return parse_quantity(value, kind)
+        except UnitParseError as exc:
+            if kind == "btc_price":  # "85000 USD" for a BTC price means USD per BTC
+                try:
+                    return parse_quantity(value, "money")
+                except UnitParseError:
+                    pass
+            raise ValueError(str(exc)) from None
+
+    return BeforeValidator(convert)
+
+
+def _check(predicate: Any, message: str) -> Any:
+    def check(value: float) -> float:
+        if not predicate(value):
+            raise ValueError(message.format(value=value))
+        return value
+
+    return AfterValidator(check)
+
+
+Power = Annotated[float, _quantity("power"), _check(lambda v: v > 0, "must be > 0 W")]
+Hashrate = Annotated[float, _quantity("hashrate"), _check(lambda v: v > 0, "must be > 0 H/s")]
+PriceEnergy = Annotated[
+    float, _quantity("price_energy"), _check(lambda v: v >= 0, "must be >= 0 USD/kWh")
+]
+Money = Annotated[float, _quantity("money"), _check(lambda v: v >= 0, "must be >= 0 USD")]
+MoneyPerPower = Annotated[
+    float, _quantity("money_per_power"), _check(lambda v: v >= 0, "must be >= 0 USD/W")
+]
+BtcAmount = Annotated[float, _quantity("btc"), _check(lambda v: v >= 0, "must be >= 0 BTC")]
+BtcPrice = Annotated[float, _quantity("btc_price"), _check(lambda v: v > 0, "must be > 0 USD/BTC")]
+Duration = Annotated[float, _quantity("duration"), _check(lambda v: v > 0, "must be > 0")]
+Rate = Annotated[float, _quantity("rate"), _check(lambda v: v > -1, "must be > -100 %/year")]
+Fraction = Annotated[
+    float, _quantity("fraction"), _check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
+]
+Efficiency = Annotated[float, _quantity("efficiency"), _check(lambda v: v > 0, "must be > 0 J/TH")]
+HoursPerYear = Annotated[
+    float,
+    _quantity("hours_per_year"),
+    _check(lambda v: 0 <= v <= 8766, "must be between 0 and 8766 h/year"),
+]
+Intensity = Annotated[float, _quantity("intensity"), _check(lambda v: v >= 0, "must be >= 0")]
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-06-01")
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+
+
+class Strict(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ConstantAvailability(Strict):
+    kind: Literal["constant"]
+    frac: Fraction = 1.0
+
+
+class MonthlyAvailability(Strict):
+    kind: Literal["monthly"]
+    fracs: list[Fraction] = Field(min_length=12, max_length=12)
+
+
+class OffPeakAvailability(Strict):
+    kind: Literal["off_peak"]
+    night_start_h: float = Field(22.0, ge=0, le=24)
+    night_end_h: float = Field(6.0, ge=0, le=24)
+    weekends: bool = True
+    utc_offset_h: float = Field(0.0, ge=-14, le=14)
+    peak_frac: Fraction = 0.0
+
+
+class DecliningAvailability(Strict):
+    kind: Literal["declining"]
+    start_frac: Fraction = 1.0
+    plateau: Annotated[float, _quantity("duration")] = 0.0
+    decline: Annotated[
+        float, _quantity("rate"), _check(lambda v: 0 <= v < 1, "must be in [0, 100) %/year")
+    ] = 0.0
+
+
+class LimitedHoursAvailability(Strict):
+    kind: Literal["limited_hours"]
+    hours_per_year: HoursPerYear
+
+
+Availability = Annotated[
+    ConstantAvailability
+    | MonthlyAvailability
+    | OffPeakAvailability
+    | DecliningAvailability
+    | LimitedHoursAvailability,
+    Field(discriminator="kind"),
+]
+
+
+class SiteSpec(Strict):
+    """One energy site of an actor."""
+
+    name: str = Field(min_length=1)
+    fuel: str
+    share: Fraction = Field(description="share of the actor's facility power")
+    power_price: PriceEnergy
+    pue: Annotated[float, _quantity("fraction"), _check(lambda v: v >= 1, "must be >= 1")] = 1.1
+    availability: Availability = ConstantAvailability(kind="constant")
+    intensity: Intensity | None = None
+    counterfactual_intensity: Intensity = 0.0
+    retrofit: MoneyPerPower = 0.0
+    restart: Money = 0.0
+    curtail: bool = True
+
+
+class MinerSpec(Strict):
+    """A custom machine, for models the catalog lacks or to override its figures."""
+
+    name: str = Field(min_length=1)
+    hashrate: Hashrate
+    power: Power
+    price: Money | None = None
+
+
+class ActorSpec(Strict):
+    """A miner the scenario follows: a fleet of one machine model spread over sites."""
+
+    name: str = Field(min_length=1)
+    miner: str | MinerSpec
+    machine_price: Money | None = None
+    facility_power: Power | None = None
+    lifetime: Duration = 5 * 31_557_600.0
+    opex: Annotated[float, _quantity("rate"), _check(lambda v: v >= 0, "must be >= 0 %/year")] = 0.0
+    discount_rate: Rate = 0.08
+    sites: list[SiteSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> ActorSpec:
+        total = sum(site.share for site in self.sites)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"sites' shares add up to {total:.1%}; they must add up to 100 %")
+        names = [site.name for site in self.sites]
+        if len(set(names)) != len(names):
+            raise ValueError(f"site names must be unique; got {names}")
+        return self
+
+
+class NetworkSpec(Strict):
+    """The rest of the world's miners."""
+
+    hashrate: Hashrate | Literal["from-chain"] = "from-chain"
+    growth: Rate = 0.0
+    response_elasticity: float = Field(1.0, ge=0, le=20)
+
+
+class PriceSpec(Strict):
+    """The BTC price path."""
+
+    model: Literal["constant", "growth", "gbm"] = "constant"
+    start: BtcPrice
+    growth: Rate = 0.0
+    volatility: Annotated[
+        float, _quantity("rate"), _check(lambda v: 0 <= v <= 5, "must be in [0, 500] %/year")
+    ] = 0.0
+
+
+class VariantSpec(Strict):
+    """One version of the scenario: the actor's facility power set to a value."""
+
+    name: str = Field(min_length=1)
+    facility_power: Power
+
+
+Quantity = Literal[
+    "machines",
+    "hashrate",
+    "mean_hashrate",
+    "network_share",
+    "btc_per_year",
+    "cost_per_btc",
+    "energy_per_year",
+    "co2_per_year",
+]
+
+
+class ClaimSpec(Strict):
+    """A published statement to check against what hashtide computes with the same inputs."""
+
+    text: str = Field(min_length=1)
+    source: str = ""
+    variant: str
+    quantity: Quantity
+    stated: str | float
+    tolerance: Fraction = 0.05
+
+
+class ScenarioSpec(Strict):
+    """A whole scenario file."""
+
+    scenario: str = Field(min_length=1)
+    description: str = ""
+    start: Date
+    horizon: Duration
+    paths: int = Field(1_000, ge=1, le=1_000_000)
+    seed: int = 0
+    network: NetworkSpec = Field(default_factory=lambda: NetworkSpec(response_elasticity=1.0))
+    btc_price: PriceSpec
+    fees: BtcAmount = 0.0
+    actor: ActorSpec
+    variants: list[VariantSpec] = Field(default_factory=list)
+    claims: list[ClaimSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _variants_and_claims(self) -> ScenarioSpec:
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError(f"variant names must be unique; got {names}")
+        if not self.variants and self.actor.facility_power is None:
+            raise ValueError("give actor.facility_power, or variants with a facility_power each")
+        known = names or ["base"]
+        for i, claim in enumerate(self.claims):
+            if claim.variant not in known:
+                raise ValueError(f"claims[{i}].variant {claim.variant!r} is not one of {known}")
+        return self

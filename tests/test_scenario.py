@@ -1,0 +1,240 @@
+"""Scenario files: units, validation with every problem listed, running, claims, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from hashtide.cli.main import app
+from hashtide.errors import ScenarioError
+from hashtide.scenario import load_scenario, parse_quantity, parse_scenario, run_scenario
+from hashtide.scenario.units import UnitParseError
+
+REPO = Path(__file__).resolve().parents[1]
+STATE = REPO / "scenarios" / "us-state-reserve.yaml"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        # Independent derivation: SI prefixes and the conversions written out.
+        ("5 GW", "power", 5e9),
+        ("3500 W", "power", 3500.0),
+        ("200 TH/s", "hashrate", 2e14),
+        ("1.1 ZH/s", "hashrate", 1.1e21),
+        ("17.5 J/TH", "efficiency", 17.5),
+        ("0.04 USD/kWh", "price_energy", 0.04),
+        ("40 USD/MWh", "price_energy", 0.04),
+        ("500000 USD/MW", "money_per_power", 0.5),
+        ("90 %", "fraction", 0.9),
+        (0.9, "fraction", 0.9),
+        ("20 %/year", "rate", 0.2),
+        ("2 years", "duration", 2 * 365.25 * 86_400),  # Julian years, as units.SECONDS_PER_YEAR
+        ("2000000 sat", "btc", 0.02),
+        ("85000 USD/BTC", "btc_price", 85_000.0),
+        ("500 h/year", "hours_per_year", 500.0),
+        ("14 Mt", "mass", 1.4e10),
+    ],
+)
+def test_parse_quantity(text: str | float, kind: str, expected: float) -> None:
+    assert parse_quantity(text, kind) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "match"),
+    [
+        ("5 GWh", "power", "is a quantity of energy; expected W"),
+        ("5", "power", "has no unit"),
+        (5, "hashrate", "has no unit"),
+        ("five GW", "power", "not a quantity"),
+    ],
+)
+def test_parse_quantity_errors(text: str | int, kind: str, match: str) -> None:
+    with pytest.raises(UnitParseError, match=match):
+        parse_quantity(text, kind)
+
+
+def _minimal(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "scenario": "one-site",
+        "start": "2026-06-01",
+        "horizon": "1 year",
+        "paths": 20,
+        "seed": 7,
+        "network": {"hashrate": "1000 EH/s", "growth": "0 %/year", "response_elasticity": 0},
+        "btc_price": {"model": "constant", "start": "80000 USD"},
+        "fees": "0 BTC",
+        "actor": {
+            "name": "miner",
+            "miner": "Antminer S21",
+            "machine_price": "2699 USD",
+            "sites": [
+                {
+                    "name": "plant",
+                    "fuel": "hydro",
+                    "share": "100 %",
+                    "power_price": "0.01 USD/kWh",
+                    "pue": 1.0,
+                    "curtail": False,
+                }
+            ],
+        },
+        "variants": [{"name": "350 MW", "facility_power": "350 MW"}],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
+    bad = _minimal(start="2026/06/01")
+    bad["network"] = {"growth": "10 %/year", "respons_elasticity": 1}
+    actor = dict(bad["actor"])  # type: ignore[call-overload]
+    actor["capcity"] = "5 GW"
+    actor["sites"] = [
+        {"name": "a", "fuel": "coal", "share": "60 %", "power_price": "0.05 USD/kWh", "pue": 0.9},
+        {"name": "b", "fuel": "hydro", "share": "40 %", "power_price": "5 GW"},
+    ]
+    bad["actor"] = actor
+    bad["variants"] = [{"name": "x", "facility_power": "-5 GW"}]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert "6 problem(s)" in message
+    for expected in (
+        "start: '2026/06/01' is not a date; write it as YYYY-MM-DD",
+        "network.respons_elasticity: unknown key 'respons_elasticity'; did you mean "
+        "'response_elasticity'?",
+        "actor.capcity: unknown key 'capcity'",
+        "actor.sites[0].pue: 0.9 must be >= 1",
+        "actor.sites[1].power_price: '5 GW' is a quantity of power; expected USD/kWh",
+        "variants[0].facility_power: '-5 GW' must be > 0 W",
+    ):
+        assert expected in message
+
+
+def test_yaml_errors_and_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("scenario: x\nstart: [2026\n")
+    with pytest.raises(ScenarioError, match="not valid YAML at line"):
+        load_scenario(path)
+    with pytest.raises(ScenarioError, match="a mapping of keys"):
+        parse_scenario(["not", "a", "mapping"])
+    with pytest.raises(ScenarioError, match="cannot read"):
+        load_scenario(tmp_path / "missing.yaml")
+    # yaml.safe_load: a Python-object tag is refused, never executed.
+    path.write_text("scenario: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        load_scenario(path)
+
+
+def test_shares_must_add_up() -> None:
+    data = _minimal()
+    data["actor"]["sites"][0]["share"] = "90 %"  # type: ignore[index]
+    with pytest.raises(ScenarioError, match=r"shares add up to 90\.0%"):
+        parse_scenario(data)
+
+
+def test_claims_name_known_variants() -> None:
+    data = _minimal(claims=[{"text": "x", "variant": "1 GW", "quantity": "machines", "stated": 1}])
+    with pytest.raises(ScenarioError, match="'1 GW' is not one of"):
+        parse_scenario(data)
+
+
+def test_one_site_run_matches_hand_derivation() -> None:
+    # Independent derivation. 350 MW at PUE 1.0 of S21 (3,500 W, 200 TH/s): 100,000 machines,
+    # 20 EH/s. With the rest fixed at 1,000 EH/s (no growth, no response) and no curtailment,
+    # the miner holds 20/1020 = 1.961 % of the network. After the first retarget blocks come at
+    # 144 a day; the scenario starts inside a period set for ~995 EH/s, so the first ~2 weeks
+    # run ~2.5 % fast: ≈ 52,596 × 1.001 blocks in the year × 1.961 % × 3.125 BTC ≈ 3,226 BTC.
+    spec = parse_scenario(_minimal())
+    result = run_scenario(spec)
+    [variant] = result.variants
+    assert variant.machines == 100_000
+    assert variant.installed_hashrate_hs == pytest.approx(2e19)
+    assert variant.network_share_frac.median == pytest.approx(20 / 1020, rel=1e-3)
+    assert variant.btc_per_year.median == pytest.approx(3_226, rel=0.03)
+    # Energy: 350 MW all year (8,766 h) = 3.068 TWh; CO2 at hydro's 24 g/kWh = 73.6 kt.
+    assert variant.energy_kwh_per_year.median == pytest.approx(350e3 * 8_766, rel=1e-6)
+    assert variant.co2_kg_per_year.median == pytest.approx(350e3 * 8_766 * 0.024, rel=1e-6)
+    # Cost per BTC: capex 100,000 × 2,699 USD × (1 year / 5-year life) + energy 3.068 TWh ×
+    # 0.01 USD/kWh, divided by the BTC mined.
+    cost = 100_000 * 2_699 / 5 + 350e3 * 8_766 * 0.01
+    assert variant.cost_usd_per_btc.median == pytest.approx(
+        cost / variant.btc_per_year.median, rel=0.02
+    )
+
+
+def test_same_seed_same_result_and_curtailment() -> None:
+    spec = parse_scenario(_minimal())
+    first = run_scenario(spec, n_paths=10, seed=3)
+    second = run_scenario(spec, n_paths=10, seed=3)
+    assert first.summary_json() == second.summary_json()
+    # Power dearer than any hashprice: the site never runs, mines nothing, uses no energy.
+    dear = _minimal()
+    dear["actor"]["sites"][0].update(power_price="1 USD/kWh", curtail=True)  # type: ignore[index]
+    [variant] = run_scenario(parse_scenario(dear), n_paths=10).variants
+    assert variant.btc_per_year.median == 0
+    assert variant.energy_kwh_per_year.median == 0
+
+
+def test_state_reserve_claims_are_false_with_correct_figures() -> None:
+    # Issue #4: the article's hashrate and BTC/year claims are false. Independent derivation of
+    # the machine count: floor(5 GW × share / (PUE × 3,500 W)) per site — 30 % coal, 25 % hydro,
+    # 5 % backup, 25 % nuclear at PUE 1.1 and 15 % flare gas at PUE 1.05.
+    spec = load_scenario(STATE)
+    result = run_scenario(spec, n_paths=20)
+    shares = [(0.30, 1.1), (0.25, 1.1), (0.05, 1.1), (0.15, 1.05), (0.25, 1.1)]
+    machines = sum(int(5e9 * share / (pue * 3_500)) for share, pue in shares)
+    five = result.variants[0]
+    assert five.machines == machines
+    assert five.installed_hashrate_hs == pytest.approx(machines * 2e14)
+    checks = {(c.variant, c.quantity): c for c in result.claims}
+    assert not checks[("5 GW", "hashrate")].holds
+    assert checks[("5 GW", "hashrate")].computed / 33e18 > 7  # 1.31 M × 200 TH/s ≫ 33 EH/s
+    assert not checks[("5 GW", "btc_per_year")].holds
+    assert not checks[("20 GW", "btc_per_year")].holds
+    assert checks[("20 GW", "btc_per_year")].computed > 10 * 1_800
+
+
+def test_cli_validate_and_run(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(STATE)])
+    assert result.exit_code == 0, result.output
+    assert "5 GW, 10 GW, 20 GW" in result.output
+    out = tmp_path / "out"
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(_minimal()))
+    result = runner.invoke(app, ["run", str(path), "--paths", "5", "--json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    [variant] = data["variants"]
+    assert set(variant) >= {
+        "name",
+        "machines",
+        "hashrate_hs",
+        "mean_hashrate_hs",
+        "network_share_frac",
+        "btc_per_year",
+        "cost_usd_per_btc",
+        "energy_kwh_per_year",
+        "co2_kg_per_year",
+    }
+    assert set(variant["btc_per_year"]) == {"p5", "median", "p95"}
+    assert data["claims"] == []
+
+
+def test_cli_bad_scenario_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(_minimal(horizon="-1 year")))
+    out = tmp_path / "out"
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(out)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert "horizon: '-1 year' must be > 0" in result.output
+    assert not out.exists()
