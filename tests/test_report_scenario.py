@@ -164,6 +164,11 @@ def make_result() -> ScenarioResult:
         start_difficulty=1.4e14,
         start_network_hashrate_hs=1_000e18,
         btc_price_usd=85_000.0,
+        machine_model="Antminer S21",
+        machine_hashrate_hs=200e12,
+        machine_power_w=3_500.0,
+        machine_price_usd=2_699.0,
+        fees_btc_per_block=0.025,
         assumptions=(
             ("Machine", "Antminer S21, 200 TH/s, 3,500 W", "Bitmain data sheet"),
             ("Power price <coal>", "0.045 USD/kWh", "EIA & state utility filings"),

@@ -117,6 +117,11 @@ class ScenarioResult:
     start_difficulty: float
     start_network_hashrate_hs: float
     btc_price_usd: float
+    machine_model: str
+    machine_hashrate_hs: float
+    machine_power_w: float
+    machine_price_usd: float
+    fees_btc_per_block: float
     assumptions: tuple[tuple[str, str, str], ...]
     variants: tuple[VariantResult, ...]
     claims: tuple[ClaimCheck, ...] = field(default_factory=tuple)
