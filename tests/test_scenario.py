@@ -238,3 +238,36 @@ def test_cli_bad_scenario_exits_2_and_writes_nothing(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert "horizon: '-1 year' must be > 0" in result.output
     assert not out.exists()
+
+
+def test_price_series_file_drives_curtailment(tmp_path: Path) -> None:
+    # Independent derivation: the price collapses to 1 USD half a year in; a curtailing site then
+    # switches off at the next retarget period, so it mines about half of what it mines when the
+    # price holds (within one 2-week period of 26: ±4 %).
+    (tmp_path / "prices.csv").write_text("date,price_usd\n2026-06-01,80000\n2026-12-01,1\n")
+    data = _minimal(btc_price={"model": "series", "file": "prices.csv"})
+    data["actor"]["sites"][0]["curtail"] = True  # type: ignore[index]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    collapsing = run_scenario(load_scenario(path), n_paths=10).variants[0]
+    steady = run_scenario(parse_scenario(_minimal()), n_paths=10).variants[0]
+    ratio = collapsing.btc_per_year.median / steady.btc_per_year.median
+    assert ratio == pytest.approx(183 / 365, abs=0.04)
+
+
+def test_bad_price_file_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "prices.csv").write_text("date,price_usd\n2026-06-01,80000\n2026-07-01,lots\n")
+    data = _minimal(btc_price={"model": "series", "file": "prices.csv"})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="line 3: price_usd 'lots' is not a number"):
+        load_scenario(path)
+
+
+def test_grid_intensity_from_ember() -> None:
+    # Published: Ember/OWID grid intensity of Kazakhstan, 2024: 802 g/kWh (SOURCES.md example).
+    data = _minimal()
+    data["actor"]["sites"][0]["grid"] = {"region": "Kazakhstan", "year": 2024}  # type: ignore[index]
+    [variant] = run_scenario(parse_scenario(data), n_paths=5).variants
+    energy = variant.energy_kwh_per_year.median
+    assert variant.co2_kg_per_year.median / energy == pytest.approx(0.802, abs=0.0005)

@@ -11,7 +11,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashtide.chain import epochs, estimate_first_block_time_s
-from hashtide.energy import Constant, Declining, LimitedHours, Monthly, OffPeak, Site
+from hashtide.energy import (
+    Constant,
+    Declining,
+    LimitedHours,
+    Monthly,
+    OffPeak,
+    Site,
+    grid_intensity_g_per_kwh,
+)
 from hashtide.energy.profiles import AvailabilityProfile
 from hashtide.engine import StartPoint, work_per_block_hashes
 from hashtide.errors import ScenarioError
@@ -120,7 +128,11 @@ def sites_of(spec: schema.ActorSpec, facility_power_w: float, start_s: float) ->
             price_usd_per_kwh=site.power_price,
             availability=profile_of(site.availability, start_s),
             pue=site.pue,
-            intensity_g_per_kwh=site.intensity,
+            intensity_g_per_kwh=(
+                grid_intensity_g_per_kwh(site.grid.region, site.grid.year)
+                if site.grid is not None
+                else site.intensity
+            ),
             counterfactual_g_per_kwh=site.counterfactual_intensity,
             retrofit_capex_usd_per_w=site.retrofit,
             restart_capex_usd=site.restart,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import types
 import typing
 from pathlib import Path
@@ -99,10 +101,49 @@ def _describe(error: Any) -> str:
     return f"{where}:{shown} {message}" if shown else f"{where}: {message}"
 
 
-def parse_scenario(data: Any, *, source: str = "<scenario>") -> ScenarioSpec:
-    """Validate already-loaded scenario data (e.g. a dict); raise listing every problem."""
+def _read_price_file(data: dict[str, Any], base: Path, source: str) -> None:
+    """Replace ``btc_price.file`` by the ``points`` it holds (CSV: date, price_usd)."""
+    price = data.get("btc_price")
+    if not isinstance(price, dict) or not isinstance(price.get("file"), str):
+        return
+    path = base / price["file"]
+    try:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    except OSError as exc:
+        raise ScenarioError(
+            f"{source}: btc_price.file: cannot read {path} ({exc.strerror})"
+        ) from None
+    if not rows or not {"date", "price_usd"} <= set(rows[0]):
+        raise ScenarioError(
+            f"{source}: btc_price.file {path}: needs a header with columns date,price_usd"
+        )
+    problems = []
+    points = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            value = float(row["price_usd"])
+        except (TypeError, ValueError):
+            problems.append(
+                f"  - {path} line {line}: price_usd {row['price_usd']!r} is not a number"
+            )
+            continue
+        points.append({"date": row["date"], "price": f"{value} USD"})
+    if problems:
+        raise ScenarioError(f"{source}: {len(problems)} problem(s):\n" + "\n".join(problems))
+    price["points"] = points
+
+
+def parse_scenario(
+    data: Any, *, source: str = "<scenario>", base: Path | None = None
+) -> ScenarioSpec:
+    """Validate already-loaded scenario data (e.g. a dict); raise listing every problem.
+
+    ``base`` is the folder relative file names (``btc_price.file``) are read from (default: the
+    current folder).
+    """
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario is a mapping of keys to values at the top level")
+    _read_price_file(data, base if base is not None else Path.cwd(), source)
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as exc:
@@ -132,4 +173,4 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"{path}: not valid YAML{where}: {problem}") from None
-    return parse_scenario(data, source=str(path))
+    return parse_scenario(data, source=str(path), base=path.parent)

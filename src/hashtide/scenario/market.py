@@ -47,11 +47,17 @@ class PricePaths:
     growth_per_year: float
     volatility_per_year: float
     rng: np.random.Generator
+    #: A price series instead of growth: times [s] and prices [USD], held from each time on.
+    series_s: FloatArray | None = None
+    series_usd: FloatArray | None = None
     _time_s: FloatArray | None = None
     _log_price: FloatArray | None = None
 
     def baseline_usd(self, time_s: FloatArray) -> FloatArray:
-        """The deterministic path: start price growing at the stated rate."""
+        """The deterministic path: the series, or the start price growing at the stated rate."""
+        if self.series_s is not None and self.series_usd is not None:
+            k = np.searchsorted(self.series_s, np.asarray(time_s, dtype=float), side="right") - 1
+            return self.series_usd[np.clip(k, 0, self.series_usd.size - 1)]
         years = np.maximum(np.asarray(time_s) - self.start_s, 0.0) / SECONDS_PER_YEAR
         return self.start_usd * (1.0 + self.growth_per_year) ** years
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 
@@ -41,6 +42,25 @@ _Q = (5, 50, 95)
 
 #: progress(variant_index, variant_count, epochs_done, epochs_expected)
 Progress = Callable[[int, int, int, int], None]
+
+
+def _midnight_s(day: dt.date) -> float:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
+
+
+def _price_paths(spec: schema.ScenarioSpec, start_s: float, rng: np.random.Generator) -> PricePaths:
+    """The scenario's BTC price model, drawing its shocks (GBM) from ``rng``."""
+    price = spec.btc_price
+    series = price.points if price.model == "series" else []
+    return PricePaths(
+        start_s=start_s,
+        start_usd=price.start_usd,
+        growth_per_year=price.growth if price.model in ("growth", "gbm") else 0.0,
+        volatility_per_year=price.volatility if price.model == "gbm" else 0.0,
+        rng=rng,
+        series_s=np.array([_midnight_s(p.date) for p in series]) if series else None,
+        series_usd=np.array([p.price for p in series]) if series else None,
+    )
 
 
 def _band(values: FloatArray) -> Band:
@@ -114,13 +134,7 @@ def run_scenario(
         sites = sites_of(spec.actor, variant.facility_power, start_s)
         machines = [math.floor(s.capacity_w / (s.pue * model.power_w)) for s in sites]
         engine_seed, price_seed = np.random.SeedSequence(seed).spawn(2)
-        prices = PricePaths(
-            start_s=start_s,
-            start_usd=spec.btc_price.start,
-            growth_per_year=spec.btc_price.growth if spec.btc_price.model != "constant" else 0.0,
-            volatility_per_year=spec.btc_price.volatility if spec.btc_price.model == "gbm" else 0.0,
-            rng=np.random.default_rng(price_seed),
-        )
+        prices = _price_paths(spec, start_s, np.random.default_rng(price_seed))
 
         def report(epoch: int, index: int = index) -> None:
             if progress is not None:
@@ -182,7 +196,11 @@ def run_scenario(
         start_height=net.start.height,
         start_difficulty=net.difficulty,
         start_network_hashrate_hs=network_hashrate,
-        btc_price_usd=spec.btc_price.start,
+        btc_price_usd=float(
+            _price_paths(spec, start_s, np.random.default_rng(0)).baseline_usd(np.array([start_s]))[
+                0
+            ]
+        ),
         machine_model=model.model,
         machine_hashrate_hs=model.hashrate_hs,
         machine_power_w=model.power_w,
@@ -427,7 +445,7 @@ def _assumptions(
         ),
         (
             "BTC price",
-            f"{spec.btc_price.model}, {spec.btc_price.start:,.0f} USD"
+            f"{spec.btc_price.model}, {spec.btc_price.start_usd:,.0f} USD"
             + (f", {spec.btc_price.growth:+.1%}/year" if spec.btc_price.model != "constant" else "")
             + (
                 f", volatility {spec.btc_price.volatility:.0%}/year"

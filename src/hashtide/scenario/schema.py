@@ -128,6 +128,13 @@ Availability = Annotated[
 ]
 
 
+class GridSpec(Strict):
+    """A country's or region's average grid carbon intensity (Ember, via Our World in Data)."""
+
+    region: str = Field(min_length=1)
+    year: int = Field(ge=2010, le=2030)
+
+
 class SiteSpec(Strict):
     """One energy site of an actor."""
 
@@ -138,10 +145,17 @@ class SiteSpec(Strict):
     pue: Annotated[float, _quantity("fraction"), _check(lambda v: v >= 1, "must be >= 1")] = 1.1
     availability: Availability = ConstantAvailability(kind="constant")
     intensity: Intensity | None = None
+    grid: GridSpec | None = None
     counterfactual_intensity: Intensity = 0.0
     retrofit: MoneyPerPower = 0.0
     restart: Money = 0.0
     curtail: bool = True
+
+    @model_validator(mode="after")
+    def _one_intensity(self) -> SiteSpec:
+        if self.intensity is not None and self.grid is not None:
+            raise ValueError("give intensity or grid, not both")
+        return self
 
 
 class MinerSpec(Strict):
@@ -184,15 +198,48 @@ class NetworkSpec(Strict):
     response_elasticity: float = Field(1.0, ge=0, le=20)
 
 
-class PriceSpec(Strict):
-    """The BTC price path."""
+class PricePoint(Strict):
+    """One point of a BTC price series: from ``date`` on, the price is ``price``."""
 
-    model: Literal["constant", "growth", "gbm"] = "constant"
-    start: BtcPrice
+    date: Date
+    price: BtcPrice
+
+
+class PriceSpec(Strict):
+    """The BTC price path.
+
+    ``series`` reads ``file`` (CSV with columns ``date`` and ``price_usd``, relative to the
+    scenario file) or takes ``points``; the price holds from each date to the next, and the last
+    one after that.
+    """
+
+    model: Literal["constant", "growth", "gbm", "series"] = "constant"
+    start: BtcPrice | None = None
     growth: Rate = 0.0
     volatility: Annotated[
         float, _quantity("rate"), _check(lambda v: 0 <= v <= 5, "must be in [0, 500] %/year")
     ] = 0.0
+    file: str | None = None
+    points: list[PricePoint] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _series_or_start(self) -> PriceSpec:
+        if self.model == "series":
+            if not self.points:
+                raise ValueError("model 'series' needs a file (date,price_usd) or points")
+            dates = [p.date for p in self.points]
+            if dates != sorted(set(dates)):
+                raise ValueError("series dates must be strictly increasing")
+        elif self.start is None:
+            raise ValueError(f"model {self.model!r} needs a start price (e.g. start: 85000 USD)")
+        return self
+
+    @property
+    def start_usd(self) -> float:
+        """The price at the start: ``start``, or the series' first price."""
+        if self.start is not None:
+            return self.start
+        return self.points[0].price
 
 
 class VariantSpec(Strict):
