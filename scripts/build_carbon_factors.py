@@ -17,14 +17,14 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import json
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _build_common import arg_parser, write_csv
+
 FIRST_GRID_YEAR = 2010
 
 #: Raw technology name → hashtide fuel key.
@@ -115,20 +115,8 @@ def read_grid(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=REPO.parent / "shared" / "data" / "raw")
-    parser.add_argument("--out", type=Path, default=REPO / "src" / "hashtide" / "data")
-    args = parser.parse_args(argv)
+    args = arg_parser(__doc__.splitlines()[0]).parse_args(argv)
     try:
         lifecycle = read_lifecycle(args.raw / SOURCES["lifecycle"]["file"])
         grid = read_grid(args.raw / SOURCES["grid"]["file"])

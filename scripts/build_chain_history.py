@@ -20,7 +20,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import base64
 import csv
 import datetime as dt
@@ -31,9 +30,9 @@ import struct
 import sys
 from pathlib import Path
 
+from _build_common import arg_parser, write_csv
 from hashtide.protocol import MAINNET, bits_to_target, target_to_bits
 
-REPO = Path(__file__).resolve().parents[1]
 INTERVAL = MAINNET.difficulty_adjustment_interval
 GENESIS_BITS = 0x1D00FFFF
 
@@ -194,10 +193,7 @@ def cross_check(rows: list[dict[str, str]], raw: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=REPO.parent / "shared" / "data" / "raw")
-    parser.add_argument("--out", type=Path, default=REPO / "src" / "hashtide" / "data")
-    args = parser.parse_args(argv)
+    args = arg_parser(__doc__.splitlines()[0]).parse_args(argv)
     try:
         rows = build(args.raw)
         compared = cross_check(rows, args.raw)
@@ -206,12 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     table = args.out / "chain_epochs.csv"
-    tmp = table.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(table)
+    write_csv(table, rows)
     known_first = sum(1 for r in rows if r["first_block_time_s"])
     known_last = sum(1 for r in rows if r["last_block_time_s"])
     meta = {

@@ -27,7 +27,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import json
@@ -39,7 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from _build_common import arg_parser, write_csv
 
 SOURCES: dict[str, dict[str, str]] = {
     "btcbess": {
@@ -890,10 +889,7 @@ def listing_notes(raw: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=REPO.parent / "shared" / "data" / "raw")
-    parser.add_argument("--out", type=Path, default=REPO / "src" / "hashtide" / "data")
-    args = parser.parse_args(argv)
+    args = arg_parser(__doc__.splitlines()[0]).parse_args(argv)
     try:
         rows, report = build(args.raw)
     except (BuildError, OSError, ValueError, KeyError, ArithmeticError) as exc:
@@ -901,12 +897,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     table = args.out / "asic_catalog.csv"
-    tmp = table.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(COLUMNS), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(table)
+    write_csv(table, rows, COLUMNS)
     meta = {
         "table": table.name,
         "description": "SHA-256 ASIC models from 2016 on: hashrate, power, efficiency, release, "
