@@ -120,6 +120,8 @@ def make_variant(name: str, power_w: float) -> VariantResult:
         revenue_usd_per_year=band(3.0e9 * scale),
         npv_usd=band(1.5e9 * scale, 0.8),
         break_even_btc_price_usd=band(41_000.0),
+        irr_frac=band(0.12),
+        payback_years=band(3.5),
         sites=sites,
         series=series,
         cash_flow=cash_flow,

@@ -271,3 +271,17 @@ def test_grid_intensity_from_ember() -> None:
     [variant] = run_scenario(parse_scenario(data), n_paths=5).variants
     energy = variant.energy_kwh_per_year.median
     assert variant.co2_kg_per_year.median / energy == pytest.approx(0.802, abs=0.0005)
+
+
+def test_json_is_strict_when_nothing_is_mined(tmp_path: Path) -> None:
+    # Power dearer than any hashprice: nothing is mined, so the cost per BTC is undefined; the
+    # --json output must still be strict JSON (null, not NaN).
+    dear = _minimal()
+    dear["actor"]["sites"][0].update(power_price="1 USD/kWh", curtail=True)  # type: ignore[index]
+    path = tmp_path / "dear.yaml"
+    path.write_text(yaml.safe_dump(dear))
+    result = runner.invoke(app, ["run", str(path), "--paths", "3", "--json", "--no-report"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output, parse_constant=lambda name: pytest.fail(name))
+    assert data["variants"][0]["cost_usd_per_btc"] is None
+    assert data["variants"][0]["btc_per_year"]["median"] == 0

@@ -169,7 +169,7 @@ def run(
     if not no_report:
         written = _write_outputs(result, target)
     if as_json:
-        typer.echo(json.dumps(result.summary_json(), indent=2))
+        typer.echo(json.dumps(result.summary_json(), indent=2, allow_nan=False))
         return
     console.print(_summary_table(result))
     if result.claims:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,11 @@ class VariantResult:
     revenue_usd_per_year: Band
     npv_usd: Band
     break_even_btc_price_usd: Band
+    #: Internal rate of return of the yearly flows [1/year]; NaN on paths where none exists.
+    irr_frac: Band
+    #: Years until cumulative net cash turns positive; ``inf`` on paths where it never does
+    #: within the horizon (so a median of ``inf`` means most paths never pay back).
+    payback_years: Band
     sites: tuple[SiteResult, ...]
     series: pd.DataFrame
     cash_flow: pd.DataFrame
@@ -149,28 +155,46 @@ class ScenarioResult:
         return pd.DataFrame(rows)
 
     def summary_json(self) -> dict[str, Any]:
-        """The ``--json`` form: one entry per variant, and the claim checks."""
-        return {
-            "scenario": self.scenario,
-            "paths": self.n_paths,
-            "seed": self.seed,
-            "variants": [
-                {
-                    "name": v.name,
-                    "machines": v.machines,
-                    "hashrate_hs": v.installed_hashrate_hs,
-                    "mean_hashrate_hs": v.mean_hashrate_hs.median,
-                    "network_share_frac": v.network_share_frac.median,
-                    "btc_per_year": {
-                        "p5": v.btc_per_year.p5,
-                        "median": v.btc_per_year.median,
-                        "p95": v.btc_per_year.p95,
-                    },
-                    "cost_usd_per_btc": v.cost_usd_per_btc.median,
-                    "energy_kwh_per_year": v.energy_kwh_per_year.median,
-                    "co2_kg_per_year": v.co2_kg_per_year.median,
-                }
-                for v in self.variants
-            ],
-            "claims": [c.as_dict() for c in self.claims],
-        }
+        """The ``--json`` form: one entry per variant, and the claim checks.
+
+        Strict JSON: a figure that is not a finite number (the cost per BTC when nothing is
+        mined) is ``None``.
+        """
+        summary: dict[str, Any] = _json_safe(
+            {
+                "scenario": self.scenario,
+                "paths": self.n_paths,
+                "seed": self.seed,
+                "variants": [
+                    {
+                        "name": v.name,
+                        "machines": v.machines,
+                        "hashrate_hs": v.installed_hashrate_hs,
+                        "mean_hashrate_hs": v.mean_hashrate_hs.median,
+                        "network_share_frac": v.network_share_frac.median,
+                        "btc_per_year": {
+                            "p5": v.btc_per_year.p5,
+                            "median": v.btc_per_year.median,
+                            "p95": v.btc_per_year.p95,
+                        },
+                        "cost_usd_per_btc": v.cost_usd_per_btc.median,
+                        "energy_kwh_per_year": v.energy_kwh_per_year.median,
+                        "co2_kg_per_year": v.co2_kg_per_year.median,
+                    }
+                    for v in self.variants
+                ],
+                "claims": [c.as_dict() for c in self.claims],
+            }
+        )
+        return summary
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities become ``None``, recursively through dicts and lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value

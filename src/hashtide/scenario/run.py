@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashtide import __version__
-from hashtide.economics import npv_usd
+from hashtide.economics import irr, npv_usd, payback_years
 from hashtide.energy import Site
 from hashtide.engine import (
     Actor,
@@ -44,6 +44,14 @@ _Q = (5, 50, 95)
 Progress = Callable[[int, int, int, int], None]
 
 
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def _or_inf(value: float | None) -> float:
+    return math.inf if value is None else value
+
+
 def _midnight_s(day: dt.date) -> float:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
 
@@ -67,8 +75,15 @@ def _band(values: FloatArray) -> Band:
     finite = np.asarray(values, dtype=float)
     if not np.any(np.isfinite(finite)):  # e.g. cost per BTC when nothing is mined
         return Band(p5=math.nan, median=math.nan, p95=math.nan, mean=math.nan)
-    p5, p50, p95 = np.nanpercentile(finite, _Q)
-    return Band(p5=float(p5), median=float(p50), p95=float(p95), mean=float(np.nanmean(finite)))
+    if np.any(np.isposinf(finite)):
+        # Values may be +inf ("never", e.g. payback): rank them as the largest, and take sample
+        # values as quantiles, since interpolating towards infinity means nothing.
+        big = np.finfo(float).max
+        quantiles = np.nanpercentile(np.where(np.isposinf(finite), big, finite), _Q, method="lower")
+        p5, p50, p95 = (math.inf if q >= big else float(q) for q in quantiles)
+    else:
+        p5, p50, p95 = (float(q) for q in np.nanpercentile(finite, _Q))
+    return Band(p5=p5, median=p50, p95=p95, mean=float(np.nanmean(finite)))
 
 
 def _cumulative_availability(daily: FloatArray, grid_s: FloatArray) -> FloatArray:
@@ -289,6 +304,8 @@ def _account(
     times = np.concatenate([[0.0], np.arange(1, n_years + 1, dtype=float)])
     rate = spec.actor.discount_rate
     npv = np.array([npv_usd(row, times, discount_rate=rate) for row in flows])
+    irrs = np.array([_or_nan(irr(row, times)) for row in flows])
+    paybacks = np.array([_or_inf(payback_years(row, times)) for row in flows])
     discount = (1.0 + rate) ** -times[1:]
     mined = (yearly["btc"] * discount).sum(axis=1)
     costs_pv = capex + ((yearly["energy"] + opex_yearly) * discount).sum(axis=1)
@@ -352,6 +369,8 @@ def _account(
         capex_usd=capex,
         revenue_usd_per_year=_band(revenue.sum(axis=1) / years),
         npv_usd=_band(npv),
+        irr_frac=_band(irrs),
+        payback_years=_band(paybacks),
         break_even_btc_price_usd=_band(break_even),
         sites=tuple(site_results),
         series=series,
