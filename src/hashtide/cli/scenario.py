@@ -13,9 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hashtide.cli._common import console, err_console, guarded
-from hashtide.report.formatting import format_count, format_percent
+from hashtide.report.formatting import format_count, format_percent, format_usd
 from hashtide.report.scenario_report import format_claim_value
+from hashtide.report.security_section import format_probability
 from hashtide.scenario import ScenarioResult, load_scenario, run_scenario
+from hashtide.security import assess_scenario
 from hashtide.units import HS_PER_EHS
 
 ScenarioFile = Annotated[
@@ -111,6 +113,38 @@ def _claims_table(result: ScenarioResult) -> Table:
     return table
 
 
+def _security_table(result: ScenarioResult) -> Table:
+    """The security figures of each variant's actor at its peak share (``hashtide.security``)."""
+    items = assess_scenario(result)
+    table = Table(
+        title=f"Security at the {result.actor}'s peak share (median path; see the report)",
+        caption="largest: the largest actor at the peak; HHI in points, a lower bound (the rest "
+        "split into pools as in the report); N. c.: Nakamoto coefficient; P(z=6): exact "
+        "double-spend probability after 6 confirmations; z@0.1%: confirmations for a 0.1 % "
+        "risk; selfish: whether selfish mining pays; *: already a majority with its own "
+        "machines, so energy and forgone rewards only",
+    )
+    for name in ("variant", "peak", "on", "largest", "HHI", "N. c.", "P(z=6)", "z@0.1%",
+                 "selfish γ=0/½", "51 %, 1 week"):  # fmt: skip
+        left = name in ("variant", "on", "largest")
+        table.add_column(name, justify="left" if left else "right", no_wrap=True)
+    for s in items:
+        z6 = next((r.exact for r in s.double_spend if r.z == 6), float("nan"))
+        table.add_row(
+            s.variant,
+            format_percent(s.peak_share_frac),
+            f"{s.peak_time:%Y-%m-%d}",
+            "the actor" if s.largest_actor == s.actor else s.largest_actor,
+            f"{round(s.hhi * 10_000):,}",
+            str(s.nakamoto_coefficient),
+            format_probability(z6),
+            "none" if s.confirmations_needed is None else f"{s.confirmations_needed:,}",
+            "/".join("yes" if c.profitable else "no" for c in s.selfish),
+            format_usd(s.attack.total_usd) + ("*" if s.attack.already_majority else ""),
+        )
+    return table
+
+
 @guarded
 def run(
     file: ScenarioFile,
@@ -138,8 +172,8 @@ def run(
 
     Prints a summary per variant — machines, installed and mean hashrate, share of the network
     after the rest of the world reacts, BTC per year with a 5–95 % band, cost per BTC, energy
-    and CO2 — and the claims check. Writes report.html (interactive charts, works offline) and
-    CSV/JSON tables to --out.
+    and CO2 — the claims check, and the security figures at the actor's peak share. Writes
+    report.html (interactive charts, works offline) and CSV/JSON tables to --out.
     """
     spec = load_scenario(file)
     target = out if out is not None else Path("out") / spec.scenario
@@ -174,6 +208,8 @@ def run(
     console.print(_summary_table(result))
     if result.claims:
         console.print(_claims_table(result))
+    if result.variants:
+        console.print(_security_table(result))
     if written:
         console.print(
             f"report: {target / 'report.html'}  (and {len(written) - 1} more files in {target})",

@@ -39,6 +39,7 @@ from hashtide.report.formatting import (
     format_usd,
     pick_unit,
 )
+from hashtide.report.security_section import security_context
 from hashtide.scenario.results import Band, ClaimCheck, ScenarioResult, SiteResult, VariantResult
 
 __all__ = [
@@ -638,6 +639,7 @@ def _context(result: ScenarioResult) -> dict[str, Any]:
             (v.name, _variant_sentence(v, result.btc_price_usd)) for v in result.variants
         ],
         "summary": _summary_table(result.variants),
+        "security": security_context(result),
         "charts": _charts(result),
         "sites": _sites_tables(result.variants),
         "assumptions": result.assumptions,
@@ -664,9 +666,10 @@ def write_report(result: ScenarioResult, path: str | Path) -> Path:
     """Write the scenario report: one self-contained HTML file that opens offline.
 
     Sections: the scenario and what it was computed from; the published claims checked; a summary
-    per variant in sentences and a table; interactive charts (share of the network, bitcoin mined,
-    cash flow, energy and CO2 by site); a table of sites per variant; the assumptions with their
-    sources. plotly.js is inlined once; nothing is fetched from the network. All text is escaped.
+    per variant in sentences and a table; security (:mod:`hashtide.report.security_section`);
+    charts (share of the network, bitcoin mined, cash flow, energy and CO2 by site); sites per
+    variant; the assumptions with their sources. plotly.js is inlined once; nothing is fetched
+    from the network. All text is escaped.
 
     Parameters
     ----------
