@@ -17,6 +17,7 @@ Each epoch, per path:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,7 +106,8 @@ class ScenarioMarket:
     fees_sat_per_block: float
     prices: PricePaths
     grid_s: FloatArray
-    progress: object = None
+    #: Called with the epoch index after every epoch (a progress bar).
+    progress: Callable[[int], None] | None = None
     records: list[EpochRecord] = field(default_factory=list)
     #: Mean availability of each site on each day of the grid, shape (S, days).
     daily_availability: FloatArray = field(init=False)
@@ -179,6 +181,6 @@ class ScenarioMarket:
             installed[None, :, None] * self.daily_availability[None, :, days] * running[:, :, None]
         )
         values = np.concatenate([rest[:, None, :], sites], axis=1)
-        if callable(self.progress):
+        if self.progress is not None:
             self.progress(state.epoch)
         return FleetHashrate(times_s=knots, hashrate_hs=values, interpolation="step")
