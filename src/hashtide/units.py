@@ -17,6 +17,9 @@ SECONDS_PER_YEAR: Final = 31_557_600
 #: Satoshis in one bitcoin (Bitcoin Core ``COIN``, ``src/consensus/amount.h``).
 SAT_PER_BTC: Final = 100_000_000
 
+#: Joules in one kilowatt-hour.
+J_PER_KWH: Final = 3.6e6
+
 #: SI prefixes for hashrate [H/s].
 HS_PER_THS: Final = 1e12
 HS_PER_PHS: Final = 1e15

@@ -13,10 +13,7 @@ import numpy.typing as npt
 
 from hashtide.errors import InvalidInputError
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
-from hashtide.units import HS_PER_THS, SAT_PER_BTC, SECONDS_PER_DAY
-
-#: Joules in one kilowatt-hour.
-J_PER_KWH = 3.6e6
+from hashtide.units import HS_PER_THS, J_PER_KWH, SAT_PER_BTC, SECONDS_PER_DAY
 
 #: A float, or a numpy array of floats (functions broadcast).
 Num: TypeAlias = float | npt.NDArray[np.float64]

@@ -33,11 +33,10 @@ from hashtide.scenario.build import (
 from hashtide.scenario.claims import check_claims
 from hashtide.scenario.market import PricePaths, ScenarioMarket
 from hashtide.scenario.results import Band, ScenarioResult, SiteResult, VariantResult
-from hashtide.units import SAT_PER_BTC, SECONDS_PER_YEAR
+from hashtide.units import J_PER_KWH, SAT_PER_BTC, SECONDS_PER_YEAR
 
 FloatArray = npt.NDArray[np.float64]
 REST = "rest of the world"
-J_PER_KWH = 3.6e6
 _Q = (5, 50, 95)
 
 #: progress(variant_index, variant_count, epochs_done, epochs_expected)

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 
 from hashtide.errors import InvalidInputError
 from hashtide.security import _validate
-from hashtide.units import SECONDS_PER_DAY
+from hashtide.units import J_PER_KWH, SECONDS_PER_DAY
 
 __all__ = ["MajorityAttackCost", "majority_attack_cost"]
-
-#: Joules in a kilowatt-hour (a candidate for hashtide.units; scenario.run has its own).
-_J_PER_KWH = 3.6e6
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,7 +156,7 @@ def majority_attack_cost(
     required = target / (1.0 - target) * rest
     additional = max(0.0, required - own)
     machines = math.ceil(additional / machine_hs * (1 - 1e-12)) if additional > 0 else 0
-    energy_kwh = required * (power / machine_hs) * facility * hold / _J_PER_KWH
+    energy_kwh = required * (power / machine_hs) * facility * hold / J_PER_KWH
     energy_usd = energy_kwh * kwh_price
     blocks = target * hold / interval
     opportunity = blocks * reward * btc_price
