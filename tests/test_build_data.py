@@ -65,3 +65,24 @@ def test_hardware_catalog_rebuilds_identically(tmp_path: Path) -> None:
     meta.pop("built_on")
     shipped.pop("built_on")
     assert meta == shipped
+
+
+@needs_raw
+def test_market_inputs_rebuild_identically(tmp_path: Path) -> None:
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import build_market_inputs
+    finally:
+        sys.path.pop(0)
+    assert build_market_inputs.main(["--raw", str(RAW), "--out", str(tmp_path)]) == 0
+    for name in ("btc_price_daily", "btc_fees_daily", "mining_map_shares"):
+        rebuilt = (tmp_path / f"{name}.csv").read_text(encoding="utf-8")
+        assert rebuilt == (SHIPPED / f"{name}.csv").read_text(encoding="utf-8"), name
+        meta = json.loads((tmp_path / f"{name}.meta.json").read_text(encoding="utf-8"))
+        shipped = json.loads((SHIPPED / f"{name}.meta.json").read_text(encoding="utf-8"))
+        meta.pop("built_on")
+        shipped.pop("built_on")
+        assert meta == shipped, name

@@ -9,6 +9,7 @@ import typer
 from hashtide import __version__
 from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
+from hashtide.cli.market import backtest, replay
 from hashtide.cli.scenario import run, validate
 
 app = typer.Typer(
@@ -27,6 +28,8 @@ app = typer.Typer(
 app.add_typer(chain_app, name="chain")
 app.command()(validate)
 app.command()(run)
+app.command()(replay)
+app.command()(backtest)
 
 
 def _print_version(value: bool) -> None:

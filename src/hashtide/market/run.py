@@ -1,0 +1,271 @@
+"""Running the world market from the real state at a date: engine + market model + outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hashtide.engine import (
+    Actor,
+    Horizon,
+    SimulationInputs,
+    SimulationResult,
+    StartPoint,
+    expected_path,
+    monte_carlo,
+)
+from hashtide.errors import InvalidInputError
+from hashtide.market.behaviour import BehaviourParams
+from hashtide.market.data import MapQuote
+from hashtide.market.events import Event
+from hashtide.market.fleet import WorldFleet, build_fleet
+from hashtide.market.history import ChainHistory, MarketInputs, chain_history
+from hashtide.market.regions import DEFAULT_REGIONS, Region
+from hashtide.market.world import Assumption, WorldMarket
+from hashtide.units import SECONDS_PER_DAY
+
+FloatArray = npt.NDArray[np.float64]
+Mode = Literal["expected", "monte_carlo"]
+_Q = (5.0, 50.0, 95.0)
+
+
+def start_period(history: ChainHistory, time_s: float) -> int:
+    """Index of the newest retarget period that began by ``time_s`` and whose start is known
+    from the chain (its first-block time, known or pinned by retargets)."""
+    index = int(np.searchsorted(history.start_s, time_s, side="right")) - 1
+    if index < 1:
+        raise InvalidInputError("the start is before the second retarget period")
+    return index
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class MarketRun:
+    """One market simulation: the engine's result and the market's daily records.
+
+    Attributes
+    ----------
+    name : str
+    sim : SimulationResult
+        Per path and epoch: times, bits, difficulty, hashrate, blocks per actor.
+    market : WorldMarket
+        Daily records per path: ``running_hs`` and ``power_w`` per actor, ``hashprice``.
+    start_index : int
+        Row of :func:`hashtide.market.history.chain_history` the run starts from.
+    """
+
+    name: str
+    sim: SimulationResult
+    market: WorldMarket
+    start_index: int
+
+    @property
+    def actor_names(self) -> tuple[str, ...]:
+        """Engine actors: the regions, then the programs."""
+        return self.market.actor_names
+
+    def epochs_frame(self) -> pd.DataFrame:
+        """Per simulated epoch (a row per epoch; medians and 5/95 % across paths).
+
+        Columns: ``start_height``, ``start_time`` (median, UTC), ``difficulty`` (and
+        ``difficulty_p5``, ``difficulty_p95``), ``hashrate_hs`` (the epoch's mean, median
+        across paths), ``complete_frac`` (share of paths that finished the epoch).
+        """
+        sim = self.sim
+        difficulty = sim.difficulty
+        with np.errstate(all="ignore"):
+            low, mid, high = np.nanpercentile(difficulty, _Q, axis=0)
+            start = np.nanmedian(sim.start_time_s, axis=0)
+            hashrate = np.nanmedian(sim.hashrate_hs, axis=0)
+        return pd.DataFrame(
+            {
+                "start_height": sim.epoch_start_height,
+                "start_time": pd.to_datetime(np.round(start), unit="s", utc=True),
+                "difficulty": mid,
+                "difficulty_p5": low,
+                "difficulty_p95": high,
+                "hashrate_hs": hashrate,
+                "complete_frac": sim.complete.mean(axis=0),
+            }
+        )
+
+    def daily_frame(self) -> pd.DataFrame:
+        """Per day (medians across paths): network and regional hashrate, power, CO2.
+
+        Columns: ``hashrate_hs`` (and ``_p5``/``_p95``), ``<actor>_hs`` per actor,
+        ``power_w``, ``carbon_intensity_g_per_kwh`` (power-weighted over the regions),
+        ``co2_kg_per_day``, ``hashprice_usd_per_th_day``, ``china_share_frac`` (share of the
+        network hashrate in regions of mainland China), ``in_transit_hs``, ``covert_waiting_hs``.
+        Days no path reached are left out.
+        """
+        market = self.market
+        keep = np.isfinite(market.running_hs).all(axis=2).any(axis=0)
+        running = market.running_hs[:, keep]
+        power_w = market.power_w[:, keep]
+        hashprice = market.hashprice[:, keep]
+        transit = market.transit_hs[:, keep]
+        waiting = market.covert_waiting_hs[:, keep]
+        intensity_g = market.intensity[:, keep]
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            total = running.sum(axis=2)
+            total[~np.isfinite(running).all(axis=2)] = np.nan
+            power = np.nansum(power_w, axis=2)
+            power[~np.isfinite(power_w).all(axis=2)] = np.nan
+            co2_g_per_day = np.nansum(power_w * intensity_g.T[None], axis=2) * 24 / 1000
+            intensity = co2_g_per_day / (power * 24 / 1000)
+            china = np.array(
+                [r.in_china for r in market.fleet.regions] + [False] * len(market.programs)
+            )
+            china_share = running[:, :, china].sum(axis=2) / total
+            low, mid, high = np.nanpercentile(total, _Q, axis=0)
+            frame = pd.DataFrame(
+                {
+                    "hashrate_hs": mid,
+                    "hashrate_hs_p5": low,
+                    "hashrate_hs_p95": high,
+                    "power_w": np.nanmedian(power, axis=0),
+                    "carbon_intensity_g_per_kwh": np.nanmedian(intensity, axis=0),
+                    "co2_kg_per_day": np.nanmedian(co2_g_per_day, axis=0) / 1000,
+                    "hashprice_usd_per_th_day": np.nanmedian(hashprice, axis=0),
+                    "china_share_frac": np.nanmedian(china_share, axis=0),
+                    "in_transit_hs": np.nanmedian(transit, axis=0),
+                    "covert_waiting_hs": np.nanmedian(waiting, axis=0),
+                },
+                index=pd.DatetimeIndex(
+                    pd.to_datetime(market.day_s[keep], unit="s", utc=True), name="day"
+                ),
+            )
+            for a, name in enumerate(market.actor_names):
+                frame[f"{name}_hs"] = np.nanmedian(running[:, :, a], axis=0)
+        return frame
+
+    def assumptions(self) -> list[Assumption]:
+        """Every assumption of the run (behaviour, entry fit, regions, fleet notes)."""
+        rows = self.market.assumptions()
+        fleet = self.market.fleet
+        rows.append(
+            Assumption(
+                name="network hashrate at start",
+                value=f"{fleet.running_hs / 1e18:,.1f} EH/s",
+                source="the newest retarget period that ended before the start "
+                "(chain history: difficulty × 2^32 × 2016 / duration)",
+            )
+        )
+        rows.extend(
+            Assumption(name="fleet note", value=note, source="hashtide.market.build_fleet")
+            for note in fleet.notes
+        )
+        return rows
+
+
+def simulate(
+    start_time_s: float,
+    *,
+    end_time_s: float | None = None,
+    epochs: int | None = None,
+    events: Sequence[Event] = (),
+    regions: Sequence[Region] = DEFAULT_REGIONS,
+    params: BehaviourParams | None = None,
+    inputs: MarketInputs | None = None,
+    quotes: Sequence[MapQuote] | None = None,
+    fleet: WorldFleet | None = None,
+    mode: Mode = "expected",
+    n_paths: int = 1,
+    rng: np.random.Generator | None = None,
+    name: str = "run",
+) -> MarketRun:
+    """Simulate the world market from the real state at ``start_time_s``.
+
+    Parameters
+    ----------
+    start_time_s : float
+        The date [s since 1970 UTC]. The run starts at the first block of the newest retarget
+        period that began by then, from the fleet rebuilt with data before that block.
+    end_time_s : float, optional
+        Stop at this time; or give ``epochs``: simulate this many periods after the start one.
+    events : sequence of events
+        Policy events (bans, power cuts, price shocks, programs).
+    regions, params, inputs, quotes
+        Assumptions (defaults: shipped data and :data:`DEFAULT_REGIONS`).
+    fleet : WorldFleet, optional
+        A fleet already built for the start period (to share it between runs).
+    mode : {"expected", "monte_carlo"}
+        The engine: its expected path (one path, deterministic) or its Monte Carlo.
+    n_paths : int
+        Monte Carlo paths.
+    rng : numpy.random.Generator
+        Required for the Monte Carlo.
+    name : str
+        For reports.
+
+    Returns
+    -------
+    MarketRun
+    """
+    if (end_time_s is None) == (epochs is None):
+        raise InvalidInputError("give exactly one of end_time_s and epochs")
+    history = chain_history()
+    index = start_period(history, start_time_s)
+    begin_s = float(history.start_s[index])
+    height = int(history.start_height[index])
+    if fleet is None:
+        fleet = build_fleet(begin_s, regions=regions, params=params, quotes=quotes, inputs=inputs)
+    elif abs(fleet.time_s - begin_s) > 1.0:
+        raise InvalidInputError("the fleet given was not built for the start period")
+    if epochs is not None:
+        if epochs < 1:
+            raise InvalidInputError(f"epochs={epochs!r} must be >= 1")
+        horizon = Horizon(end_height=height + (epochs + 1) * 2016)
+        market_end = begin_s + (epochs + 1) * 2016 * 600.0 * 2.0
+    else:
+        if end_time_s is None:  # pragma: no cover - narrowed by the check above
+            raise InvalidInputError("give end_time_s or epochs")
+        if not end_time_s > begin_s:
+            raise InvalidInputError("end_time_s must be after the start")
+        horizon = Horizon(end_time_s=end_time_s)
+        market_end = end_time_s
+    n = n_paths if mode == "monte_carlo" else 1
+    market = WorldMarket.prepare(
+        fleet,
+        start_time_s=begin_s,
+        start_height=height,
+        end_time_s=market_end,
+        events=events,
+        params=params,
+        inputs=inputs,
+        n_paths=n,
+    )
+    inputs_engine = SimulationInputs(
+        start=StartPoint(height=height, time_s=begin_s - 600.0, bits=int(history.bits[index])),
+        actors=tuple(Actor(name=a) for a in market.actor_names),
+        horizon=horizon,
+    )
+    if mode == "monte_carlo":
+        if rng is None:
+            raise InvalidInputError("the Monte Carlo needs rng=np.random.default_rng(seed)")
+        sim = monte_carlo(inputs_engine, n_paths=n, rng=rng, market=market)
+    elif mode == "expected":
+        sim = expected_path(inputs_engine, market=market)
+    else:
+        raise InvalidInputError(f"mode={mode!r} must be 'expected' or 'monte_carlo'")
+    ends = np.nanmax(np.where(np.isfinite(sim.end_time_s), sim.end_time_s, -np.inf), axis=1)
+    market.finish(ends)
+    return MarketRun(name=name, sim=sim, market=market, start_index=index)
+
+
+def date_time_s(day: dt.date) -> float:
+    """Midnight UTC of ``day`` [s since 1970 UTC]."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
+
+
+def days_between(a_s: float, b_s: float) -> int:
+    """Whole days from ``a_s`` to ``b_s``."""
+    return math.floor((b_s - a_s) / SECONDS_PER_DAY)

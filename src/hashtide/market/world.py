@@ -1,0 +1,592 @@
+"""The world market as an engine market model: every region's fleet reacting day by day.
+
+:class:`WorldMarket` is a ``market(state) -> FleetHashrate`` callable for
+:func:`hashtide.engine.monte_carlo` and :func:`hashtide.engine.expected_path`. Its state, per
+path, is the installed hashrate in each *compartment* (the regions, the state programs, and
+for each ban its machines in transit and in hiding) and *vintage* (deployment quarter, with its
+efficiency). Each day it
+
+1. computes the path's hashprice from the difficulty in force, the BTC price and fees of that
+   day and the protocol subsidy at the path's height, and updates its moving average;
+2. runs each cohort's machines whose power is cheap enough (behaviour rule 1), in the
+   availability of its region that month and under any power cut;
+3. scraps a share of the switched-off machines and retires those past their lifetime (rule 3);
+4. applies the events: ban ramps move machines to "stopped", "in transit" or "covert"; transit
+   machines arrive abroad; covert ones come back; programs switch on;
+5. adds the machines delivered that day (ordered ``lag_days`` before) to the open regions, and
+   places today's orders (rule 2).
+
+At each epoch start the engine calls it with every path's time and difficulty: it commits the
+days of the epoch that just ended (with that epoch's difficulty, so everything recorded is what
+the path really saw), then projects the next weeks with the new difficulty and returns those
+hashrates per region as knots. Rows of the output depend only on their own path.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from hashtide.engine import EpochState, FleetHashrate
+from hashtide.errors import InvalidInputError
+from hashtide.market.behaviour import (
+    BehaviourParams,
+    EntryFit,
+    fit_entry,
+    new_machine_margin,
+    running_frac,
+)
+from hashtide.market.events import (
+    Event,
+    PowerCut,
+    PowerPriceShock,
+    RegionalBan,
+    StateProgram,
+    check_events,
+)
+from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
+from hashtide.market.history import MarketInputs
+from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
+from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Days of knots handed to the engine after each epoch start (an epoch lasts about 14; after a
+#: ban it has lasted 19; beyond the window the last value holds).
+PROJECTION_DAYS = 45
+#: Price spread of a program's single contract (almost a step at its power price).
+_PROGRAM_SPREAD = 0.02
+
+
+def program_actor(program: StateProgram) -> str:
+    """The engine actor name of a state program."""
+    return f"program: {program.name}"
+
+
+def _quarter_start(time_s: float) -> float:
+    moment = dt.datetime.fromtimestamp(time_s, tz=dt.UTC)
+    quarter = (moment.month - 1) // 3 * 3 + 1
+    return dt.datetime(moment.year, quarter, 1, tzinfo=dt.UTC).timestamp()
+
+
+@dataclass
+class _State:
+    """Mutable per-path state (internal)."""
+
+    cap: FloatArray  # (P, K, V)
+    ema: FloatArray  # (P,)
+    height: FloatArray  # (P,)
+    day: npt.NDArray[np.int64]  # (P,) next day to commit
+    difficulty: FloatArray  # (P,)
+    deliveries: FloatArray  # (P, n_days)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assumption:
+    """One assumption behind a run: what, its value, where it comes from."""
+
+    name: str
+    value: str
+    source: str
+
+
+class WorldMarket:
+    """The world fleet's response to hashprice and events, as an engine market model.
+
+    Build it with :meth:`prepare`; pass it as ``market=`` to the engine with actors named
+    :attr:`actor_names`; after the run, :meth:`finish` commits the last epoch and the daily
+    records (:attr:`running_hs`, :attr:`power_w`, :attr:`hashprice`) are complete.
+    """
+
+    def __init__(
+        self,
+        *,
+        fleet: WorldFleet,
+        events: tuple[Event, ...],
+        params: BehaviourParams,
+        entry: EntryFit,
+        inputs: MarketInputs,
+        start_time_s: float,
+        start_height: int,
+        end_time_s: float,
+        n_paths: int,
+        initial_deliveries_hs: FloatArray,
+    ) -> None:
+        self.fleet = fleet
+        self.events = events
+        self.params = params
+        self.entry = entry
+        self.inputs = inputs
+        self.start_time_s = start_time_s
+        self.end_time_s = end_time_s
+        self.n_paths = n_paths
+        regions = fleet.regions
+        # Events that were over (a ban's shutdown finished, a program running) before the start
+        # are history: the fleet rebuilt from the chain already holds their effect.
+        self.programs = tuple(
+            e for e in events if isinstance(e, StateProgram) and e.start_s >= start_time_s
+        )
+        self.bans = tuple(
+            e
+            for e in events
+            if isinstance(e, RegionalBan)
+            and e.start_s + max(e.ramp_days, 1.0) * SECONDS_PER_DAY > start_time_s
+        )
+        self.past_events = tuple(
+            e
+            for e in events
+            if isinstance(e, StateProgram | RegionalBan)
+            and e not in self.programs
+            and e not in self.bans
+        )
+        n_regions = len(regions)
+        self.actor_names = tuple(r.key for r in regions) + tuple(
+            program_actor(p) for p in self.programs
+        )
+        n_actors = len(self.actor_names)
+        keys = [r.key for r in regions]
+
+        # Compartments: actors, then per ban two transit stages and one covert store per region.
+        self._transit: list[tuple[int, int]] = []
+        self._covert: list[list[tuple[int, int]]] = []
+        k = n_actors
+        for ban in self.bans:
+            self._transit.append((k, k + 1))
+            k += 2
+            pairs = []
+            for key in ban.regions:
+                pairs.append((keys.index(key), k))
+                k += 1
+            self._covert.append(pairs)
+        n_compartments = k
+
+        # Day grid: from the start's midnight to past the end.
+        first = math.floor(start_time_s / SECONDS_PER_DAY) * SECONDS_PER_DAY - SECONDS_PER_DAY
+        n_days = math.ceil((end_time_s - first) / SECONDS_PER_DAY) + PROJECTION_DAYS + 3
+        self.day_s = first + SECONDS_PER_DAY * np.arange(n_days, dtype=float)
+        days = self.day_s
+
+        # Vintages: the fleet's, then one per quarter for new machines, then one per program.
+        quarters = sorted({_quarter_start(t) for t in days})
+        new_eff = new_machine_efficiency_j_per_th(np.asarray(quarters))
+        self.eff = np.concatenate(
+            [
+                fleet.vintage_efficiency_j_per_th,
+                np.atleast_1d(new_eff),
+                [p.machine.efficiency_j_per_th for p in self.programs],
+            ]
+        )
+        self.deployed = np.concatenate(
+            [fleet.vintage_deployed_s, quarters, [p.start_s for p in self.programs]]
+        )
+        n_old = fleet.vintage_deployed_s.size
+        self._new_vintage = n_old + np.searchsorted(np.asarray(quarters), days, side="right") - 1
+        self._program_vintage = n_old + len(quarters) + np.arange(len(self.programs))
+        life_s = params.lifetime_years * SECONDS_PER_YEAR
+        self._dead = [np.flatnonzero(self.deployed + life_s <= t) for t in days]
+
+        # Per actor and day: median power price, spread, PUE, availability.
+        price = np.ones((n_actors, n_days))
+        avail = np.ones((n_actors, n_days))
+        for r, region in enumerate(regions):
+            price[r] = region.power_price_at(days)
+            avail[r] = region.availability_at(days)
+        for g, program in enumerate(self.programs):
+            price[n_regions + g] = program.power_price_usd_per_kwh if program.curtail else 1e-12
+        for event in events:
+            if isinstance(event, PowerPriceShock):
+                factors = np.array([event.factor_at(t) for t in days])
+                for key in event.regions:
+                    price[keys.index(key)] *= factors
+            elif isinstance(event, PowerCut):
+                cut = (days >= event.start_s) & (days < event.end_s)
+                for key in event.regions:
+                    avail[keys.index(key), cut] *= event.available_frac
+        self.price = price
+        self.avail = avail
+        self.spread = np.array(
+            [r.power_price_spread for r in regions] + [_PROGRAM_SPREAD] * len(self.programs)
+        )
+        self.pue = np.array([r.pue for r in regions] + [p.pue for p in self.programs])
+        years = np.array([dt.datetime.fromtimestamp(t, tz=dt.UTC).year for t in days])
+        by_year = {
+            int(y): [r.carbon_intensity_g_per_kwh(int(y)) for r in regions]
+            + [p.carbon_intensity_g_per_kwh for p in self.programs]
+            for y in np.unique(years)
+        }
+        self.intensity = np.array([by_year[int(y)] for y in years]).T  # (actors, days)
+        weights = np.array([fleet.shares[r.key] for r in regions])
+        self._world_price = np.exp(weights @ np.log(price[:n_regions]))
+        self._world_pue = float(weights @ self.pue[:n_regions])
+        self._new_eff_daily = new_machine_efficiency_j_per_th(days)
+
+        # Ban schedules: share of the regions' machines stopped each day, covert returns.
+        self._removal = np.zeros((len(self.bans), n_days))
+        self._covert_back = np.zeros((len(self.bans), n_days))
+        open_regions = np.ones((n_regions, n_days), dtype=bool)
+        for b, ban in enumerate(self.bans):
+            self._removal[b] = _linear_hazard(days, ban.start_s, ban.ramp_days)
+            self._covert_back[b] = _linear_hazard(days, ban.resume_s, ban.covert_ramp_days)
+            for key in ban.regions:
+                open_regions[keys.index(key), days >= ban.start_s] = False
+        shares = weights[:, None] * open_regions
+        totals = shares.sum(axis=0)
+        self._order_share = np.where(totals > 0, shares / np.where(totals > 0, totals, 1), 0.0)
+        self._program_add = np.array(
+            [
+                np.diff([p.installed_frac_at(t) for t in days], prepend=0.0) * p.hashrate_hs
+                for p in self.programs
+            ]
+        ).reshape(len(self.programs), n_days)
+
+        # Initial state.
+        cap = np.zeros((n_paths, n_compartments, self.eff.size))
+        cap[:, :n_regions, :n_old] = fleet.capacity_hs[None]
+        deliveries = np.zeros((n_paths, n_days))
+        m = min(initial_deliveries_hs.size, n_days)
+        deliveries[:, :m] = initial_deliveries_hs[None, :m]
+        start_day = int((start_time_s - days[0]) // SECONDS_PER_DAY)
+        self._state = _State(
+            cap=cap,
+            ema=np.full(n_paths, fleet.smoothed_hashprice_usd_per_th_day),
+            height=np.full(n_paths, float(start_height)),
+            day=np.full(n_paths, start_day, dtype=np.int64),
+            difficulty=np.full(n_paths, np.nan),
+            deliveries=deliveries,
+        )
+        self._started = False
+        self.running_hs = np.full((n_paths, n_days, n_actors), np.nan)
+        self.power_w = np.full((n_paths, n_days, n_actors), np.nan)
+        self.hashprice = np.full((n_paths, n_days), np.nan)
+        self.transit_hs = np.zeros((n_paths, n_days))
+        self.covert_waiting_hs = np.zeros((n_paths, n_days))
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def prepare(
+        cls,
+        fleet: WorldFleet,
+        *,
+        start_time_s: float,
+        start_height: int,
+        end_time_s: float,
+        events: Sequence[Event] = (),
+        params: BehaviourParams | None = None,
+        inputs: MarketInputs | None = None,
+        n_paths: int = 1,
+    ) -> WorldMarket:
+        """Fit the entry rule on the fleet's history before the start and set everything up.
+
+        Parameters
+        ----------
+        fleet : WorldFleet
+            The fleet at the start (:func:`hashtide.market.build_fleet`).
+        start_time_s, end_time_s : float
+            The simulated span [s since 1970 UTC].
+        start_height : int
+            Height of the first simulated block.
+        events : sequence of events
+        params : BehaviourParams, optional
+        inputs : MarketInputs, optional
+            Price and fees (default: the shipped history).
+        n_paths : int
+            Paths the engine will simulate.
+        """
+        params = BehaviourParams() if params is None else params
+        inputs = MarketInputs.shipped() if inputs is None else inputs
+        events = tuple(events)
+        check_events(events, fleet.region_keys)
+        if not end_time_s > start_time_s:
+            raise InvalidInputError("end_time_s must be after start_time_s")
+        entry = fit_entry_for(fleet, start_time_s, params)
+        # The order book: machines ordered before the start arrive at the pace new machines
+        # arrived in the reconstruction over the last lag_days (they were ordered before it).
+        recon = fleet.reconstruction
+        recent = recon.week_s >= start_time_s - (params.lag_days + 7) * SECONDS_PER_DAY
+        book = float(recon.added_hs[recent].mean() / 7.0) if recent.any() else 0.0
+        orders = np.full(params.lag_days + 2, book)
+        return cls(
+            fleet=fleet,
+            events=events,
+            params=params,
+            entry=entry,
+            inputs=inputs,
+            start_time_s=start_time_s,
+            start_height=start_height,
+            end_time_s=end_time_s,
+            n_paths=n_paths,
+            initial_deliveries_hs=orders,
+        )
+
+    # --- the daily step ---------------------------------------------------------------------
+
+    def _advance(self, st: _State, d: int, mask: npt.NDArray[np.bool_], record: bool) -> FloatArray:
+        """Advance the paths in ``mask`` by day ``d``; return every path's running hashrate."""
+        params = self.params
+        n_actors = len(self.actor_names)
+        n_regions = len(self.fleet.regions)
+        t = self.day_s[d]
+        difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
+        hp = self.inputs.hashprice(np.full(self.n_paths, t), difficulty, st.height)
+        alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
+        ema = st.ema + alpha * (hp - st.ema)
+        on = running_frac(
+            ema[:, None, None],
+            self.eff[None, None, :],
+            self.price[:, d][None, :, None],
+            spread=self.spread[None, :, None],
+            pue=self.pue[None, :, None],
+        )
+        hashing = st.cap[:, :n_actors, :] * on * self.avail[:, d][None, :, None]
+        running: FloatArray = hashing.sum(axis=2)
+        if not mask.any():
+            return running
+        cap = st.cap.copy()
+        before = cap[:, :n_regions, :].sum(axis=(1, 2))
+        cap[:, :n_regions, :] *= 1.0 - (1.0 - on[:, :n_regions, :]) / params.scrap_days
+        dead = self._dead[d]
+        if dead.size:
+            cap[:, :, dead] = 0.0
+        leaving = before - cap[:, :n_regions, :].sum(axis=(1, 2))
+        for b, ban in enumerate(self.bans):
+            t1, t2 = self._transit[b]
+            share = self._removal[b, d]
+            if share > 0:
+                for region, covert in self._covert[b]:
+                    removed = cap[:, region, :] * share
+                    cap[:, region, :] -= removed
+                    cap[:, t1, :] += removed * ban.relocate_frac
+                    cap[:, covert, :] += removed * ban.covert_frac
+            rate = 2.0 / ban.relocate_delay_days
+            flow1 = cap[:, t1, :] * rate
+            flow2 = cap[:, t2, :] * rate
+            cap[:, t1, :] -= flow1
+            cap[:, t2, :] += flow1 - flow2
+            for key, frac in ban.relocate_to.items():
+                cap[:, self.fleet.region_keys.index(key), :] += flow2 * frac
+            back = self._covert_back[b, d]
+            if back > 0:
+                for region, covert in self._covert[b]:
+                    moved = cap[:, covert, :] * back
+                    cap[:, covert, :] -= moved
+                    cap[:, region, :] += moved
+        for g in range(len(self.programs)):
+            cap[:, n_regions + g, self._program_vintage[g]] += self._program_add[g, d]
+        cap[:, :n_regions, self._new_vintage[d]] += (
+            st.deliveries[:, d][:, None] * self._order_share[:, d][None, :]
+        )
+        total = running.sum(axis=1)
+        margin = new_machine_margin(
+            ema, self._new_eff_daily[d], self._world_price[d], self._world_pue
+        )
+        supply = self.entry.net_growth_hs_per_day + leaving
+        orders = np.minimum(
+            self.entry.kappa_per_day * total * margin,
+            np.minimum(params.supply_cap_frac_per_month / 30.0 * total, supply),
+        )
+        arrival = d + params.lag_days
+        if arrival < st.deliveries.shape[1]:
+            st.deliveries[:, arrival] = np.where(mask, orders, st.deliveries[:, arrival])
+        blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
+        if record:
+            rows = np.flatnonzero(mask)
+            self.running_hs[rows, d] = running[rows]
+            power = (hashing * self.eff[None, None, :] / 1e12).sum(axis=2) * self.pue[None, :]
+            self.power_w[rows, d] = power[rows]
+            self.hashprice[rows, d] = hp[rows]
+            if self._transit:
+                moving = sum(
+                    cap[:, a, :].sum(axis=1) + cap[:, b, :].sum(axis=1) for a, b in self._transit
+                )
+                hidden = sum(cap[:, c, :].sum(axis=1) for pairs in self._covert for _, c in pairs)
+                self.transit_hs[rows, d] = np.asarray(moving)[rows]
+                self.covert_waiting_hs[rows, d] = np.asarray(hidden)[rows]
+        st.cap = np.where(mask[:, None, None], cap, st.cap)
+        st.ema = np.where(mask, ema, st.ema)
+        st.height = np.where(mask, st.height + blocks, st.height)
+        st.day = np.where(mask, d + 1, st.day)
+        return running
+
+    def _commit(self, until_day: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
+        st = self._state
+        last = int(until_day[active].max()) if active.any() else 0
+        first = int(st.day[active].min()) if active.any() else last
+        for d in range(first, min(last, self.day_s.size)):
+            mask = active & (st.day <= d) & (d < until_day)
+            if mask.any():
+                self._advance(st, d, mask, record=True)
+
+    def __call__(self, state: EpochState) -> FleetHashrate:
+        """Commit the epoch that ended, then project the next weeks (engine protocol)."""
+        raw = np.asarray(state.time_s, dtype=float)
+        active = np.asarray(state.active, dtype=bool) & np.isfinite(raw)
+        time_s = np.where(active, raw, np.nanmax(np.where(np.isfinite(raw), raw, -np.inf)))
+        day = np.floor((time_s - self.day_s[0]) / SECONDS_PER_DAY).astype(np.int64)
+        day = np.clip(day, 0, self.day_s.size - 1)
+        if self._started:
+            self._commit(day, active)
+        self._started = True
+        st = self._state
+        difficulty = np.asarray(state.difficulty, dtype=float)
+        st.difficulty = np.where(
+            np.isfinite(difficulty) & (difficulty > 0), difficulty, st.difficulty
+        )
+        st.height = np.full(self.n_paths, float(state.start_height))
+        first = int(day[active].min()) if active.any() else int(day.min())
+        last = min(int(day.max()) + PROJECTION_DAYS, self.day_s.size - 1)
+        projection = copy.deepcopy(st)
+        projection.day = np.maximum(projection.day, day)
+        values = np.zeros((self.n_paths, len(self.actor_names), last - first + 1))
+        for j, d in enumerate(range(first, last + 1)):
+            mask = d >= day
+            running = self._advance(projection, d, mask, record=False)
+            values[:, :, j] = running
+        # Days before a path's own epoch start are in its past: give them its first value.
+        for p in range(self.n_paths):
+            own = int(day[p]) - first
+            if own > 0:
+                values[p, :, :own] = values[p, :, own : own + 1]
+        knots = self.day_s[first : last + 1]
+        if self.n_paths == 1:
+            return FleetHashrate(times_s=knots, hashrate_hs=values[0], interpolation="step")
+        return FleetHashrate(times_s=knots, hashrate_hs=values, interpolation="step")
+
+    def finish(self, end_time_s: FloatArray | float) -> None:
+        """Commit the days after the last epoch start up to ``end_time_s`` (per path)."""
+        ends = np.broadcast_to(np.asarray(end_time_s, dtype=float), (self.n_paths,))
+        day = np.floor((ends - self.day_s[0]) / SECONDS_PER_DAY).astype(np.int64) + 1
+        day = np.clip(day, 0, self.day_s.size)
+        self._commit(day, np.ones(self.n_paths, dtype=bool))
+
+    # --- what it assumed --------------------------------------------------------------------
+
+    def assumptions(self) -> list[Assumption]:
+        """Every assumption of the run: behaviour parameters, fitted entry scale, regions."""
+        from hashtide.market.behaviour import PARAM_SOURCES
+
+        rows = [
+            Assumption(name=name, value=f"{value:g}", source=PARAM_SOURCES[name])
+            for name, value in self.params.as_dict().items()
+        ]
+        entry = self.entry
+        fit_from = dt.datetime.fromtimestamp(entry.first_day_s, tz=dt.UTC).date()
+        fit_to = dt.datetime.fromtimestamp(entry.last_day_s, tz=dt.UTC).date()
+        rows.append(
+            Assumption(
+                name="entry scale κ",
+                value=f"{entry.kappa_per_day:.3g} per day",
+                source=f"fitted on {fit_from} … {fit_to} (before the start): the reconstructed "
+                "additions divided by the lagged running hashrate × new-machine margin",
+            )
+        )
+        for event in self.past_events:
+            rows.append(
+                Assumption(
+                    name=f"event before the start: {event.name}",
+                    value="not applied",
+                    source="its effect is in the chain history the fleet was rebuilt from",
+                )
+            )
+        for region in self.fleet.regions:
+            rows.append(
+                Assumption(
+                    name=f"{region.name}: share at start",
+                    value=f"{self.fleet.shares[region.key]:.1%}",
+                    source="Cambridge mining map, newest quoted month before the start "
+                    "(mining_map_shares.csv)",
+                )
+            )
+            rows.append(
+                Assumption(
+                    name=f"{region.name}: median power price",
+                    value=f"{region.power_price_usd_per_kwh:.3f} USD/kWh, spread "
+                    f"{region.power_price_spread:g}, PUE {region.pue:g}",
+                    source=region.sources.get("power_price_usd_per_kwh", "scenario file"),
+                )
+            )
+            if len(set(region.availability_fracs)) > 1 or len(set(region.price_factors)) > 1:
+                rows.append(
+                    Assumption(
+                        name=f"{region.name}: seasons",
+                        value="availability by month "
+                        + ", ".join(f"{v:g}" for v in region.availability_fracs)
+                        + "; price factors "
+                        + ", ".join(f"{v:g}" for v in region.price_factors),
+                        source=region.sources.get("availability_fracs", "scenario file"),
+                    )
+                )
+            rows.append(
+                Assumption(
+                    name=f"{region.name}: carbon intensity",
+                    value=f"{self.intensity[list(self.fleet.regions).index(region), 0]:.1f} "
+                    "gCO2e/kWh",
+                    source=region.sources.get("carbon", "Ember grid average"),
+                )
+            )
+        rows.append(
+            Assumption(
+                name="hardware on sale",
+                value=f"{self._new_eff_daily[0]:.1f} J/TH at the start",
+                source="median efficiency of the catalog models released in the 12 months "
+                "before (hashtide hardware catalog); before July 2016 the AntMiner S1-S7 "
+                "(Bitcoin Wiki table)",
+            )
+        )
+        rows.append(
+            Assumption(
+                name="supply pace",
+                value=f"{self.entry.net_growth_hs_per_day / 1e15:,.1f} PH/s per day",
+                source="fitted: the network's net growth over the "
+                f"{self.params.supply_days} days before the start (chain history)",
+            )
+        )
+        return rows
+
+
+def _linear_hazard(days: FloatArray, start_s: float, ramp_days: float) -> FloatArray:
+    """Share of what remains removed each day so that all goes linearly over the ramp.
+
+    Day ``j`` of the ramp (counted on the calendar from ``start_s``, so a ramp that began before
+    the grid continues where it is) removes ``1 / (n − j)`` of what remains; the last day all.
+    """
+    n = max(1, round(ramp_days))
+    j = np.floor((days - start_s) / SECONDS_PER_DAY + 1e-9).astype(np.int64)
+    inside = (j >= 0) & (j < n)
+    out = np.zeros(days.size)
+    out[inside] = 1.0 / (n - j[inside])
+    # A ramp already under way at the grid's first day: that day takes the days before too.
+    first_inside = np.flatnonzero(inside)
+    if first_inside.size and first_inside[0] == 0 and j[0] > 0:
+        out[0] = 1.0 / (n - j[0])
+    return out
+
+
+def fit_entry_for(fleet: WorldFleet, start_time_s: float, params: BehaviourParams) -> EntryFit:
+    """Fit the entry scale κ on the ``fit_days`` before ``start_time_s`` (rule 2)."""
+    recon = fleet.reconstruction
+    lag_s = params.lag_days * SECONDS_PER_DAY
+    window = (recon.week_s >= start_time_s - params.fit_days * SECONDS_PER_DAY) & (
+        recon.week_s + 7 * SECONDS_PER_DAY <= start_time_s
+    )
+    if not window.any():
+        raise InvalidInputError("no reconstructed week to fit the entry rate on")
+    weeks = recon.week_s[window]
+    lagged = weeks - lag_s
+    running = np.interp(lagged, recon.week_s, recon.running_hs)
+    margin = np.interp(lagged, recon.week_s, recon.margin)
+    fit = fit_entry(weeks, recon.added_hs[window] / 7.0, running, margin)
+    # The supply pace: net growth over the supply window (4-week means at both ends).
+    back = np.flatnonzero(recon.week_s <= start_time_s - params.supply_days * SECONDS_PER_DAY)
+    last4 = float(recon.running_hs[-4:].mean())
+    first4 = (
+        float(recon.running_hs[max(0, back[-1] - 3) : back[-1] + 1].mean()) if back.size else last4
+    )
+    pace = max(0.0, (last4 - first4) / params.supply_days)
+    return replace(fit, net_growth_hs_per_day=pace)

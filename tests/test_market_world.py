@@ -1,0 +1,179 @@
+"""The world market in the engine: conservation, events, independence of paths, seeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from hashtide.engine import EpochState
+from hashtide.errors import InvalidInputError
+from hashtide.hardware import get_model
+from hashtide.market import (
+    BehaviourParams,
+    PowerCut,
+    RegionalBan,
+    StateProgram,
+    WorldMarket,
+    build_fleet,
+    chain_history,
+    simulate,
+)
+
+HEIGHT = 681_408  # first block 2021-05-01 20:27 UTC
+CHINA = ("china_hydro", "china_coal", "china_other")
+#: No scrapping, no wear-out: installed machines are conserved except where events move them.
+FROZEN = BehaviourParams(scrap_days=1e12, lifetime_years=1e6)
+
+
+def _start() -> float:
+    history = chain_history()
+    return float(history.start_s[history.row_of_height(HEIGHT)])
+
+
+def _day(time_s: float, market: WorldMarket) -> int:
+    return int((time_s - market.day_s[0]) // 86_400)
+
+
+def test_expected_run_starts_from_the_chain() -> None:
+    run = simulate(_start(), epochs=3, mode="expected")
+    frame = run.epochs_frame()
+    history = chain_history()
+    # The first period's difficulty is the chain's (an input); later ones are simulated.
+    assert frame["start_height"].tolist()[:4] == [HEIGHT, HEIGHT + 2016, HEIGHT + 4032,
+                                                  HEIGHT + 6048]  # fmt: skip
+    assert frame["difficulty"].iloc[0] == history.difficulty[history.row_of_height(HEIGHT)]
+    daily = run.daily_frame()
+    assert daily["hashrate_hs"].notna().all()
+    assert (daily["power_w"] > 0).all()
+    # Carbon intensity is a power-weighted mean of the regions' (24 … 833 g/kWh in 2021).
+    assert daily["carbon_intensity_g_per_kwh"].between(24, 834).all()
+
+
+def test_a_ban_moves_every_machine_and_conserves_them() -> None:
+    ban = RegionalBan(
+        name="all of China",
+        regions=CHINA,
+        start=dt.date(2021, 5, 10),
+        ramp_days=4,
+        stop_frac=0.0,
+        relocate_frac=0.5,
+        covert_frac=0.5,
+        relocate_to={"united_states": 0.6, "kazakhstan": 0.4},
+        relocate_delay_days=30,
+        covert_resume=dt.date(2021, 6, 20),
+        covert_ramp_days=5,
+    )
+    run = simulate(_start(), epochs=4, events=(ban,), params=FROZEN)
+    market = run.market
+    keys = market.actor_names
+    china = [keys.index(k) for k in CHINA]
+    running = market.running_hs[0]
+    after_ramp = _day(dt.datetime(2021, 5, 15, tzinfo=dt.UTC).timestamp(), market)
+    before_resume = _day(dt.datetime(2021, 6, 19, tzinfo=dt.UTC).timestamp(), market)
+    assert np.all(running[after_ramp:before_resume, china] == 0.0)
+    # Conservation (independent bookkeeping): with no scrapping and no wear-out, installed
+    # machines only move between compartments — what leaves China is in transit, hidden or
+    # abroad, plus the day's deliveries of new machines.
+    cap = market._state.cap[0]
+    assert np.all(cap >= -1e-3)
+    first = _day(market.start_time_s, market)
+    delivered = market._state.deliveries[0, first : market._state.day[0]].sum()
+    total = cap.sum()
+    assert total == pytest.approx(market.fleet.capacity_hs.sum() + delivered, rel=1e-9)
+
+
+def test_stopped_machines_leave_and_power_cuts_end() -> None:
+    ban = RegionalBan(name="stop", regions=("china_coal",), start=dt.date(2021, 5, 10))
+    cut = PowerCut(name="cut", regions=("iran",), start=dt.date(2021, 5, 12), days=5)
+    run = simulate(_start(), epochs=2, events=(ban, cut), params=FROZEN)
+    market = run.market
+    running = market.running_hs[0]
+    coal = market.actor_names.index("china_coal")
+    iran = market.actor_names.index("iran")
+    d = _day(dt.datetime(2021, 5, 14, tzinfo=dt.UTC).timestamp(), market)
+    assert running[d, coal] == 0.0
+    assert running[d, iran] == 0.0
+    assert running[d + 5, iran] > 0.0  # the cut is over
+    assert market.transit_hs[0, d] == 0.0  # nobody relocates: stop_frac = 1
+
+
+def test_a_state_program_takes_share_and_the_rest_responds() -> None:
+    program = StateProgram(name="reserve", start=dt.date(2021, 5, 5), facility_power_w=20e9,
+                           machine=get_model("Antminer S19 Pro"), pue=1.1,
+                           power_price_usd_per_kwh=0.02)  # fmt: skip
+    base = simulate(_start(), epochs=4)
+    with_program = simulate(_start(), epochs=4, events=(program,))
+    actor = with_program.actor_names.index("program: reserve")
+    end = int(np.flatnonzero(np.isfinite(with_program.market.running_hs[0, :, 0]))[-1])
+    program_hs = with_program.market.running_hs[0, end, actor]
+    # 20 GW / (1.1 × 3,250 W) = 5,594,405 machines × 110 TH/s (independent arithmetic).
+    assert program_hs == pytest.approx(5_594_405 * 110e12, rel=1e-9)
+    rest = with_program.market.running_hs[0, end].sum() - program_hs
+    # Rule 1 and 2: the rest of the world runs less than without the program (hashprice fell).
+    assert rest < base.market.running_hs[0, end].sum()
+    assert with_program.sim.difficulty[0, -1] > base.sim.difficulty[0, -1]
+
+
+def test_paths_are_independent() -> None:
+    """Row p of the market's output depends only on row p of the state (engine contract)."""
+    fleet = build_fleet(_start())
+    history = chain_history()
+    row = history.row_of_height(HEIGHT)
+
+    def state(difficulty: list[float], epoch: int, time_s: list[float]) -> EpochState:
+        n = len(difficulty)
+        return EpochState(
+            epoch=epoch,
+            start_height=HEIGHT + 2016 * epoch,
+            n_blocks=2016,
+            time_s=np.array(time_s),
+            bits=np.full(n, int(history.bits[row]), dtype=np.int64),
+            difficulty=np.array(difficulty),
+            active=np.ones(n, dtype=bool),
+            blocks=np.zeros((n, 10)),
+            reward_sat=np.zeros((n, 10)),
+            previous_hashrate_hs=np.full(n, np.nan),
+            actor_names=tuple(fleet.region_keys),
+        )
+
+    def market(n: int) -> WorldMarket:
+        return WorldMarket.prepare(fleet, start_time_s=_start(), start_height=HEIGHT,
+                                   end_time_s=_start() + 60 * 86_400, n_paths=n)  # fmt: skip
+
+    d0 = float(history.difficulty[row])
+    t0, t1a, t1b = _start(), _start() + 13 * 86_400, _start() + 15.5 * 86_400
+    both = market(2)
+    both(state([d0, d0], 0, [t0, t0]))
+    out = both(state([d0 * 1.1, d0 * 0.9], 1, [t1a, t1b]))
+    for p, (d1, t1) in enumerate([(d0 * 1.1, t1a), (d0 * 0.9, t1b)]):
+        alone = market(1)
+        alone(state([d0], 0, [t0]))
+        single = alone(state([d1], 1, [t1]))
+        knots = {float(t): k for k, t in enumerate(out.times_s)}
+        common = [(knots[float(t)], j) for j, t in enumerate(single.times_s) if t >= t1 - 86_400]
+        got = np.array([out.hashrate_hs[p, :, k] for k, _ in common])
+        want = np.array([single.hashrate_hs[:, j] for _, j in common])
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_monte_carlo_same_seed_same_result() -> None:
+    a = simulate(_start(), epochs=2, mode="monte_carlo", n_paths=4, rng=np.random.default_rng(7))
+    b = simulate(_start(), epochs=2, mode="monte_carlo", n_paths=4, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(a.sim.bits, b.sim.bits)
+    np.testing.assert_array_equal(a.market.running_hs, b.market.running_hs)
+
+
+def test_simulate_bad_input() -> None:
+    with pytest.raises(InvalidInputError, match="exactly one of end_time_s and epochs"):
+        simulate(_start())
+    with pytest.raises(InvalidInputError, match="needs rng"):
+        simulate(_start(), epochs=1, mode="monte_carlo", n_paths=2)
+    fleet = build_fleet(_start())
+    with pytest.raises(InvalidInputError, match="not built for the start period"):
+        simulate(_start() + 20 * 86_400, epochs=1, fleet=fleet)
+    with pytest.raises(InvalidInputError, match=r"unknown regions \['mars'\]"):
+        simulate(_start(), epochs=1,
+                 events=(PowerCut(name="c", regions=("mars",), start=dt.date(2021, 5, 9),
+                                  days=1),))  # fmt: skip
