@@ -10,6 +10,7 @@ from hashtide import __version__
 from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
 from hashtide.cli.market import backtest, replay
+from hashtide.cli.regulation import classify, detect
 from hashtide.cli.scenario import run, validate
 
 app = typer.Typer(
@@ -30,6 +31,8 @@ app.command()(validate)
 app.command()(run)
 app.command()(replay)
 app.command()(backtest)
+app.command()(detect)
+app.command()(classify)
 
 
 def _print_version(value: bool) -> None:

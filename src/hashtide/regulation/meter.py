@@ -1,0 +1,544 @@
+"""Metered load series: reading, checking and resampling a site's electricity meter.
+
+A meter series is what a utility or a regulator holds for a site: readings at a fixed interval
+(15 min, 30 min, hourly …), each either a mean power [kW] over the interval or the energy
+[kWh] used in it. :func:`read_meter_csv` reads one from a CSV file, :func:`meter_from_frame`
+from a pandas DataFrame, :func:`meter_from_array` from numbers. Every problem found — a bad
+timestamp, a gap, a negative or non-numeric reading, a unit it does not know — is reported at
+once, with line numbers, in one :class:`~hashtide.errors.InvalidInputError`; nothing is filled
+in or guessed unless asked for (``allow_gaps=True`` keeps missing readings as missing).
+
+Conventions
+-----------
+* A timestamp marks the **start** of its interval.
+* Timestamps with a UTC offset (``2019-03-04T10:00:00Z``, ``…+01:00``) are converted to UTC.
+  Timestamps without one are read in ``timezone`` (default ``"UTC"``); give the meter's local
+  zone (e.g. ``"Europe/London"``) when the file is in local time. Times that do not exist or are
+  ambiguous at a daylight-saving change are errors: such a file needs UTC offsets.
+* The time zone is also the one whose clock defines "night", "working day" and "weekend" in the
+  load-profile features.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hashtide.errors import InvalidInputError
+from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Power units a reading may be in, with their size in kW.
+POWER_UNITS_KW: Final[dict[str, float]] = {"W": 1e-3, "kW": 1.0, "MW": 1e3}
+#: Energy-per-interval units a reading may be in, with their size in kWh.
+ENERGY_UNITS_KWH: Final[dict[str, float]] = {"Wh": 1e-3, "kWh": 1.0, "MWh": 1e3}
+#: Unit suffixes recognised at the end of a column name (``power_kw``, ``load_MW``, ``energy_kwh``).
+_SUFFIXES: Final[dict[str, str]] = {
+    "w": "W",
+    "kw": "kW",
+    "mw": "MW",
+    "wh": "Wh",
+    "kwh": "kWh",
+    "mwh": "MWh",
+}
+#: The shortest series the detector accepts [days]: one full week, so that weekly periodicity
+#: and a before/after comparison are defined.
+MIN_DAYS: Final = 7
+#: Problems listed per kind before "… and N more".
+_SHOW: Final = 5
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeterSeries:
+    """A regular meter series: mean power per interval [kW], tz-aware UTC times.
+
+    Build one with :func:`read_meter_csv`, :func:`meter_from_frame` or :func:`meter_from_array`
+    (which check everything); the constructor only checks shapes.
+
+    Parameters
+    ----------
+    time : pandas.DatetimeIndex
+        Start of each interval, UTC, strictly increasing at a fixed step ``interval_s``.
+    power_kw : numpy.ndarray
+        Mean power over each interval [kW]; NaN where a reading is missing.
+    interval_s : int
+        Length of one interval [s].
+    timezone : str
+        IANA time zone whose clock defines night, working day and weekend (default UTC).
+    source : str
+        Where the series came from (a file name, "array", …), for messages and reports.
+    exogenous : mapping of str to numpy.ndarray
+        Optional aligned series: ``price_usd_per_kwh`` (the site's power price) and
+        ``temperature_c`` (outdoor temperature), used for the response features.
+    """
+
+    time: pd.DatetimeIndex
+    power_kw: FloatArray
+    interval_s: int
+    timezone: str = "UTC"
+    source: str = "array"
+    exogenous: Mapping[str, FloatArray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.time) != len(self.power_kw):
+            raise InvalidInputError(
+                f"time ({len(self.time)} values) and power_kw ({len(self.power_kw)} values) "
+                "must have the same length"
+            )
+        for name, values in self.exogenous.items():
+            if len(values) != len(self.power_kw):
+                raise InvalidInputError(
+                    f"exogenous series {name!r} has {len(values)} values, "
+                    f"power_kw has {len(self.power_kw)}"
+                )
+
+    @property
+    def n(self) -> int:
+        """Number of intervals."""
+        return len(self.power_kw)
+
+    @property
+    def duration_days(self) -> float:
+        """Length covered [days]."""
+        return self.n * self.interval_s / SECONDS_PER_DAY
+
+    @property
+    def missing(self) -> int:
+        """Number of intervals without a reading."""
+        return int(np.isnan(self.power_kw).sum())
+
+    @property
+    def local_time(self) -> pd.DatetimeIndex:
+        """Interval starts on the clock of :attr:`timezone`."""
+        return self.time.tz_convert(self.timezone)
+
+    def hourly(self) -> MeterSeries:
+        """The series as hourly means (an hour with any reading missing is missing).
+
+        Intervals must divide the hour (1, 5, 10, 15, 20, 30, 60 min …); an hourly series is
+        returned as it is.
+        """
+        if self.interval_s == SECONDS_PER_HOUR:
+            return self
+        per_hour = SECONDS_PER_HOUR // self.interval_s
+        offset = int(self.time[0].minute * 60 + self.time[0].second) // self.interval_s
+        skip = (per_hour - offset) % per_hour
+        usable = (self.n - skip) // per_hour * per_hour
+        if usable <= 0:
+            raise InvalidInputError(f"{self.source}: shorter than one whole hour")
+        block = self.power_kw[skip : skip + usable].reshape(-1, per_hour)
+        power = block.mean(axis=1)  # NaN if any reading in the hour is missing
+        time = self.time[skip : skip + usable : per_hour]
+        exogenous = {
+            name: np.nanmean(values[skip : skip + usable].reshape(-1, per_hour), axis=1)
+            if not np.all(np.isnan(values[skip : skip + usable]))
+            else np.full(usable // per_hour, np.nan)
+            for name, values in self.exogenous.items()
+        }
+        return MeterSeries(
+            time=time,
+            power_kw=power,
+            interval_s=SECONDS_PER_HOUR,
+            timezone=self.timezone,
+            source=self.source,
+            exogenous=exogenous,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """``timestamp`` (UTC) and ``power_kw`` columns, plus any exogenous series."""
+        frame = pd.DataFrame({"timestamp": self.time, "power_kw": self.power_kw})
+        for name, values in self.exogenous.items():
+            frame[name] = values
+        return frame
+
+
+def _unit_of(column: str, unit: str | None) -> tuple[str, float, bool]:
+    """``(unit, size, is_energy)`` for a column, from ``unit`` or the column name's suffix."""
+    if unit is None:
+        suffix = column.rsplit("_", 1)[-1].casefold() if "_" in column else ""
+        if suffix not in _SUFFIXES:
+            raise InvalidInputError(
+                f"the column {column!r} does not say its unit; name it like power_kw or "
+                "energy_kwh, or pass unit= one of "
+                f"{', '.join([*POWER_UNITS_KW, *ENERGY_UNITS_KWH])} (power: mean over the "
+                "interval; energy: used in the interval)"
+            )
+        unit = _SUFFIXES[suffix]
+    if unit in POWER_UNITS_KW:
+        return unit, POWER_UNITS_KW[unit], False
+    if unit in ENERGY_UNITS_KWH:
+        return unit, ENERGY_UNITS_KWH[unit], True
+    known = [*POWER_UNITS_KW, *ENERGY_UNITS_KWH]
+    folded = {k.casefold(): k for k in known}
+    close = folded.get(unit.casefold()) or next(
+        iter(difflib.get_close_matches(unit, known, n=1, cutoff=0.5)), None
+    )
+    hint = f"; did you mean {close!r}?" if close else ""
+    raise InvalidInputError(
+        f"unknown unit {unit!r}{hint} (power units: {', '.join(POWER_UNITS_KW)}; "
+        f"energy-per-interval units: {', '.join(ENERGY_UNITS_KWH)})"
+    )
+
+
+def _lines(indices: Sequence[int] | npt.NDArray[np.intp], first_line: int) -> str:
+    shown = ", ".join(str(int(i) + first_line) for i in list(indices)[:_SHOW])
+    more = len(indices) - _SHOW
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _parse_times(
+    raw: pd.Series, timezone: str, first_line: int, problems: list[str]
+) -> pd.DatetimeIndex:
+    text = raw.astype(str).str.strip()
+    has_offset = text.str.contains(_OFFSET)
+    if has_offset.any() and not has_offset.all():
+        naive = np.flatnonzero(~has_offset.to_numpy())
+        problems.append(
+            f"timestamps mix UTC offsets and local times: lines {_lines(naive, first_line)} have "
+            "no offset while others do; give every timestamp an offset (e.g. 2019-03-04T10:00Z)"
+        )
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(has_offset.all()))
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        examples = ", ".join(repr(text.iloc[i]) for i in bad[:3])
+        problems.append(
+            f"{bad.size} timestamp(s) cannot be read (lines {_lines(bad, first_line)}: "
+            f"{examples}); write them as ISO 8601, e.g. 2019-03-04 10:00 or 2019-03-04T10:00Z"
+        )
+    index = pd.DatetimeIndex(parsed)
+    if not has_offset.all() and not bad.size:
+        try:
+            index = index.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+        except Exception as exc:  # pytz/zoneinfo raise different types for an unknown zone
+            raise InvalidInputError(
+                f"timezone={timezone!r} is not a time zone name (e.g. 'UTC', 'Europe/London', "
+                f"'Asia/Shanghai'): {exc}"
+            ) from None
+        dst = np.flatnonzero(index.isna())
+        if dst.size:
+            problems.append(
+                f"{dst.size} local time(s) do not exist or are ambiguous at a daylight-saving "
+                f"change in {timezone} (lines {_lines(dst, first_line)}); give timestamps "
+                "with UTC offsets"
+            )
+    return index.tz_convert("UTC") if index.tz is not None else index.tz_localize("UTC")
+
+
+def _interval(
+    time: pd.DatetimeIndex, first_line: int, problems: list[str], allow_gaps: bool
+) -> tuple[int, npt.NDArray[np.int64]]:
+    """The interval [s] and each reading's slot number; problems for disorder and gaps."""
+    seconds = (time.as_unit("ns").asi8 // 10**9).astype(np.int64)
+    steps = np.diff(seconds)
+    if steps.size == 0:
+        problems.append("fewer than two readings")
+        return SECONDS_PER_HOUR, np.zeros(len(time), dtype=np.int64)
+    dup = np.flatnonzero(steps == 0)
+    if dup.size:
+        problems.append(f"{dup.size} duplicate timestamp(s) at lines {_lines(dup + 1, first_line)}")
+    back = np.flatnonzero(steps < 0)
+    if back.size:
+        problems.append(
+            f"timestamps go backwards at lines {_lines(back + 1, first_line)}; sort the file"
+        )
+    positive = steps[steps > 0]
+    if positive.size == 0:
+        return SECONDS_PER_HOUR, np.zeros(len(time), dtype=np.int64)
+    values, counts = np.unique(positive, return_counts=True)
+    interval = int(values[np.argmax(counts)])
+    if interval > SECONDS_PER_HOUR:
+        problems.append(
+            f"the reading interval is {interval / SECONDS_PER_HOUR:g} h; the detector needs "
+            "readings at least hourly"
+        )
+    elif SECONDS_PER_HOUR % interval:
+        problems.append(
+            f"the reading interval is {interval} s; it must divide an hour "
+            "(e.g. 1, 5, 15, 30 or 60 min)"
+        )
+    odd = np.flatnonzero((steps > 0) & (steps % interval != 0))
+    if odd.size:
+        problems.append(
+            f"{odd.size} reading(s) off the {interval} s grid at lines "
+            f"{_lines(odd + 1, first_line)}"
+        )
+    gaps = np.flatnonzero(steps > interval)
+    if gaps.size and not allow_gaps:
+        missing = int(((steps[gaps] // interval) - 1).sum())
+        where = ", ".join(
+            f"{time[i].strftime('%Y-%m-%d %H:%M')}Z → {time[i + 1].strftime('%Y-%m-%d %H:%M')}Z"
+            for i in gaps[:3]
+        )
+        problems.append(
+            f"{gaps.size} gap(s) in the readings, {missing} interval(s) missing in all "
+            f"(first: {where}); fill them from the meter's own data, or pass allow_gaps=True "
+            "(--allow-gaps) to treat them as missing (they are never interpolated)"
+        )
+    slots = (seconds - seconds[0]) // interval
+    return interval, slots
+
+
+def meter_from_frame(
+    frame: pd.DataFrame,
+    *,
+    timestamp_column: str = "timestamp",
+    power_column: str = "power_kw",
+    unit: str | None = None,
+    timezone: str = "UTC",
+    allow_gaps: bool = False,
+    price_column: str | None = None,
+    temperature_column: str | None = None,
+    source: str = "frame",
+    first_line: int = 2,
+) -> MeterSeries:
+    """Check a table of readings and turn it into a :class:`MeterSeries`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per reading.
+    timestamp_column, power_column : str
+        Names of the timestamp column and the reading column.
+    unit : str, optional
+        Unit of the readings: power (``W``, ``kW``, ``MW``: mean over the interval) or energy
+        per interval (``Wh``, ``kWh``, ``MWh``). By default read from the column name's suffix
+        (``power_kw``, ``energy_kwh``, ``load_mw``); a column without one is an error.
+    timezone : str
+        Zone of timestamps written without a UTC offset, and of the local clock (see the module
+        notes). Default ``"UTC"``.
+    allow_gaps : bool
+        Keep gaps and empty readings as missing values (never interpolated) instead of failing.
+    price_column, temperature_column : str, optional
+        Columns with the site's power price [USD/kWh] and outdoor temperature [°C], for the
+        price- and temperature-response features.
+    source : str
+        Name used in messages (a file name).
+    first_line : int
+        File line number of the first row, for messages (2 for a CSV with a header).
+
+    Returns
+    -------
+    MeterSeries
+
+    Raises
+    ------
+    InvalidInputError
+        Listing every problem: missing columns, unknown unit, unreadable or disordered
+        timestamps, gaps, non-numeric, empty or negative readings, a series shorter than
+        :data:`MIN_DAYS` days.
+    """
+    missing = [
+        c
+        for c in (timestamp_column, power_column, price_column, temperature_column)
+        if c is not None and c not in frame.columns
+    ]
+    if missing:
+        have = ", ".join(map(repr, frame.columns))
+        hints = []
+        for name in missing:
+            close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=1)
+            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise InvalidInputError(
+            f"{source}: no column {', '.join(hints)}; the file has {have}. Name the columns "
+            "timestamp and power_kw, or say which to use (--timestamp-column, --power-column)"
+        )
+    unit_name, size, is_energy = _unit_of(power_column, unit)
+    problems: list[str] = []
+    time = _parse_times(frame[timestamp_column], timezone, first_line, problems)
+    values = pd.to_numeric(frame[power_column], errors="coerce").to_numpy(dtype=float)
+    raw = frame[power_column]
+    empty = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+    nonnumeric = np.flatnonzero(np.isnan(values) & ~empty)
+    if nonnumeric.size:
+        examples = ", ".join(repr(raw.iloc[i]) for i in nonnumeric[:3])
+        problems.append(
+            f"{nonnumeric.size} reading(s) are not numbers (lines "
+            f"{_lines(nonnumeric, first_line)}: {examples})"
+        )
+    blank = np.flatnonzero(empty)
+    if blank.size and not allow_gaps:
+        problems.append(
+            f"{blank.size} empty reading(s) at lines {_lines(blank, first_line)}; pass "
+            "allow_gaps=True (--allow-gaps) to treat them as missing"
+        )
+    infinite = np.flatnonzero(np.isinf(values))
+    if infinite.size:
+        problems.append(
+            f"{infinite.size} infinite reading(s) at lines {_lines(infinite, first_line)}"
+        )
+    negative = np.flatnonzero(values < 0)
+    if negative.size:
+        problems.append(
+            f"{negative.size} negative reading(s) at lines {_lines(negative, first_line)} "
+            f"(e.g. {values[negative[0]]:g} {unit_name}); a load cannot be negative — a meter "
+            "that nets out on-site generation must be split into import and export first"
+        )
+    interval = SECONDS_PER_HOUR
+    slots = np.arange(len(frame), dtype=np.int64)
+    if not any("timestamp" in p for p in problems) and len(time):
+        interval, slots = _interval(time, first_line, problems, allow_gaps)
+    if len(time) and not problems:
+        days = (int(slots[-1]) + 1) * interval / SECONDS_PER_DAY
+        if days < MIN_DAYS:
+            problems.append(
+                f"the series covers {days:.3g} days; at least {MIN_DAYS} days are needed "
+                "(a full week, for the weekly pattern and a before/after comparison)"
+            )
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise InvalidInputError(f"{source}: {len(problems)} problem(s):\n{lines}")
+    n = int(slots[-1]) + 1
+    power = np.full(n, np.nan)
+    scale = size / (interval / SECONDS_PER_HOUR) if is_energy else size
+    power[slots] = values * scale
+    exogenous: dict[str, FloatArray] = {}
+    for name, column in (
+        ("price_usd_per_kwh", price_column),
+        ("temperature_c", temperature_column),
+    ):
+        if column is not None:
+            series = np.full(n, np.nan)
+            series[slots] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+            exogenous[name] = series
+    start = time[0]
+    return MeterSeries(
+        time=pd.date_range(start, periods=n, freq=pd.Timedelta(seconds=interval)),
+        power_kw=power,
+        interval_s=interval,
+        timezone=timezone,
+        source=source,
+        exogenous=exogenous,
+    )
+
+
+def read_meter_csv(
+    path: str | Path,
+    *,
+    timestamp_column: str = "timestamp",
+    power_column: str = "power_kw",
+    unit: str | None = None,
+    timezone: str = "UTC",
+    allow_gaps: bool = False,
+    price_column: str | None = None,
+    temperature_column: str | None = None,
+) -> MeterSeries:
+    """Read a meter CSV file (a header row, then one reading per line) and check it.
+
+    The options are those of :func:`meter_from_frame`. Lines starting with ``#`` are comments.
+
+    Examples
+    --------
+    >>> from hashtide.regulation import example_path, read_meter_csv
+    >>> meter = read_meter_csv(example_path("meters/office_b4.csv"))
+    >>> meter.interval_s, round(meter.duration_days), meter.missing
+    (3600, 56, 0)
+    """
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: no such file") from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"{path}: cannot be read as CSV ({exc})") from None
+    frame = frame.replace({"": None})
+    header_line = 1
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    while header_line <= len(text) and text[header_line - 1].lstrip().startswith("#"):
+        header_line += 1
+    return meter_from_frame(
+        frame,
+        timestamp_column=timestamp_column,
+        power_column=power_column,
+        unit=unit,
+        timezone=timezone,
+        allow_gaps=allow_gaps,
+        price_column=price_column,
+        temperature_column=temperature_column,
+        source=str(path),
+        first_line=header_line + 1,
+    )
+
+
+def meter_from_array(
+    power_kw: Sequence[float] | FloatArray,
+    *,
+    start: str | pd.Timestamp = "2024-01-01",
+    interval_s: int = SECONDS_PER_HOUR,
+    timezone: str = "UTC",
+    source: str = "array",
+    exogenous: Mapping[str, Sequence[float] | FloatArray] | None = None,
+) -> MeterSeries:
+    """A :class:`MeterSeries` from power readings [kW] at a fixed interval from ``start`` (UTC).
+
+    Missing readings may be NaN. Negative or infinite readings, an interval that does not
+    divide the hour, or fewer than :data:`MIN_DAYS` days raise :class:`InvalidInputError`.
+
+    Examples
+    --------
+    >>> meter = meter_from_array([50.0] * 24 * 7, start="2024-03-04")
+    >>> meter.n, meter.interval_s, str(meter.time[0])
+    (168, 3600, '2024-03-04 00:00:00+00:00')
+    """
+    power = np.asarray(power_kw, dtype=float)
+    problems = []
+    if power.ndim != 1:
+        problems.append(f"power_kw must be one-dimensional, got shape {power.shape}")
+    if np.any(np.isinf(power)):
+        problems.append("power_kw holds infinite values")
+    if np.any(power < 0):
+        problems.append(f"power_kw holds {int((power < 0).sum())} negative value(s)")
+    if (
+        not isinstance(interval_s, int)
+        or interval_s <= 0
+        or (SECONDS_PER_HOUR % interval_s and interval_s != SECONDS_PER_HOUR)
+    ):
+        problems.append(
+            f"interval_s={interval_s!r} must be a whole number of seconds dividing 3600"
+        )
+    elif power.size * interval_s < MIN_DAYS * SECONDS_PER_DAY:
+        problems.append(
+            f"{power.size} readings of {interval_s} s cover "
+            f"{power.size * interval_s / SECONDS_PER_DAY:.3g} days; at least {MIN_DAYS} are needed"
+        )
+    if problems:
+        raise InvalidInputError(f"{source}: " + "; ".join(problems))
+    when = pd.Timestamp(start)
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    extra = {k: np.asarray(v, dtype=float) for k, v in (exogenous or {}).items()}
+    return MeterSeries(
+        time=pd.date_range(when, periods=power.size, freq=pd.Timedelta(seconds=interval_s)),
+        power_kw=power,
+        interval_s=interval_s,
+        timezone=timezone,
+        source=source,
+        exogenous=extra,
+    )
+
+
+def describe_series(series: MeterSeries) -> dict[str, Any]:
+    """Facts about a series for a report: start, end, interval, days, missing, mean and peak."""
+    finite = series.power_kw[np.isfinite(series.power_kw)]
+    return {
+        "source": series.source,
+        "start": series.time[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end": (series.time[-1] + pd.Timedelta(seconds=series.interval_s)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        ),
+        "interval_s": series.interval_s,
+        "duration_days": series.duration_days,
+        "missing_intervals": series.missing,
+        "mean_kw": float(finite.mean()) if finite.size else math.nan,
+        "peak_kw": float(finite.max()) if finite.size else math.nan,
+        "timezone": series.timezone,
+    }
