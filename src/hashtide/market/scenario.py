@@ -16,17 +16,16 @@ import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 
+from hashtide._validation import read_yaml, validate
 from hashtide.errors import ScenarioError
 from hashtide.hardware import MinerModel, get_model
 from hashtide.market.behaviour import BehaviourParams
@@ -402,72 +401,9 @@ def events_of(spec: MarketScenarioSpec) -> tuple[Event, ...]:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("ban", "power_cut", "power_price", "state_program") and out.endswith("]"):
-            continue  # the discriminated union's tag, not a key of the file
-        elif part.startswith("function-") or part == "[key]":
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
-    models: dict[str, type[BaseModel]] = {
-        "ban": BanSpec,
-        "power_cut": PowerCutSpec,
-        "power_price": PriceShockSpec,
-        "state_program": ProgramSpec,
-    }
-    parents = [p for p in loc[:-1] if isinstance(p, str)]
-    if not parents:
-        return list(MarketScenarioSpec.model_fields)
-    head = parents[-1]
-    if head in models:
-        return list(models[head].model_fields)
-    table: dict[str, type[BaseModel]] = {
-        "score": ScoreSpec,
-        "behaviour": BehaviourSpec,
-        "claims": ClaimSpec,
-        "regions": RegionOverride,
-    }
-    model = table.get(parents[0])
-    return [("from" if f == "from_" else f) for f in model.model_fields] if model else []
-
-
-def _describe(error: Any) -> str:
-    loc = tuple(error["loc"])
-    where = _path(loc)
-    if error["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        fields = _fields_at(loc)
-        close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(fields)})"
-        return f"{where}: unknown key {key!r}{hint}"
-    if error["type"] == "missing":
-        return f"{where}: required, but missing"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    value = error.get("input")
-    shown = f" {value!r}" if not isinstance(value, dict | list) and value is not None else ""
-    if shown and repr(value).strip("'") in message:
-        return f"{where}: {message}"
-    return f"{where}:{shown} {message}" if shown else f"{where}: {message}"
-
-
 def parse_market_scenario(data: Any, *, source: str = "<scenario>") -> MarketScenarioSpec:
     """Validate loaded scenario data; raise :class:`ScenarioError` listing every problem."""
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: a scenario is a mapping of keys to values at the top level")
-    try:
-        return MarketScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = [_describe(e) for e in exc.errors()]
-        lines = "\n".join(f"  - {p}" for p in problems)
-        raise ScenarioError(f"{source}: {len(problems)} problem(s):\n{lines}") from None
+    return validate(MarketScenarioSpec, data, source, "a scenario", ScenarioError)
 
 
 def load_market_scenario(path: str | Path) -> MarketScenarioSpec:
@@ -479,18 +415,7 @@ def load_market_scenario(path: str | Path) -> MarketScenarioSpec:
         If the file is missing, is not YAML, or breaks any rule — every problem listed.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(
-            f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"
-        ) from None
+    data = read_yaml(path, "scenario file", ScenarioError)
     spec = parse_market_scenario(data, source=str(path))
     try:
         events_of(spec)
