@@ -738,17 +738,6 @@ def _iso_utc(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN and infinities become ``null`` (JSON has no such numbers)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def _has_pyarrow() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
@@ -786,8 +775,8 @@ def write_tables(result: ScenarioResult, directory: str | Path) -> list[Path]:
         columns=["variant", *(f.name for f in dataclasses.fields(SiteResult))],
     )
     series = _long(result.variants, lambda v: v.series)
-    summary = {**result.summary_json(), "versions": dict(result.versions)}
-    text = json.dumps(_json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    summary = {**result.summary_json(), "versions": dict(result.versions)}  # already strict JSON
+    text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     files: list[tuple[str, Callable[[Path], None]]] = [
         ("summary.csv", _csv(result.summary_frame())),
         ("claims.csv", _csv(claims)),
