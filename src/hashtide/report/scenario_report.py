@@ -26,6 +26,9 @@ import pandas as pd
 from hashtide import __version__
 from hashtide.errors import HashtideError, InvalidInputError
 from hashtide.report._io import write_atomically
+from hashtide.report._tables import Cell as _Cell
+from hashtide.report._tables import Column as _Column
+from hashtide.report._tables import Table as _Table
 from hashtide.report.formatting import (
     format_btc,
     format_count,
@@ -165,26 +168,6 @@ def claim_explanation(claim: ClaimCheck) -> str:
 
 
 # --- tables for the page ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Cell:
-    text: str
-    sub: str = ""
-    num: bool = True
-
-
-@dataclass(frozen=True)
-class _Column:
-    title: str
-    unit: str = ""
-    num: bool = True
-
-
-@dataclass(frozen=True)
-class _Table:
-    columns: list[_Column]
-    rows: list[list[_Cell]]
 
 
 def _scaled(kind: str, values: Sequence[float]) -> tuple[str, Callable[[float], str]]:

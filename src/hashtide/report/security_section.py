@@ -8,13 +8,15 @@ template ``scenario_report.html.j2`` reads under ``security``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hashtide.protocol import MAINNET
+from hashtide.report._tables import Cell as _Cell
+from hashtide.report._tables import Column as _Column
+from hashtide.report._tables import Table as _Table
 from hashtide.report.formatting import (
     format_count,
     format_hashrate,
@@ -36,26 +38,6 @@ _SPACING_S = MAINNET.pow_target_spacing_s
 #: HHI points [0–10,000] above which the U.S. Merger Guidelines (DOJ & FTC 2023, Guideline 1)
 #: call a market highly concentrated.
 HIGHLY_CONCENTRATED_HHI_POINTS = 1_800
-
-
-@dataclass(frozen=True)
-class _Cell:
-    text: str
-    sub: str = ""
-    num: bool = True
-
-
-@dataclass(frozen=True)
-class _Column:
-    title: str
-    unit: str = ""
-    num: bool = True
-
-
-@dataclass(frozen=True)
-class _Table:
-    columns: list[_Column]
-    rows: list[list[_Cell]]
 
 
 def _date(time: pd.Timestamp | None) -> str:
