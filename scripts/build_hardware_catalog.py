@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from _build_common import arg_parser, write_csv
+from hashtide.hardware.catalog import CATALOG_COLUMNS
 
 SOURCES: dict[str, dict[str, str]] = {
     "btcbess": {
@@ -216,22 +217,8 @@ IMMERSION_TOKENS = ("Imm", "Immersion")
 MICROBT_COOLING = {"3": "hydro", "6": "immersion"}
 # ------------------------------------------------------------------------------------------
 
-COLUMNS = (
-    "model",
-    "manufacturer",
-    "hashrate_ths",
-    "power_w",
-    "efficiency_j_per_th",
-    "release",
-    "cooling",
-    "price_usd",
-    "price_date",
-    "price_kind",
-    "price_source",
-    "release_source",
-    "source",
-    "source_date",
-)
+#: The shipped table's columns are the ones hashtide.hardware reads.
+COLUMNS = CATALOG_COLUMNS
 
 _FOOTNOTE = re.compile(r"\s*\[\d+\]$")
 _UNDERCLOCKED = re.compile(r"\s*\(underclocked\s*\)$", re.IGNORECASE)
