@@ -37,27 +37,9 @@ from hashtide.market.events import (
     StateProgram,
 )
 from hashtide.market.regions import DEFAULT_REGIONS, Region
+from hashtide.scenario.fields import check, date_validator, quantity
 from hashtide.scenario.units import UnitParseError, parse_quantity
 from hashtide.units import SECONDS_PER_DAY
-
-
-def _quantity(kind: str) -> Any:
-    def convert(value: Any) -> float:
-        try:
-            return parse_quantity(value, kind)
-        except UnitParseError as exc:
-            raise ValueError(str(exc)) from None
-
-    return BeforeValidator(convert)
-
-
-def _check(predicate: Any, message: str) -> Any:
-    def check(value: float) -> float:
-        if not predicate(value):
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(check)
 
 
 def _days(value: Any) -> float:
@@ -67,16 +49,16 @@ def _days(value: Any) -> float:
 Days = Annotated[
     float,
     BeforeValidator(lambda v: _wrap(_days, v)),
-    _check(lambda v: v >= 0, "must be >= 0 days"),
+    check(lambda v: v >= 0, "must be >= 0 days"),
 ]
 Fraction = Annotated[
-    float, _quantity("fraction"), _check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
+    float, quantity("fraction"), check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
 ]
 PriceEnergy = Annotated[
-    float, _quantity("price_energy"), _check(lambda v: v > 0, "must be > 0 USD/kWh")
+    float, quantity("price_energy"), check(lambda v: v > 0, "must be > 0 USD/kWh")
 ]
-Power = Annotated[float, _quantity("power"), _check(lambda v: v > 0, "must be > 0 W")]
-Intensity = Annotated[float, _quantity("intensity"), _check(lambda v: v >= 0, "must be >= 0")]
+Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
+Intensity = Annotated[float, quantity("intensity"), check(lambda v: v >= 0, "must be >= 0")]
 
 
 def _wrap(function: Any, value: Any) -> Any:
@@ -86,20 +68,7 @@ def _wrap(function: Any, value: Any) -> Any:
         raise ValueError(str(exc)) from None
 
 
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2021-06-18")
-
-
-Date = Annotated[dt.date, BeforeValidator(_date)]
+Date = Annotated[dt.date, date_validator("2021-06-18")]
 REGION_KEYS = tuple(r.key for r in DEFAULT_REGIONS)
 
 
@@ -183,7 +152,7 @@ class ProgramSpec(Strict):
     facility_power: Power
     miner: str = "Antminer S21"
     ramp: Days = 0.0
-    pue: Annotated[float, _quantity("fraction"), _check(lambda v: v >= 1, "must be >= 1")] = 1.1
+    pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] = 1.1
     power_price: PriceEnergy = 0.03
     intensity: Intensity = 0.0
     curtail: bool = True
@@ -200,9 +169,9 @@ class RegionOverride(Strict):
 
     power_price: PriceEnergy | None = None
     spread: Annotated[float, Field(gt=0, le=3)] | None = None
-    pue: (
-        Annotated[float, _quantity("fraction"), _check(lambda v: v >= 1, "must be >= 1")] | None
-    ) = None
+    pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] | None = (
+        None
+    )
     availability: list[Fraction] | None = Field(default=None, min_length=12, max_length=12)
     price_factors: list[Annotated[float, Field(gt=0)]] | None = Field(
         default=None, min_length=12, max_length=12

@@ -7,76 +7,38 @@ hashtide's unit (``facility_power_w``). Unknown keys are errors with a "did you 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hashtide.scenario.units import UnitParseError, parse_quantity
+from hashtide.scenario.fields import check, date_validator, quantity
 
-
-def _quantity(kind: str) -> Any:
-    def convert(value: Any) -> float:
-        try:
-            return parse_quantity(value, kind)
-        except UnitParseError as exc:
-            if kind == "btc_price":  # "85000 USD" for a BTC price means USD per BTC
-                try:
-                    return parse_quantity(value, "money")
-                except UnitParseError:
-                    pass
-            raise ValueError(str(exc)) from None
-
-    return BeforeValidator(convert)
-
-
-def _check(predicate: Any, message: str) -> Any:
-    def check(value: float) -> float:
-        if not predicate(value):
-            raise ValueError(message.format(value=value))
-        return value
-
-    return AfterValidator(check)
-
-
-Power = Annotated[float, _quantity("power"), _check(lambda v: v > 0, "must be > 0 W")]
-Hashrate = Annotated[float, _quantity("hashrate"), _check(lambda v: v > 0, "must be > 0 H/s")]
+Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
+Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
 PriceEnergy = Annotated[
-    float, _quantity("price_energy"), _check(lambda v: v >= 0, "must be >= 0 USD/kWh")
+    float, quantity("price_energy"), check(lambda v: v >= 0, "must be >= 0 USD/kWh")
 ]
-Money = Annotated[float, _quantity("money"), _check(lambda v: v >= 0, "must be >= 0 USD")]
+Money = Annotated[float, quantity("money"), check(lambda v: v >= 0, "must be >= 0 USD")]
 MoneyPerPower = Annotated[
-    float, _quantity("money_per_power"), _check(lambda v: v >= 0, "must be >= 0 USD/W")
+    float, quantity("money_per_power"), check(lambda v: v >= 0, "must be >= 0 USD/W")
 ]
-BtcAmount = Annotated[float, _quantity("btc"), _check(lambda v: v >= 0, "must be >= 0 BTC")]
-BtcPrice = Annotated[float, _quantity("btc_price"), _check(lambda v: v > 0, "must be > 0 USD/BTC")]
-Duration = Annotated[float, _quantity("duration"), _check(lambda v: v > 0, "must be > 0")]
-Rate = Annotated[float, _quantity("rate"), _check(lambda v: v > -1, "must be > -100 %/year")]
+BtcAmount = Annotated[float, quantity("btc"), check(lambda v: v >= 0, "must be >= 0 BTC")]
+BtcPrice = Annotated[float, quantity("btc_price"), check(lambda v: v > 0, "must be > 0 USD/BTC")]
+Duration = Annotated[float, quantity("duration"), check(lambda v: v > 0, "must be > 0")]
+Rate = Annotated[float, quantity("rate"), check(lambda v: v > -1, "must be > -100 %/year")]
 Fraction = Annotated[
-    float, _quantity("fraction"), _check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
+    float, quantity("fraction"), check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
 ]
-Efficiency = Annotated[float, _quantity("efficiency"), _check(lambda v: v > 0, "must be > 0 J/TH")]
+Efficiency = Annotated[float, quantity("efficiency"), check(lambda v: v > 0, "must be > 0 J/TH")]
 HoursPerYear = Annotated[
     float,
-    _quantity("hours_per_year"),
-    _check(lambda v: 0 <= v <= 8766, "must be between 0 and 8766 h/year"),
+    quantity("hours_per_year"),
+    check(lambda v: 0 <= v <= 8766, "must be between 0 and 8766 h/year"),
 ]
-Intensity = Annotated[float, _quantity("intensity"), _check(lambda v: v >= 0, "must be >= 0")]
+Intensity = Annotated[float, quantity("intensity"), check(lambda v: v >= 0, "must be >= 0")]
 
 
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-06-01")
-
-
-Date = Annotated[dt.date, BeforeValidator(_date)]
+Date = Annotated[dt.date, date_validator("2026-06-01")]
 
 
 class Strict(BaseModel):
@@ -107,9 +69,9 @@ class OffPeakAvailability(Strict):
 class DecliningAvailability(Strict):
     kind: Literal["declining"]
     start_frac: Fraction = 1.0
-    plateau: Annotated[float, _quantity("duration")] = 0.0
+    plateau: Annotated[float, quantity("duration")] = 0.0
     decline: Annotated[
-        float, _quantity("rate"), _check(lambda v: 0 <= v < 1, "must be in [0, 100) %/year")
+        float, quantity("rate"), check(lambda v: 0 <= v < 1, "must be in [0, 100) %/year")
     ] = 0.0
 
 
@@ -142,7 +104,7 @@ class SiteSpec(Strict):
     fuel: str
     share: Fraction = Field(description="share of the actor's facility power")
     power_price: PriceEnergy
-    pue: Annotated[float, _quantity("fraction"), _check(lambda v: v >= 1, "must be >= 1")] = 1.1
+    pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] = 1.1
     availability: Availability = ConstantAvailability(kind="constant")
     intensity: Intensity | None = None
     grid: GridSpec | None = None
@@ -175,7 +137,7 @@ class ActorSpec(Strict):
     machine_price: Money | None = None
     facility_power: Power | None = None
     lifetime: Duration = 5 * 31_557_600.0
-    opex: Annotated[float, _quantity("rate"), _check(lambda v: v >= 0, "must be >= 0 %/year")] = 0.0
+    opex: Annotated[float, quantity("rate"), check(lambda v: v >= 0, "must be >= 0 %/year")] = 0.0
     discount_rate: Rate = 0.08
     sites: list[SiteSpec] = Field(min_length=1)
 
@@ -217,7 +179,7 @@ class PriceSpec(Strict):
     start: BtcPrice | None = None
     growth: Rate = 0.0
     volatility: Annotated[
-        float, _quantity("rate"), _check(lambda v: 0 <= v <= 5, "must be in [0, 500] %/year")
+        float, quantity("rate"), check(lambda v: 0 <= v <= 5, "must be in [0, 500] %/year")
     ] = 0.0
     file: str | None = None
     points: list[PricePoint] = Field(default_factory=list)
