@@ -18,15 +18,13 @@ from hashtide.errors import InvalidInputError, ScenarioError
 from hashtide.market import (
     baseline_trend,
     baseline_unchanged,
-    load_market_scenario,
     mdape_pct,
-    parse_market_scenario,
     run_backtest,
-    run_replay,
     window_starts,
 )
 from hashtide.market.report import write_replay_report, write_replay_tables
-from hashtide.market.scenario import events_of, params_of, regions_of
+from hashtide.scenario import load_scenario, parse_scenario, run_scenario
+from hashtide.scenario.world import events_of, params_of, regions_of
 
 REPO = Path(__file__).resolve().parents[1]
 CHINA = REPO / "scenarios" / "china-2021-ban.yaml"
@@ -46,7 +44,10 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def china_replay():  # type: ignore[no-untyped-def]
-    return run_replay(load_market_scenario(CHINA), n_paths=20)
+    # The same runner as every scenario (hashtide run); the replay is its score against the chain.
+    result = run_scenario(load_scenario(CHINA), n_paths=20)
+    assert result.variants == ()  # the world alone: no actor to count
+    return result.replay
 
 
 def test_china_replay_reproduces_the_july_2021_drop(china_replay) -> None:  # type: ignore[no-untyped-def]
@@ -143,7 +144,7 @@ def test_scenario_lists_every_problem() -> None:
     data["events"][0]["duraton"] = "10 days"
     data["start"] = "2021-13-01"
     with pytest.raises(ScenarioError) as info:
-        parse_market_scenario(data, source="x.yaml")
+        parse_scenario(data, source="x.yaml")
     message = str(info.value)
     assert "x.yaml: 4 problem(s)" in message, message
     assert "they must add up to 100 %" in message
@@ -154,30 +155,44 @@ def test_scenario_lists_every_problem() -> None:
 
 def test_scenario_units_and_overrides() -> None:
     data = _china_data()
-    data["regions"] = {"united_states": {"power_price": "0.03 USD/kWh", "spread": 0.4}}
-    data["behaviour"] = {"lag": "60 days", "supply_cap": "10 %"}
-    spec = parse_market_scenario(data)
-    regions = {r.key: r for r in regions_of(spec)}
+    data["network"]["regions"] = {"united_states": {"power_price": "0.03 USD/kWh", "spread": 0.4}}
+    data["network"]["behaviour"] = {"lag": "60 days", "supply_cap": "10 %"}
+    spec = parse_scenario(data)
+    regions = {r.key: r for r in regions_of(spec.network)}
     assert regions["united_states"].power_price_usd_per_kwh == pytest.approx(0.03)
     assert regions["united_states"].sources["power_price_usd_per_kwh"] == "scenario file"
-    params = params_of(spec)
+    params = params_of(spec.network)
     assert params.lag_days == 60
     assert params.supply_cap_frac_per_month == pytest.approx(0.1)
-    events = events_of(spec)
+    events = events_of(spec.events)
     assert events[1].relocate_delay_days == pytest.approx(60.0)  # "60 days"
     with pytest.raises(ScenarioError, match="unknown key 'lagg'; did you mean 'lag'"):
-        parse_market_scenario({**data, "behaviour": {"lagg": "60 days"}})
+        parse_scenario({**data, "network": {"behaviour": {"lagg": "60 days"}}})
     with pytest.raises(ScenarioError, match="is a quantity of power; expected a time"):
-        parse_market_scenario({**data, "behaviour": {"lag": "60 GW"}})
+        parse_scenario({**data, "network": {"behaviour": {"lag": "60 GW"}}})
+
+
+def test_old_market_scenario_format_says_what_to_change() -> None:
+    data = _china_data()
+    old = {k: v for k, v in data.items() if k not in ("network", "btc_price", "fees", "variants")}
+    old["counterfactual"] = True
+    old["behaviour"] = {"lag": "60 days"}
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(old, source="old.yaml")
+    message = str(info.value)
+    assert "old.yaml: written for an older hashtide scenario format" in message
+    assert "variants: [{name: with the events}, {name: counterfactual, events: []}]" in message
+    assert "behaviour: moved under network:" in message
+    assert "btc_price: {model: historical}" in message
 
 
 def test_scenario_file_errors(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="cannot read the scenario file"):
-        load_market_scenario(tmp_path / "missing.yaml")
+        load_scenario(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("scenario: [unclosed\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="not valid YAML at line"):
-        load_market_scenario(bad)
+        load_scenario(bad)
 
 
 # --- backtests ----------------------------------------------------------------------------------
@@ -270,4 +285,4 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
     bad.write_text("scenario: x\nstart: 2021-05-02\n", encoding="utf-8")
     run = runner.invoke(app, ["replay", str(bad), "--no-report"])
     assert run.exit_code == 2
-    assert "end: required, but missing" in run.output
+    assert "btc_price: required, but missing" in run.output

@@ -17,11 +17,12 @@ from hashtide.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from hashtide.market.events import Event
+    from hashtide.market.replay import ReplayResult
 
 ScenarioFile = Annotated[
     Path,
     typer.Argument(
-        help="A market scenario file (YAML), e.g. scenarios/china-2021-ban.yaml.",
+        help="A scenario file (YAML) of the past, e.g. scenarios/china-2021-ban.yaml.",
         exists=True,
         dir_okay=False,
         readable=True,
@@ -59,42 +60,63 @@ def replay(
         ),
     ] = None,
     no_counterfactual: Annotated[
-        bool, typer.Option("--no-counterfactual", help="Skip the run without the events.")
+        bool,
+        typer.Option(
+            "--no-counterfactual", help="Skip the variants that apply no event (counterfactual)."
+        ),
     ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the scores and claims as JSON instead.")
     ] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Write no files.")] = False,
 ) -> None:
-    """Replay a market scenario (e.g. the 2021 China ban) and its counterfactual.
+    """Replay a scenario of the past (e.g. the 2021 China ban): a shortcut for ``run``.
 
-    Runs the world market from the real state at the scenario's start with the historical BTC
-    price and fees — with the scenario's events and without them — through the exact Monte
-    Carlo engine; scores the simulated difficulty against the chain, checks the claims and
-    writes an HTML report with every assumption and its source.
+    The same scenario format and the same world market as ``hashtide run``: from the real state
+    at the start, with the historical BTC price and fees, once with the scenario's events and
+    once without them (the variant with ``events: []``); scores the simulated difficulty against
+    the chain, checks the claims and writes an HTML report with every assumption and its source.
     """
-    from hashtide.market.replay import run_replay
+    from hashtide.errors import ScenarioError
     from hashtide.market.report import summary_json, write_replay_report, write_replay_tables
-    from hashtide.market.scenario import load_market_scenario
+    from hashtide.scenario import load_scenario, run_scenario
 
-    spec = load_market_scenario(file)
+    spec = load_scenario(file)
+    if spec.score is None and spec.actor is not None:
+        raise ScenarioError(
+            f"{file}: replay scores a scenario of the past against the chain; this one has no "
+            "score section (run it with: hashtide run)"
+        )
+    if no_counterfactual and spec.variants:
+        kept = [v for v in spec.variants if not (spec.events and v.events == [])]
+        spec = spec.model_copy(update={"variants": kept or spec.variants[:1]})
 
-    def progress(stage: int, stages: int, text: str) -> None:
+    def progress(variant: int, variants: int, done: int, total: int) -> None:
         if not as_json:
-            err_console.print(f"[{stage}/{stages}] {text}", highlight=False)
+            err_console.print(f"[{done + 1}/{total}] running", highlight=False)
 
-    counterfactual = False if no_counterfactual else None
-    result = run_replay(
-        spec, n_paths=paths, seed=seed, counterfactual=counterfactual, progress=progress
-    )
+    result = run_scenario(spec, n_paths=paths, seed=seed, progress=progress)
+    if result.replay is None:
+        raise ScenarioError(
+            f"{file}: the span {spec.start} … {spec.end_date} reaches past the shipped chain "
+            "history, so it cannot be scored; run it with: hashtide run"
+        )
     target = out if out is not None else Path("out") / spec.scenario
     written: list[Path] = []
     if not no_report:
-        written = [write_replay_report(result, target / "report.html")]
-        written += write_replay_tables(result, target)
+        written = [write_replay_report(result.replay, target / "report.html")]
+        written += write_replay_tables(result.replay, target)
     if as_json:
-        typer.echo(json.dumps(summary_json(result), indent=2, default=str))
+        typer.echo(json.dumps(summary_json(result.replay), indent=2, default=str))
         return
+    print_replay(result.replay)
+    if written:
+        console.print(f"report: {target / 'report.html'}", highlight=False)
+
+
+def print_replay(result: ReplayResult) -> None:
+    """The replay's table of difficulty per period, its scores and its claims."""
+    spec = result.spec
     table = Table(title=f"{spec.scenario}: difficulty per retarget period (T)")
     for name in ("height", "first block", "chain", "simulated", "counterfactual", "error"):
         table.add_column(name, justify="right")
@@ -121,8 +143,6 @@ def replay(
     for claim in result.claims:
         verdict = "[green]holds[/]" if claim.holds else "[bold red]does not hold[/]"
         console.print(f"claim: {claim.text} — {verdict}\n  {claim.explanation}", highlight=False)
-    if written:
-        console.print(f"report: {target / 'report.html'}", highlight=False)
 
 
 @guarded
@@ -139,7 +159,8 @@ def backtest(
     scenario: Annotated[
         Path | None,
         typer.Option(
-            help="A market scenario whose events and assumptions apply (e.g. the 2021 ban).",
+            help="A scenario file whose events and world-market assumptions apply "
+            "(e.g. scenarios/china-2021-ban.yaml).",
             exists=True,
             dir_okay=False,
         ),
@@ -181,12 +202,8 @@ def backtest(
         window_starts,
     )
     from hashtide.market.regions import DEFAULT_REGIONS, Region
-    from hashtide.market.scenario import (
-        events_of,
-        load_market_scenario,
-        params_of,
-        regions_of,
-    )
+    from hashtide.scenario import load_scenario
+    from hashtide.scenario.world import events_of, params_of, regions_of
 
     first = _date(start, "--from")
     last = _date(end, "--to")
@@ -196,8 +213,9 @@ def backtest(
     regions: tuple[Region, ...] = DEFAULT_REGIONS
     params = None
     if scenario is not None:
-        spec = load_market_scenario(scenario)
-        events, regions, params = events_of(spec), regions_of(spec), params_of(spec)
+        spec = load_scenario(scenario)
+        events = events_of(spec.events)
+        regions, params = regions_of(spec.network), params_of(spec.network)
     mode: Literal["expected", "monte_carlo"] = "monte_carlo" if paths is not None else "expected"
     n_paths = paths or 1
     if horizon is None:

@@ -40,9 +40,11 @@ def validate(file: ScenarioFile) -> None:
     """
     spec = load_scenario(file)
     variants = ", ".join(v.name for v in spec.variants) or "base"
+    sites = len(spec.actor.sites) if spec.actor is not None else 0
     console.print(
         f"[green]ok[/]: {file} — scenario {spec.scenario!r}, start {spec.start}, "
-        f"sites: {len(spec.actor.sites)}, variants: {variants}, claims: {len(spec.claims)}",
+        f"rest of the world: {spec.network.response}, sites: {sites}, events: "
+        f"{len(spec.events)}, variants: {variants}, claims: {len(spec.claims)}",
         highlight=False,
         soft_wrap=True,
     )
@@ -205,11 +207,23 @@ def run(
     if as_json:
         typer.echo(json.dumps(result.summary_json(), indent=2, allow_nan=False))
         return
-    console.print(_summary_table(result))
+    from hashtide.scenario.results import RESPONSE_TEXT
+
+    console.print(
+        f"rest of the world: {RESPONSE_TEXT.get(result.network_response, result.network_response)}",
+        highlight=False,
+    )
+    if result.variants:
+        console.print(_summary_table(result))
+        console.print(_yearly_table(result))
     if result.claims:
         console.print(_claims_table(result))
     if result.variants:
         console.print(_security_table(result))
+    if result.replay is not None:
+        from hashtide.cli.market import print_replay
+
+        print_replay(result.replay)
     if written:
         console.print(
             f"report: {target / 'report.html'}  (and {len(written) - 1} more files in {target})",
@@ -217,14 +231,42 @@ def run(
         )
 
 
+def _yearly_table(result: ScenarioResult) -> Table:
+    """Per variant and horizon year: hashprice, the actor's share and BTC (medians, 5–95 %)."""
+    table = Table(
+        title="Year by year (medians, 5–95 % across paths): hashprice, the actor's share, BTC"
+    )
+    for name in ("variant", "year", "from", "USD/PH/day", "share", "BTC", "5–95 %"):
+        table.add_column(name, justify="left" if name in ("variant", "from") else "right")
+    for v in result.variants:
+        for y in v.yearly:
+            table.add_row(
+                v.name,
+                str(y.year),
+                y.starts.isoformat(),
+                f"{y.hashprice_usd_per_ph_day.median:,.1f}",
+                format_percent(y.share_frac.median),
+                f"{y.btc.median:,.0f}",
+                f"{y.btc.p5:,.0f}–{y.btc.p95:,.0f}",
+            )
+    return table
+
+
 def _write_outputs(result: ScenarioResult, target: Path) -> list[Path]:
     """Write the report and tables to a scratch folder, then move them into ``target``."""
+    from hashtide.market.report import write_replay_report, write_replay_tables
     from hashtide.report.scenario_report import write_report, write_tables
 
     target.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".hashtide-", dir=target))
     try:
-        files = [write_report(result, scratch / "report.html"), *write_tables(result, scratch)]
+        files: list[Path] = []
+        if result.variants:
+            files += [write_report(result, scratch / "report.html"), *write_tables(result, scratch)]
+        if result.replay is not None:
+            name = "replay.html" if result.variants else "report.html"
+            files += [write_replay_report(result.replay, scratch / name)]
+            files += write_replay_tables(result.replay, scratch)
         moved = []
         for path in files:
             final = target / path.name

@@ -56,13 +56,8 @@ from hashtide.market.history import (
     historical_hashprice,
 )
 from hashtide.market.regions import DEFAULT_REGIONS, Region, region_shares
-from hashtide.market.replay import ClaimResult, ReplayResult, run_replay
+from hashtide.market.replay import ClaimResult, ReplayResult
 from hashtide.market.run import MarketRun, simulate
-from hashtide.market.scenario import (
-    MarketScenarioSpec,
-    load_market_scenario,
-    parse_market_scenario,
-)
 from hashtide.market.world import Assumption, WorldMarket
 
 __all__ = [
@@ -79,7 +74,6 @@ __all__ = [
     "MapQuote",
     "MarketInputs",
     "MarketRun",
-    "MarketScenarioSpec",
     "PowerCut",
     "PowerPriceShock",
     "Reconstruction",
@@ -100,19 +94,16 @@ __all__ = [
     "fit_entry",
     "hashprice_usd_per_th_day",
     "historical_hashprice",
-    "load_market_scenario",
     "mdape_pct",
     "mining_map_quotes",
     "new_machine_efficiency_j_per_th",
     "new_machine_margin",
     "order_rate",
-    "parse_market_scenario",
     "provenance",
     "read_mining_map",
     "reconstruct",
     "region_shares",
     "run_backtest",
-    "run_replay",
     "running_frac",
     "simulate",
     "summarize_windows",

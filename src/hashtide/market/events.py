@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+from hashtide.energy.profiles import AvailabilityProfile
 from hashtide.errors import InvalidInputError
 from hashtide.hardware import MinerModel
 from hashtide.units import SECONDS_PER_DAY
@@ -224,6 +225,9 @@ class StateProgram:
         [gCO2e/kWh], >= 0.
     curtail : bool
         Switch off while hashprice is below the power cost.
+    availability : AvailabilityProfile, optional
+        Share of the time its power is there (a site's profile: off-peak nights, a dry season,
+        limited hours); default always.
     """
 
     name: str
@@ -235,6 +239,7 @@ class StateProgram:
     power_price_usd_per_kwh: float = 0.03
     carbon_intensity_g_per_kwh: float = 0.0
     curtail: bool = True
+    availability: AvailabilityProfile | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []

@@ -1,11 +1,10 @@
-"""Replaying history with the world market: the scenario, its counterfactual, the scores.
+"""Scoring a world-market run against history: the replay, its counterfactual, the claims.
 
-:func:`run_replay` runs a :class:`~hashtide.market.scenario.MarketScenarioSpec` from the real
-state at its start date with the historical BTC price and fees: once with its events (the
-replay), once without them (the counterfactual), each with the exact Monte Carlo engine, plus
-the engine's expected path of the replay. It then lines the simulated difficulty up with the
-chain's, epoch by epoch, scores it (median absolute percentage error over the scored epochs,
-and the epoch of the largest drop), and checks the scenario's claims.
+A scenario with a start in the past (``hashtide run scenarios/china-2021-ban.yaml``, or its
+shortcut ``hashtide replay``) runs on the world market once with its events and once without
+them (:func:`hashtide.scenario.run_scenario`). This module lines the simulated difficulty up
+with the chain's, epoch by epoch, scores it (median absolute percentage error over the scored
+epochs, and the epoch of the largest drop), and checks claims about the world on a date.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,18 +21,14 @@ import pandas as pd
 from hashtide.energy import KGCE_PER_KWH_CHINA_COAL_POWER_2020, coal_tce
 from hashtide.errors import ScenarioError
 from hashtide.market.events import date_s
-from hashtide.market.fleet import build_fleet
 from hashtide.market.history import chain_history, historical_hashprice
-from hashtide.market.run import MarketRun, simulate, start_period
-from hashtide.market.scenario import (
-    MarketScenarioSpec,
-    events_of,
-    params_of,
-    regions_of,
-)
+from hashtide.market.run import MarketRun
 from hashtide.market.world import Assumption
 from hashtide.scenario.units import UnitParseError, parse_quantity
 from hashtide.units import SECONDS_PER_DAY
+
+if TYPE_CHECKING:
+    from hashtide.scenario.schema import ScenarioSpec
 
 #: progress(stage, stages, description)
 Progress = Callable[[int, int, str], None]
@@ -60,7 +56,7 @@ class ReplayResult:
 
     Attributes
     ----------
-    spec : MarketScenarioSpec
+    spec : ScenarioSpec
     run : MarketRun
         Monte Carlo with the scenario's events.
     expected : MarketRun
@@ -82,7 +78,7 @@ class ReplayResult:
     claims : tuple of ClaimResult
     """
 
-    spec: MarketScenarioSpec
+    spec: ScenarioSpec
     run: MarketRun
     expected: MarketRun
     counterfactual: MarketRun | None
@@ -155,8 +151,8 @@ def _mdape(simulated: pd.Series, actual: pd.Series) -> float | None:
     return float(np.median(np.abs(simulated[ok] / actual[ok] - 1.0)) * 100.0)
 
 
-def _epochs_table(
-    spec: MarketScenarioSpec,
+def epochs_table(
+    spec: ScenarioSpec,
     run: MarketRun,
     expected: MarketRun,
     counterfactual: MarketRun | None,
@@ -208,12 +204,8 @@ def _largest_drop(difficulty: pd.Series, heights: pd.Series) -> int | None:
     return int(heights.to_numpy()[1 + int(np.nanargmin(change))])
 
 
-def _claim_figure(claim: object, run: MarketRun) -> tuple[float, float, str, str]:
-    """(stated, computed, unit, what was computed) for a claim."""
-    from hashtide.market.scenario import ClaimSpec
-
-    if not isinstance(claim, ClaimSpec):  # pragma: no cover - internal
-        raise TypeError("a ClaimSpec is needed")
+def _claim_figure(claim: Any, run: MarketRun) -> tuple[float, float, str, str]:
+    """(stated, computed, unit, what was computed) for a claim about the world on a date."""
     market = run.market
     day = math.floor((date_s(claim.date) - market.day_s[0]) / SECONDS_PER_DAY)
     if not 0 <= day < market.day_s.size or not np.isfinite(market.power_w[:, day]).all():
@@ -256,11 +248,11 @@ def _claim_figure(claim: object, run: MarketRun) -> tuple[float, float, str, str
     return stated, computed, unit, what
 
 
-def check_claims(spec: MarketScenarioSpec, run: MarketRun) -> tuple[ClaimResult, ...]:
-    """Each claim of ``spec`` beside the replay's figure on the claim's date."""
+def check_claims(claims: Any, run: MarketRun) -> tuple[ClaimResult, ...]:
+    """Each claim about the world on a date beside the run's figure on that date."""
     out = []
     network = {}
-    for claim in spec.claims:
+    for claim in claims:
         stated, computed, unit, what = _claim_figure(claim, run)
         holds = abs(computed - stated) <= claim.tolerance * abs(stated)
         ratio = stated / computed if computed else math.inf
@@ -305,91 +297,18 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:,.4g} {unit}"
 
 
-def run_replay(
-    spec: MarketScenarioSpec,
-    *,
-    n_paths: int | None = None,
-    seed: int | None = None,
-    counterfactual: bool | None = None,
-    progress: Progress | None = None,
+def score(
+    spec: ScenarioSpec,
+    run: MarketRun,
+    expected: MarketRun,
+    counterfactual: MarketRun | None,
 ) -> ReplayResult:
-    """Run a market scenario: the replay, its counterfactual, scores and claims.
+    """Score ``run`` (with the events) against the chain and check the world claims.
 
-    Parameters
-    ----------
-    spec : MarketScenarioSpec
-        From :func:`hashtide.market.load_market_scenario`.
-    n_paths, seed : int, optional
-        Override the scenario's Monte Carlo paths and seed.
-    counterfactual : bool, optional
-        Override the scenario's ``counterfactual``.
-    progress : callable, optional
-        ``progress(stage, stages, description)`` before each of the (up to) three runs.
-
-    Notes
-    -----
-    All runs start from the same fleet, rebuilt with data before the start period only, and
-    use the same random numbers (common random numbers), so replay and counterfactual differ
-    by the events alone. The fleet, the entry scale and the supply pace are fitted before the
-    start; the chain's difficulty after it is never read, except to score.
+    The chain's difficulty after the start is read here only, to score; nothing the runs fitted
+    saw it.
     """
-    n_paths = spec.paths if n_paths is None else n_paths
-    seed = spec.seed if seed is None else seed
-    with_counterfactual = spec.counterfactual if counterfactual is None else counterfactual
-    regions = regions_of(spec)
-    params = params_of(spec)
-    events = events_of(spec)
-    start_s = date_s(spec.start)
-    end_s = date_s(spec.end)
-    history = chain_history()
-    index = start_period(history, start_s)
-    fleet = build_fleet(float(history.start_s[index]), regions=regions, params=params)
-    stages = 3 if with_counterfactual else 2
-
-    def report(stage: int, text: str) -> None:
-        if progress is not None:
-            progress(stage, stages, text)
-
-    report(1, "replay, expected path")
-    expected = simulate(
-        start_s,
-        end_time_s=end_s,
-        regions=regions,
-        params=params,
-        fleet=fleet,
-        events=events,
-        mode="expected",
-        name="expected",
-    )
-    report(2, f"replay, Monte Carlo ({n_paths} paths)")
-    run = simulate(
-        start_s,
-        end_time_s=end_s,
-        regions=regions,
-        params=params,
-        fleet=fleet,
-        events=events,
-        mode="monte_carlo",
-        n_paths=n_paths,
-        rng=np.random.default_rng(seed),
-        name="replay",
-    )
-    other = None
-    if with_counterfactual:
-        report(3, f"counterfactual without the events, Monte Carlo ({n_paths} paths)")
-        other = simulate(
-            start_s,
-            end_time_s=end_s,
-            regions=regions,
-            params=params,
-            fleet=fleet,
-            events=(),
-            mode="monte_carlo",
-            n_paths=n_paths,
-            rng=np.random.default_rng(seed),
-            name="counterfactual",
-        )
-    table = _epochs_table(spec, run, expected, other)
+    table = epochs_table(spec, run, expected, counterfactual)
     scored = table[table["scored"]]
     mdape = _mdape(scored["simulated_difficulty"], scored["actual_difficulty"])
     expected_mdape = _mdape(scored["expected_difficulty"], scored["actual_difficulty"])
@@ -400,12 +319,12 @@ def run_replay(
         span = table
     drop_sim = _largest_drop(span["simulated_difficulty"], span["start_height"])
     drop_act = _largest_drop(span["actual_difficulty"], span["start_height"])
-    claims = check_claims(spec, run)
+    claims = check_claims([c for c in spec.claims if c.is_world], run)
     return ReplayResult(
         spec=spec,
         run=run,
         expected=expected,
-        counterfactual=other,
+        counterfactual=counterfactual,
         epochs=table,
         mdape_pct=mdape,
         expected_mdape_pct=expected_mdape,

@@ -435,7 +435,7 @@ def _context(result: ReplayResult) -> dict[str, Any]:
         ("Scenario", spec.scenario),
         (
             "Span",
-            f"{spec.start} … {spec.end} (the run starts at height "
+            f"{spec.start} … {spec.end_date} (the run starts at height "
             f"{int(sim.epoch_start_height[0]):,})",
         ),
         ("Monte Carlo", f"{sim.n_paths:,} paths, seed {spec.seed if sim.rng else '-'}"),

@@ -29,7 +29,7 @@ from hashtide.market.events import Event
 from hashtide.market.fleet import WorldFleet, build_fleet
 from hashtide.market.history import ChainHistory, MarketInputs, chain_history
 from hashtide.market.regions import DEFAULT_REGIONS, Region
-from hashtide.market.world import Assumption, WorldMarket
+from hashtide.market.world import Assumption, PricePaths, WorldMarket
 from hashtide.units import SECONDS_PER_DAY
 
 FloatArray = npt.NDArray[np.float64]
@@ -181,6 +181,7 @@ def simulate(
     n_paths: int = 1,
     rng: np.random.Generator | None = None,
     name: str = "run",
+    prices: PricePaths | None = None,
 ) -> MarketRun:
     """Simulate the world market from the real state at ``start_time_s``.
 
@@ -205,6 +206,9 @@ def simulate(
         Required for the Monte Carlo.
     name : str
         For reports.
+    prices : callable, optional
+        Modelled BTC price paths and fees (:data:`hashtide.market.world.PricePaths`); default
+        the shipped history (``inputs``).
 
     Returns
     -------
@@ -242,6 +246,7 @@ def simulate(
         params=params,
         inputs=inputs,
         n_paths=n,
+        prices=prices,
     )
     inputs_engine = SimulationInputs(
         start=StartPoint(height=height, time_s=begin_s - 600.0, bits=int(history.bits[index])),

@@ -27,18 +27,20 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from hashtide.energy.profiles import AvailabilityProfile
 from hashtide.engine import EpochState, FleetHashrate
 from hashtide.errors import InvalidInputError
 from hashtide.market.behaviour import (
     BehaviourParams,
     EntryFit,
     fit_entry,
+    hashprice_usd_per_th_day,
     new_machine_margin,
     running_frac,
 )
@@ -51,7 +53,7 @@ from hashtide.market.events import (
     check_events,
 )
 from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
-from hashtide.market.history import MarketInputs
+from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -62,6 +64,12 @@ FloatArray = npt.NDArray[np.float64]
 PROJECTION_DAYS = 45
 #: Price spread of a program's single contract (almost a step at its power price).
 _PROGRAM_SPREAD = 0.02
+
+#: Exogenous paths for a run: given the market's days [s], the BTC price per path and day
+#: [USD], shape (P, D) or (1, D), and the fees per block per day [BTC], shape (D,).
+PricePaths = Callable[
+    [npt.NDArray[np.float64]], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+]
 
 
 def program_actor(program: StateProgram) -> str:
@@ -117,6 +125,7 @@ class WorldMarket:
         end_time_s: float,
         n_paths: int,
         initial_deliveries_hs: FloatArray,
+        prices: PricePaths | None = None,
     ) -> None:
         self.fleet = fleet
         self.events = events
@@ -199,6 +208,8 @@ class WorldMarket:
             avail[r] = region.availability_at(days)
         for g, program in enumerate(self.programs):
             price[n_regions + g] = program.power_price_usd_per_kwh if program.curtail else 1e-12
+            if program.availability is not None:
+                avail[n_regions + g] = _daily_mean(program.availability, days)
         for event in events:
             if isinstance(event, PowerPriceShock):
                 factors = np.array([event.factor_at(t) for t in days])
@@ -210,6 +221,19 @@ class WorldMarket:
                     avail[keys.index(key), cut] *= event.available_frac
         self.price = price
         self.avail = avail
+        # BTC price per path and day, fees per block per day: the scenario's, or history's.
+        if prices is None:
+            btc = inputs.price_usd.at(days)[None, :]
+            fees = inputs.fees_btc_per_block.trailing_mean(days, FEE_AVERAGE_DAYS)
+        else:
+            btc, fees = prices(days)
+        btc = np.asarray(btc, dtype=float)
+        if btc.ndim != 2 or btc.shape[1] != n_days or btc.shape[0] not in (1, n_paths):
+            raise InvalidInputError(
+                f"prices gave shape {btc.shape}; expected (1 or {n_paths}, {n_days})"
+            )
+        self.btc_price_usd = np.broadcast_to(btc, (n_paths, n_days))
+        self.fees_btc_per_block = np.broadcast_to(np.asarray(fees, dtype=float), (n_days,))
         self.spread = np.array(
             [r.power_price_spread for r in regions] + [_PROGRAM_SPREAD] * len(self.programs)
         )
@@ -281,6 +305,7 @@ class WorldMarket:
         params: BehaviourParams | None = None,
         inputs: MarketInputs | None = None,
         n_paths: int = 1,
+        prices: PricePaths | None = None,
     ) -> WorldMarket:
         """Fit the entry rule on the fleet's history before the start and set everything up.
 
@@ -298,6 +323,9 @@ class WorldMarket:
             Price and fees (default: the shipped history).
         n_paths : int
             Paths the engine will simulate.
+        prices : callable, optional
+            ``prices(day_s) -> (btc_price_usd (P or 1, D), fees_btc_per_block (D,))``: modelled
+            price paths (default: ``inputs``' history).
         """
         params = BehaviourParams() if params is None else params
         inputs = MarketInputs.shipped() if inputs is None else inputs
@@ -323,6 +351,7 @@ class WorldMarket:
             end_time_s=end_time_s,
             n_paths=n_paths,
             initial_deliveries_hs=orders,
+            prices=prices,
         )
 
     # --- the daily step ---------------------------------------------------------------------
@@ -332,9 +361,13 @@ class WorldMarket:
         params = self.params
         n_actors = len(self.actor_names)
         n_regions = len(self.fleet.regions)
-        t = self.day_s[d]
         difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
-        hp = self.inputs.hashprice(np.full(self.n_paths, t), difficulty, st.height)
+        hp = hashprice_usd_per_th_day(
+            difficulty,
+            self.btc_price_usd[:, d],
+            subsidy_sat=subsidy_sat_at_height(st.height),
+            fees_btc_per_block=self.fees_btc_per_block[d],
+        )
         alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
         ema = st.ema + alpha * (hp - st.ema)
         on = running_frac(
@@ -548,6 +581,14 @@ class WorldMarket:
             )
         )
         return rows
+
+
+def _daily_mean(profile: AvailabilityProfile, days: FloatArray) -> FloatArray:
+    """Mean availability of ``profile`` over each day (sampled at mid-hour)."""
+    hours = days[:, None] + (np.arange(24) + 0.5)[None, :] * (SECONDS_PER_DAY / 24)
+    values = np.asarray(profile.availability_frac(hours.ravel()), dtype=float)
+    result: FloatArray = values.reshape(hours.shape).mean(axis=1)
+    return result
 
 
 def _linear_hazard(days: FloatArray, start_s: float, ramp_days: float) -> FloatArray:

@@ -161,3 +161,39 @@ def day_grid(first_s: float, last_s: float) -> FloatArray:
     first = math.floor(first_s / SECONDS_PER_DAY) * SECONDS_PER_DAY
     n = math.ceil((last_s - first) / SECONDS_PER_DAY) + 1
     return first + SECONDS_PER_DAY * np.arange(n, dtype=float)
+
+
+def price_rows(spec: schema.ScenarioSpec) -> list[tuple[str, str, str]]:
+    """The BTC price and fee assumptions, with the price model's median path in words."""
+    price = spec.btc_price
+    if price.model == "historical":
+        text = "historical daily close (CoinGecko, shipped)"
+        median = "the price that was"
+    elif price.model == "series":
+        text = f"a series of {len(price.points)} points from {price.points[0].price:,.0f} USD"
+        median = "the series, held from each date to the next"
+    else:
+        growth = price.growth if price.model in ("growth", "gbm") else 0.0
+        sigma = price.volatility if price.model == "gbm" else 0.0
+        text = f"{price.model}, {price.start_usd:,.0f} USD at the start"
+        if price.model != "constant":
+            text += f", {growth:+.1%}/year"
+        if sigma:
+            text += f", volatility {sigma:.0%}/year"
+        median_rate = math.exp(math.log1p(growth) - 0.5 * sigma**2) - 1.0
+        median = f"the median path changes by {median_rate:+.1%}/year" + (
+            f" (a geometric Brownian motion's median grows σ²/2 = {0.5 * sigma**2:.1%}/year "
+            "slower than its mean)"
+            if sigma
+            else ""
+        )
+    fees = (
+        "historical (7-day mean of the shipped daily series)"
+        if spec.fees == "historical"
+        else f"{spec.fees:g} BTC per block"
+    )
+    return [
+        ("BTC price", text, "scenario file"),
+        ("BTC price, median path", median, "follows from the model above"),
+        ("fees", fees, "scenario file"),
+    ]

@@ -44,6 +44,48 @@ def _read_price_file(data: dict[str, Any], base: Path, source: str) -> None:
     price["points"] = points
 
 
+def old_format_hints(data: dict[str, Any]) -> list[str]:
+    """What to change in a file written for hashtide's older formats (empty if none).
+
+    Before one format, state programs and single sites had ``network.response_elasticity``
+    (the elasticity rule, then the only rest of the world) and market scenarios (``hashtide
+    replay``) had ``counterfactual``, top-level ``regions``/``behaviour`` and no ``btc_price``.
+    """
+    hints = []
+    network = data.get("network")
+    if isinstance(network, dict) and "response_elasticity" in network:
+        value = network["response_elasticity"]
+        hints.append(
+            f"network.response_elasticity ({value!r}) is the old format's rule for the rest of "
+            "the world. The rest of the world is now the world market by default (remove "
+            "network.hashrate, growth and response_elasticity); to keep the old rule write "
+            f"network: {{response: elasticity, elasticity: {value}, hashrate: …, growth: …}} "
+            "(or response: fixed for ε = 0)"
+        )
+    if "counterfactual" in data:
+        hints.append(
+            "counterfactual: is the old market-scenario format; write the runs as variants: "
+            "variants: [{name: with the events}, {name: counterfactual, events: []}]"
+        )
+    for key in ("regions", "behaviour"):
+        if key in data:
+            hints.append(f"{key}: moved under network: (network: {{{key}: …}})")
+    if "btc_price" not in data and "end" in data and "actor" not in data:
+        hints.append(
+            "btc_price: is now required; a replay of history writes btc_price: {model: "
+            "historical} and fees: historical"
+        )
+    events = data.get("events")
+    if isinstance(events, list) and any(
+        isinstance(e, dict) and e.get("kind") == "state_program" for e in events
+    ):
+        hints.append(
+            "events of kind state_program are now the actor: write actor: {name, miner, "
+            "machines_per_month, sites: [...]} with variants for its facility power"
+        )
+    return hints
+
+
 def parse_scenario(
     data: Any, *, source: str = "<scenario>", base: Path | None = None
 ) -> ScenarioSpec:
@@ -54,6 +96,13 @@ def parse_scenario(
     """
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario is a mapping of keys to values at the top level")
+    hints = old_format_hints(data)
+    if hints:
+        raise ScenarioError(
+            f"{source}: written for an older hashtide scenario format; change:\n"
+            + "\n".join(f"  - {h}" for h in hints)
+            + "\n(docs/scenarios.md describes the format)"
+        )
     _read_price_file(data, base if base is not None else Path.cwd(), source)
     return validate(ScenarioSpec, data, source, "a scenario", ScenarioError)
 

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from hashtide.market.replay import ReplayResult
+
+#: What each ``network.response`` means, for reports and ``--json``.
+RESPONSE_TEXT = {
+    "market": "the calibrated world market: regions × vintages rebuilt from the chain, "
+    "machines on sale from the catalog, run/switch-off, buying and retiring by cost "
+    "(behaviour fitted on data before the start)",
+    "elasticity": "the elasticity rule: the rest grows at a stated rate and its hashrate "
+    "follows (hashprice / baseline hashprice)^ε",
+    "fixed": "fixed: the rest grows at a stated rate and does not respond",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +35,35 @@ class Band:
     def as_dict(self) -> dict[str, float]:
         """``{"p5": …, "median": …, "p95": …, "mean": …}``."""
         return {"p5": self.p5, "median": self.median, "p95": self.p95, "mean": self.mean}
+
+
+@dataclass(frozen=True, kw_only=True)
+class YearResult:
+    """One horizon year of a variant (bands across paths).
+
+    ``hashprice_usd_per_ph_day``: the year's mean hashprice; ``share_frac``: the actor's share
+    of the work done that year; ``btc``: BTC the actor mined that year.
+    """
+
+    year: int
+    starts: dt.date
+    hashprice_usd_per_ph_day: Band
+    share_frac: Band
+    btc: Band
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``--json`` form (bands without the mean)."""
+
+        def trio(b: Band) -> dict[str, float]:
+            return {"p5": b.p5, "median": b.median, "p95": b.p95}
+
+        return {
+            "year": self.year,
+            "from": self.starts.isoformat(),
+            "hashprice_usd_per_ph_day": trio(self.hashprice_usd_per_ph_day),
+            "share_frac": trio(self.share_frac),
+            "btc": trio(self.btc),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +83,9 @@ class SiteResult:
     btc_per_year: float
     power_cost_usd_per_kwh: float
     intensity_g_per_kwh: float
+    #: The site never runs (its power costs more than the hashprice ever pays): shown as idle,
+    #: and left out of the variant's installed hashrate and capex.
+    idle: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +152,12 @@ class VariantResult:
     sites: tuple[SiteResult, ...]
     series: pd.DataFrame
     cash_flow: pd.DataFrame
+    #: The rest of the world's response model: "market", "elasticity" or "fixed".
+    network_response: str = "market"
+    #: Per horizon year: hashprice, the actor's share and its BTC (bands across paths).
+    yearly: tuple[YearResult, ...] = ()
+    #: The largest share the actor reached (median path's daily peak) [0–1].
+    peak_share_frac: float = math.nan
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +184,13 @@ class ScenarioResult:
     variants: tuple[VariantResult, ...]
     claims: tuple[ClaimCheck, ...] = field(default_factory=tuple)
     versions: dict[str, str] = field(default_factory=dict)
+    #: The rest of the world's response model used ("market", "elasticity", "fixed").
+    network_response: str = "market"
+    #: For a start in the past on the world market: the run scored against the chain, its
+    #: counterfactual and the claims about the world (None otherwise).
+    replay: ReplayResult | None = None
+    #: One-at-a-time sensitivity runs (``--sensitivity``), see :mod:`hashtide.scenario.sensitivity`.
+    sensitivity: pd.DataFrame | None = None
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per variant with the headline figures (medians; BTC/year with its band)."""
@@ -165,6 +224,7 @@ class ScenarioResult:
                 "scenario": self.scenario,
                 "paths": self.n_paths,
                 "seed": self.seed,
+                "network_response": self.network_response,
                 "variants": [
                     {
                         "name": v.name,
@@ -180,12 +240,39 @@ class ScenarioResult:
                         "cost_usd_per_btc": v.cost_usd_per_btc.median,
                         "energy_kwh_per_year": v.energy_kwh_per_year.median,
                         "co2_kg_per_year": v.co2_kg_per_year.median,
+                        "network_response": v.network_response,
+                        "peak_share_frac": v.peak_share_frac,
+                        "idle_sites": [s.name for s in v.sites if s.idle],
+                        "yearly": [y.as_dict() for y in v.yearly],
                     }
                     for v in self.variants
                 ],
                 "claims": [c.as_dict() for c in self.claims],
             }
         )
+        if self.replay is not None:
+            replay = self.replay
+            summary["replay"] = _json_safe(
+                {
+                    "mdape_pct": replay.mdape_pct,
+                    "expected_mdape_pct": replay.expected_mdape_pct,
+                    "drop_height_simulated": replay.drop_height_simulated,
+                    "drop_height_actual": replay.drop_height_actual,
+                    "claims": [
+                        {
+                            "claim": c.text,
+                            "stated": c.stated,
+                            "computed": c.computed,
+                            "unit": c.unit,
+                            "holds": c.holds,
+                            "explanation": c.explanation,
+                        }
+                        for c in replay.claims
+                    ],
+                }
+            )
+        if self.sensitivity is not None:
+            summary["sensitivity"] = _json_safe(self.sensitivity.to_dict(orient="records"))
         return summary
 
 

@@ -11,7 +11,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashtide import __version__
-from hashtide.economics import irr, npv_usd, payback_years
 from hashtide.energy import Site
 from hashtide.engine import (
     Actor,
@@ -21,18 +20,21 @@ from hashtide.engine import (
     Trajectory,
     monte_carlo,
 )
+from hashtide.errors import ScenarioError
 from hashtide.scenario import schema
+from hashtide.scenario.accounting import band, by_year, finance, n_years, year_index, yearly_results
 from hashtide.scenario.build import (
     NetworkStart,
     day_grid,
     miner_of,
     network_start,
+    price_rows,
     scenario_start_s,
     sites_of,
 )
 from hashtide.scenario.claims import check_claims
 from hashtide.scenario.market import PricePaths, ScenarioMarket
-from hashtide.scenario.results import Band, ScenarioResult, SiteResult, VariantResult
+from hashtide.scenario.results import ScenarioResult, SiteResult, VariantResult
 from hashtide.units import J_PER_KWH, SAT_PER_BTC, SECONDS_PER_YEAR
 
 FloatArray = npt.NDArray[np.float64]
@@ -41,14 +43,6 @@ _Q = (5, 50, 95)
 
 #: progress(variant_index, variant_count, epochs_done, epochs_expected)
 Progress = Callable[[int, int, int, int], None]
-
-
-def _or_nan(value: float | None) -> float:
-    return math.nan if value is None else value
-
-
-def _or_inf(value: float | None) -> float:
-    return math.inf if value is None else value
 
 
 def _midnight_s(day: dt.date) -> float:
@@ -68,21 +62,6 @@ def _price_paths(spec: schema.ScenarioSpec, start_s: float, rng: np.random.Gener
         series_s=np.array([_midnight_s(p.date) for p in series]) if series else None,
         series_usd=np.array([p.price for p in series]) if series else None,
     )
-
-
-def _band(values: FloatArray) -> Band:
-    finite = np.asarray(values, dtype=float)
-    if not np.any(np.isfinite(finite)):  # e.g. cost per BTC when nothing is mined
-        return Band(p5=math.nan, median=math.nan, p95=math.nan, mean=math.nan)
-    if np.any(np.isposinf(finite)):
-        # Values may be +inf ("never", e.g. payback): rank them as the largest, and take sample
-        # values as quantiles, since interpolating towards infinity means nothing.
-        big = np.finfo(float).max
-        quantiles = np.nanpercentile(np.where(np.isposinf(finite), big, finite), _Q, method="lower")
-        p5, p50, p95 = (math.inf if q >= big else float(q) for q in quantiles)
-    else:
-        p5, p50, p95 = (float(q) for q in np.nanpercentile(finite, _Q))
-    return Band(p5=p5, median=p50, p95=p95, mean=float(np.nanmean(finite)))
 
 
 def _cumulative_availability(daily: FloatArray, grid_s: FloatArray) -> FloatArray:
@@ -110,6 +89,11 @@ def run_scenario(
 ) -> ScenarioResult:
     """Run every variant of ``spec`` and return its figures, series and claim checks.
 
+    The one entry point for every scenario: ``network.response: market`` (the default) runs
+    on the world market (:mod:`hashtide.scenario.world`), ``elasticity`` and ``fixed`` on the
+    simple rules of :mod:`hashtide.scenario.market`. A result's ``summary_json()`` is the
+    ``hashtide run --json`` output.
+
     Parameters
     ----------
     spec : ScenarioSpec
@@ -129,23 +113,41 @@ def run_scenario(
     """
     n_paths = spec.paths if n_paths is None else n_paths
     seed = spec.seed if seed is None else seed
+    if spec.network.response == "market":
+        from hashtide.scenario.world_run import run_world
+
+        return run_world(spec, n_paths=n_paths, seed=seed, progress=progress)
+    return _run_simple(spec, n_paths=n_paths, seed=seed, progress=progress)
+
+
+def _actor(spec: schema.ScenarioSpec) -> schema.ActorSpec:
+    if spec.actor is None:
+        raise ScenarioError(
+            f"{spec.scenario}: network.response {spec.network.response!r} needs an actor"
+        )
+    return spec.actor
+
+
+def _run_simple(
+    spec: schema.ScenarioSpec, *, n_paths: int, seed: int, progress: Progress | None
+) -> ScenarioResult:
+    """The elasticity and fixed rules (:class:`hashtide.scenario.market.ScenarioMarket`)."""
+    actor = _actor(spec)
     start_s = scenario_start_s(spec)
-    end_s = start_s + spec.horizon
-    years = spec.horizon / SECONDS_PER_YEAR
+    end_s = start_s + spec.horizon_s
+    years = spec.horizon_s / SECONDS_PER_YEAR
     net = network_start(start_s)
-    model, machine_price = miner_of(spec.actor)
+    model, machine_price = miner_of(actor)
     network_hashrate = (
         net.implied_hashrate_hs if spec.network.hashrate == "from-chain" else spec.network.hashrate
     )
-    fees_sat = spec.fees * SAT_PER_BTC
+    fees_sat = (spec.fees if isinstance(spec.fees, float) else 0.0) * SAT_PER_BTC
     grid_s = day_grid(net.start.time_s - 86_400.0, end_s + 400 * 86_400.0)
-    variants = spec.variants or [
-        schema.VariantSpec(name="base", facility_power=spec.actor.facility_power or 0.0)
-    ]
+    variants = spec.variant_list()
     epochs_expected = math.ceil((end_s - net.start.time_s) / (14 * 86_400.0)) + 1
     results = []
     for index, variant in enumerate(variants):
-        sites = sites_of(spec.actor, variant.facility_power, start_s)
+        sites = sites_of(actor, spec.facility_power_w(variant), start_s)
         machines = [math.floor(s.capacity_w / (s.pue * model.power_w)) for s in sites]
         engine_seed, price_seed = np.random.SeedSequence(seed).spawn(2)
         prices = _price_paths(spec, start_s, np.random.default_rng(price_seed))
@@ -163,7 +165,7 @@ def run_scenario(
             network_start_s=net.period_start_s,
             network_hashrate_hs=network_hashrate,
             network_growth_per_year=spec.network.growth,
-            elasticity=spec.network.response_elasticity,
+            elasticity=spec.network.elasticity_used,
             fees_sat_per_block=fees_sat,
             prices=prices,
             grid_s=grid_s,
@@ -202,7 +204,7 @@ def run_scenario(
     result = ScenarioResult(
         scenario=spec.scenario,
         description=spec.description,
-        actor=spec.actor.name,
+        actor=actor.name,
         start_time_s=start_s,
         horizon_years=years,
         n_paths=n_paths,
@@ -219,12 +221,18 @@ def run_scenario(
         machine_hashrate_hs=model.hashrate_hs,
         machine_power_w=model.power_w,
         machine_price_usd=machine_price,
-        fees_btc_per_block=spec.fees,
+        fees_btc_per_block=spec.fees if isinstance(spec.fees, float) else math.nan,
         assumptions=assumptions,
         variants=tuple(results),
         versions={"hashtide": __version__, "numpy": np.__version__},
     )
-    return ScenarioResult(**{**result.__dict__, "claims": check_claims(spec, result)})
+    return ScenarioResult(
+        **{
+            **result.__dict__,
+            "claims": check_claims(spec, result),
+            "network_response": spec.network.response,
+        }
+    )
 
 
 def _account(
@@ -271,61 +279,37 @@ def _account(
     hardware_capex = float(np.sum(machines)) * machine_price_usd
     site_capex = float(sum(s.capex_usd for s in sites))
     capex = hardware_capex + site_capex
-    lifetime_years = spec.actor.lifetime / SECONDS_PER_YEAR
-    opex_per_year = spec.actor.opex * hardware_capex
+    actor = _actor(spec)
+    lifetime_years = actor.lifetime / SECONDS_PER_YEAR
+    opex_per_year = actor.opex * hardware_capex
     capex_share = capex * min(1.0, years / lifetime_years)
     total_btc = btc.sum(axis=1)
     total_cost = capex_share + energy_cost.sum(axis=1) + opex_per_year * years
     with np.errstate(divide="ignore", invalid="ignore"):
         cost_per_btc = np.where(total_btc > 0, total_cost / total_btc, np.nan)
 
-    # Yearly cash flows (by the midpoint of each epoch's part inside the horizon).
-    n_years = max(1, math.ceil(years - 1e-9))
-    year_index = np.clip(
-        ((0.5 * (a + b) - start_s) // SECONDS_PER_YEAR).astype(int), 0, n_years - 1
-    )
+    # Yearly figures (by the midpoint of each epoch's part inside the horizon).
+    count = n_years(years)
+    epoch_year = year_index(0.5 * (a + b), start_s, years)
     weight = (b > a).astype(float)
-    yearly = {
-        name: np.stack(
-            [
-                np.sum(np.where(year_index == y, values * weight, 0.0), axis=1)
-                for y in range(n_years)
-            ],
-            axis=1,
-        )
-        for name, values in (("revenue", revenue), ("energy", energy_cost), ("btc", btc))
-    }
-    year_length = np.minimum(1.0, years - np.arange(n_years))
-    opex_yearly = opex_per_year * year_length
-    flows = np.column_stack(
-        [-np.full(total_btc.shape, capex), yearly["revenue"] - yearly["energy"] - opex_yearly]
+    yearly_btc = by_year(btc * weight, epoch_year, count)
+    money = finance(
+        revenue_usd=by_year(revenue * weight, epoch_year, count),
+        energy_usd=by_year(energy_cost * weight, epoch_year, count),
+        btc=yearly_btc,
+        capex_usd=capex,
+        opex_usd_per_year=opex_per_year,
+        years=years,
+        discount_rate=actor.discount_rate,
     )
-    times = np.concatenate([[0.0], np.arange(1, n_years + 1, dtype=float)])
-    rate = spec.actor.discount_rate
-    npv = np.array([npv_usd(row, times, discount_rate=rate) for row in flows])
-    irrs = np.array([_or_nan(irr(row, times)) for row in flows])
-    paybacks = np.array([_or_inf(payback_years(row, times)) for row in flows])
-    discount = (1.0 + rate) ** -times[1:]
-    mined = (yearly["btc"] * discount).sum(axis=1)
-    costs_pv = capex + ((yearly["energy"] + opex_yearly) * discount).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        break_even = np.where(mined > 0, costs_pv / mined, np.nan)
-    cash_flow = pd.DataFrame(
-        {
-            "year": np.arange(1, n_years + 1),
-            "revenue_usd": np.median(yearly["revenue"], axis=0),
-            "energy_cost_usd": np.median(yearly["energy"], axis=0),
-            "opex_usd": opex_yearly,
-            "capex_usd": np.where(np.arange(n_years) == 0, capex, 0.0),
-        }
-    )
-    cash_flow["net_usd"] = (
-        cash_flow["revenue_usd"]
-        - cash_flow["energy_cost_usd"]
-        - cash_flow["opex_usd"]
-        - cash_flow["capex_usd"]
-    )
-    cash_flow["cumulative_net_usd"] = cash_flow["net_usd"].cumsum()
+        share_year = by_year(actor_work, epoch_year, count) / by_year(
+            actor_work + rest_work, epoch_year, count
+        )
+        span = by_year(b - a, epoch_year, count)
+        hp_year = by_year(hashprice * (b - a), epoch_year, count) / span
+        epoch_share = np.where(b > a, actor_work / (actor_work + rest_work), np.nan)
+        peak = np.nanmax(np.nanmedian(epoch_share, axis=0))
 
     actor_total = actor_work.sum(axis=1)
     rest_total = rest_work.sum(axis=1)
@@ -355,25 +339,30 @@ def _account(
     series = _series(sim, start_s, end_s, a, b, actor_work, rest_work, btc, hashprice)
     return VariantResult(
         name=variant.name,
-        facility_power_w=variant.facility_power,
+        facility_power_w=spec.facility_power_w(variant),
         machines=int(np.sum(machines)),
         installed_hashrate_hs=float(installed.sum()),
-        mean_hashrate_hs=_band(actor_total / horizon_s),
-        network_share_frac=_band(share),
-        network_hashrate_hs=_band((actor_total + rest_total) / horizon_s),
-        btc_per_year=_band(total_btc / years),
-        cost_usd_per_btc=_band(cost_per_btc),
-        energy_kwh_per_year=_band(energy_per_year),
-        co2_kg_per_year=_band(co2_per_year),
+        mean_hashrate_hs=band(actor_total / horizon_s),
+        network_share_frac=band(share),
+        network_hashrate_hs=band((actor_total + rest_total) / horizon_s),
+        btc_per_year=band(total_btc / years),
+        cost_usd_per_btc=band(cost_per_btc),
+        energy_kwh_per_year=band(energy_per_year),
+        co2_kg_per_year=band(co2_per_year),
         capex_usd=capex,
-        revenue_usd_per_year=_band(revenue.sum(axis=1) / years),
-        npv_usd=_band(npv),
-        irr_frac=_band(irrs),
-        payback_years=_band(paybacks),
-        break_even_btc_price_usd=_band(break_even),
+        revenue_usd_per_year=band(revenue.sum(axis=1) / years),
+        npv_usd=band(money.npv_usd),
+        irr_frac=band(money.irr_frac),
+        payback_years=band(money.payback_years),
+        break_even_btc_price_usd=band(money.break_even_usd),
         sites=tuple(site_results),
         series=series,
-        cash_flow=cash_flow,
+        cash_flow=money.cash_flow,
+        network_response=spec.network.response,
+        yearly=yearly_results(
+            start_s, years, hashprice_usd_per_th_day=hp_year, share_frac=share_year, btc=yearly_btc
+        ),
+        peak_share_frac=float(peak),
     )
 
 
@@ -441,6 +430,7 @@ def _assumptions(
     network_hashrate: float,
 ) -> tuple[tuple[str, str, str], ...]:
     """Every assumption behind the figures, with where it comes from."""
+    actor = _actor(spec)
     rows = [
         (
             "network start",
@@ -458,36 +448,25 @@ def _assumptions(
         ("rest-of-world growth", f"{spec.network.growth:.1%}/year", "scenario file"),
         (
             "rest-of-world response elasticity",
-            f"{spec.network.response_elasticity:g}",
+            f"{spec.network.elasticity_used:g} ({spec.network.response})",
             "scenario file; hashtide.scenario.market documents the rule",
         ),
-        (
-            "BTC price",
-            f"{spec.btc_price.model}, {spec.btc_price.start_usd:,.0f} USD"
-            + (f", {spec.btc_price.growth:+.1%}/year" if spec.btc_price.model != "constant" else "")
-            + (
-                f", volatility {spec.btc_price.volatility:.0%}/year"
-                if spec.btc_price.model == "gbm"
-                else ""
-            ),
-            "scenario file",
-        ),
-        ("fees", f"{spec.fees:g} BTC per block", "scenario file"),
+        *price_rows(spec),
         ("machine", model_name, "hashtide hardware catalog (docs/hardware.md)"),
         (
             "machine price",
             f"{machine_price:,.0f} USD",
-            "scenario file" if spec.actor.machine_price is not None else "catalog listing",
+            "scenario file" if actor.machine_price is not None else "catalog listing",
         ),
         (
             "machine lifetime",
-            f"{spec.actor.lifetime / SECONDS_PER_YEAR:g} years",
+            f"{actor.lifetime / SECONDS_PER_YEAR:g} years",
             "scenario file; capex per BTC is spread over it",
         ),
-        ("opex", f"{spec.actor.opex:.1%} of hardware capex per year", "scenario file"),
-        ("discount rate", f"{spec.actor.discount_rate:.1%}/year", "scenario file"),
+        ("opex", f"{actor.opex:.1%} of hardware capex per year", "scenario file"),
+        ("discount rate", f"{actor.discount_rate:.1%}/year", "scenario file"),
     ]
-    for site in spec.actor.sites:
+    for site in actor.sites:
         rows.append(
             (
                 f"site: {site.name}",

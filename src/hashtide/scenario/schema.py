@@ -1,5 +1,10 @@
 """The scenario file schema: what a YAML scenario may say, validated all at once.
 
+One format for every question: an actor (a state program or a single site) with its sites, the
+rest of the world (``network.response``: the calibrated world market by default, or the simple
+``elasticity`` / ``fixed`` rules), policy events (bans, power cuts, power-price shocks), the BTC
+price and fees (historical or modelled), a start in the past or the future, variants and claims.
+
 Quantities are written with units (``5 GW``) and converted at load into fields whose names carry
 hashtide's unit (``facility_power_w``). Unknown keys are errors with a "did you mean" hint.
 """
@@ -12,6 +17,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hashtide.scenario.fields import check, date_validator, quantity
+from hashtide.scenario.world_schema import (
+    BehaviourSpec,
+    EventSpec,
+    RegionKey,
+    RegionOverride,
+    ScoreSpec,
+)
 
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
@@ -139,6 +151,12 @@ class ActorSpec(Strict):
     lifetime: Duration = 5 * 31_557_600.0
     opex: Annotated[float, quantity("rate"), check(lambda v: v >= 0, "must be >= 0 %/year")] = 0.0
     discount_rate: Rate = 0.08
+    machines_per_month: int | None = Field(
+        None,
+        ge=1,
+        description="supply limit: machines delivered and switched on per month from the start "
+        "(the program ramps up linearly); none: every machine hashes from the start",
+    )
     sites: list[SiteSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -152,12 +170,51 @@ class ActorSpec(Strict):
         return self
 
 
-class NetworkSpec(Strict):
-    """The rest of the world's miners."""
+Response = Literal["market", "elasticity", "fixed"]
 
+
+class NetworkSpec(Strict):
+    """The rest of the world's miners and how they respond to the actor and to hashprice.
+
+    ``response: market`` (default): the calibrated world market (:mod:`hashtide.market`):
+    regions × vintages rebuilt from the chain at the newest history date before the start,
+    machines on sale from the catalog, behaviour fitted on data before the start; ``regions``
+    and ``behaviour`` override its assumptions. ``elasticity``: the rest grows at ``growth`` from
+    ``hashrate`` and its hashrate follows ``(hashprice / baseline hashprice)^elasticity``;
+    ``fixed``: the same baseline with no response (elasticity 0).
+    """
+
+    response: Response = "market"
     hashrate: Hashrate | Literal["from-chain"] = "from-chain"
     growth: Rate = 0.0
-    response_elasticity: float = Field(1.0, ge=0, le=20)
+    elasticity: float = Field(1.0, ge=0, le=20)
+    regions: dict[RegionKey, RegionOverride] = Field(default_factory=dict)
+    behaviour: BehaviourSpec = Field(default_factory=lambda: BehaviourSpec())
+
+    @model_validator(mode="after")
+    def _options_of_response(self) -> NetworkSpec:
+        given = self.model_fields_set
+        if self.response == "market":
+            simple = sorted(given & {"hashrate", "growth", "elasticity"})
+            if simple:
+                raise ValueError(
+                    f"{', '.join(simple)} belong to response: elasticity or fixed; the world "
+                    "market (response: market) takes regions and behaviour instead"
+                )
+        else:
+            world = sorted(given & {"regions", "behaviour"})
+            if world:
+                raise ValueError(
+                    f"{', '.join(world)} belong to response: market, not {self.response}"
+                )
+            if self.response == "fixed" and "elasticity" in given:
+                raise ValueError("response: fixed has no elasticity (it is 0)")
+        return self
+
+    @property
+    def elasticity_used(self) -> float:
+        """The elasticity of the simple rules (0 for ``fixed``)."""
+        return 0.0 if self.response == "fixed" else self.elasticity
 
 
 class PricePoint(Strict):
@@ -170,12 +227,16 @@ class PricePoint(Strict):
 class PriceSpec(Strict):
     """The BTC price path.
 
-    ``series`` reads ``file`` (CSV with columns ``date`` and ``price_usd``, relative to the
-    scenario file) or takes ``points``; the price holds from each date to the next, and the last
-    one after that.
+    ``historical`` uses the shipped daily series (CoinGecko) and needs an end before its last
+    day; ``constant``, ``growth`` and ``gbm`` start from ``start`` on the scenario's start date
+    (``gbm``: a geometric Brownian motion per path, whose median falls by ``volatility²/2`` a
+    year against ``growth``); before the start date the shipped history is used and bridged to
+    ``start``. ``series`` reads ``file`` (CSV with columns ``date`` and ``price_usd``, relative
+    to the scenario file) or takes ``points``; the price holds from each date to the next, and
+    the last one after that.
     """
 
-    model: Literal["constant", "growth", "gbm", "series"] = "constant"
+    model: Literal["historical", "constant", "growth", "gbm", "series"] = "constant"
     start: BtcPrice | None = None
     growth: Rate = 0.0
     volatility: Annotated[
@@ -186,7 +247,10 @@ class PriceSpec(Strict):
 
     @model_validator(mode="after")
     def _series_or_start(self) -> PriceSpec:
-        if self.model == "series":
+        if self.model == "historical":
+            if self.start is not None or self.points:
+                raise ValueError("model 'historical' takes no start or points")
+        elif self.model == "series":
             if not self.points:
                 raise ValueError("model 'series' needs a file (date,price_usd) or points")
             dates = [p.date for p in self.points]
@@ -198,17 +262,24 @@ class PriceSpec(Strict):
 
     @property
     def start_usd(self) -> float:
-        """The price at the start: ``start``, or the series' first price."""
+        """The price at the start: ``start``, or the series' first price (NaN if historical)."""
         if self.start is not None:
             return self.start
-        return self.points[0].price
+        if self.points:
+            return self.points[0].price
+        return float("nan")
 
 
 class VariantSpec(Strict):
-    """One version of the scenario: the actor's facility power set to a value."""
+    """One version of the scenario: the actor's facility power, and which events apply.
+
+    ``events`` lists the names of the scenario's events this variant applies (default: all;
+    ``[]`` gives the counterfactual without any).
+    """
 
     name: str = Field(min_length=1)
-    facility_power: Power
+    facility_power: Power | None = None
+    events: list[str] | None = None
 
 
 Quantity = Literal[
@@ -220,18 +291,50 @@ Quantity = Literal[
     "cost_per_btc",
     "energy_per_year",
     "co2_per_year",
+    "power",
+    "network_power",
+    "coal_per_day",
 ]
+#: Claims about the world on a date (need ``date``), checked against the world market.
+WORLD_QUANTITIES = ("power", "network_power", "coal_per_day")
 
 
 class ClaimSpec(Strict):
-    """A published statement to check against what hashtide computes with the same inputs."""
+    """A published statement to check against what hashtide computes with the same inputs.
+
+    Without ``date``: a figure of the actor in ``variant`` (machines, hashrate, BTC/year, ...).
+    With ``date``: a figure of the world market on that day in the first variant —
+    ``power`` (facility power of ``regions`` times ``region_frac``), ``network_power``,
+    ``coal_per_day`` (tonnes of standard coal equivalent a day of that power is worth) or
+    ``network_share`` (share of the network hashrate in ``regions``).
+    """
 
     text: str = Field(min_length=1)
     source: str = ""
-    variant: str
+    variant: str | None = None
     quantity: Quantity
+    date: Date | None = None
+    regions: list[RegionKey] = Field(default_factory=list)
+    region_frac: Fraction = 1.0
+    region_frac_source: str = ""
     stated: str | float
     tolerance: Fraction = 0.05
+
+    @model_validator(mode="after")
+    def _kind(self) -> ClaimSpec:
+        if self.quantity in WORLD_QUANTITIES and self.date is None:
+            raise ValueError(f"quantity {self.quantity!r} is a figure of the world: give its date")
+        if self.date is not None:
+            if self.quantity not in (*WORLD_QUANTITIES, "network_share"):
+                raise ValueError(f"quantity {self.quantity!r} takes no date (it is the actor's)")
+            if self.quantity != "network_power" and not self.regions:
+                raise ValueError(f"quantity {self.quantity!r} on a date needs regions")
+        return self
+
+    @property
+    def is_world(self) -> bool:
+        """Whether the claim is about the world on a date (not about the actor)."""
+        return self.date is not None
 
 
 class ScenarioSpec(Strict):
@@ -240,25 +343,102 @@ class ScenarioSpec(Strict):
     scenario: str = Field(min_length=1)
     description: str = ""
     start: Date
-    horizon: Duration
+    horizon: Duration | None = None
+    end: Date | None = None
     paths: int = Field(1_000, ge=1, le=1_000_000)
     seed: int = 0
-    network: NetworkSpec = Field(default_factory=lambda: NetworkSpec(response_elasticity=1.0))
+    network: NetworkSpec = Field(default_factory=lambda: NetworkSpec.model_validate({}))
     btc_price: PriceSpec
-    fees: BtcAmount = 0.0
-    actor: ActorSpec
+    fees: BtcAmount | Literal["historical"] = 0.0
+    actor: ActorSpec | None = None
+    events: list[EventSpec] = Field(default_factory=list)
     variants: list[VariantSpec] = Field(default_factory=list)
     claims: list[ClaimSpec] = Field(default_factory=list)
+    score: ScoreSpec | None = None
 
     @model_validator(mode="after")
-    def _variants_and_claims(self) -> ScenarioSpec:
-        names = [v.name for v in self.variants]
-        if len(set(names)) != len(names):
-            raise ValueError(f"variant names must be unique; got {names}")
-        if not self.variants and self.actor.facility_power is None:
+    def _consistent(self) -> ScenarioSpec:
+        if (self.horizon is None) == (self.end is None):
+            raise ValueError("give the span as horizon (e.g. 4 years) or end (a date), not both")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        simple = self.network.response != "market"
+        if simple and self.actor is None:
+            raise ValueError(
+                f"network.response {self.network.response!r} needs an actor; a scenario of the "
+                "world alone (events only) runs on the world market"
+            )
+        if simple and (self.btc_price.model == "historical" or self.fees == "historical"):
+            raise ValueError(
+                f"network.response {self.network.response!r} takes a modelled BTC price and "
+                "fees; historical ones need response: market"
+            )
+        if simple and self.events:
+            raise ValueError(
+                f"events need the world market's regions: network.response "
+                f"{self.network.response!r} cannot apply them (use response: market)"
+            )
+        names = [e.name for e in self.events]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"event names must be unique; repeated: {repeated}")
+        for i, event in enumerate(self.events):
+            if event.kind == "ban" and set(event.relocate_to) & set(event.regions):
+                raise ValueError(f"events[{i}]: relocate_to names a banned region")
+        variant_names = [v.name for v in self.variants]
+        if len(set(variant_names)) != len(variant_names):
+            raise ValueError(f"variant names must be unique; got {variant_names}")
+        for i, variant in enumerate(self.variants):
+            unknown = sorted(set(variant.events or ()) - set(names))
+            if unknown:
+                raise ValueError(f"variants[{i}].events: {unknown} are not events of the file")
+            if (
+                self.actor is not None
+                and variant.facility_power is None
+                and self.actor.facility_power is None
+            ):
+                raise ValueError(f"variants[{i}] needs a facility_power (or actor has one)")
+        if self.actor is not None and not self.variants and self.actor.facility_power is None:
             raise ValueError("give actor.facility_power, or variants with a facility_power each")
-        known = names or ["base"]
+        known = variant_names or ["base"]
         for i, claim in enumerate(self.claims):
-            if claim.variant not in known:
+            if claim.is_world:
+                if simple:
+                    raise ValueError(f"claims[{i}] is about the world on a date: response market")
+                continue
+            if self.actor is None:
+                raise ValueError(f"claims[{i}].quantity {claim.quantity!r} needs an actor")
+            if claim.variant is None and len(known) > 1:
+                raise ValueError(f"claims[{i}] needs a variant (one of {known})")
+            if claim.variant is not None and claim.variant not in known:
                 raise ValueError(f"claims[{i}].variant {claim.variant!r} is not one of {known}")
         return self
+
+    @property
+    def end_date(self) -> dt.date:
+        """The last day: ``end``, or ``start`` + ``horizon`` (rounded down to a day)."""
+        if self.end is not None:
+            return self.end
+        return self.start + dt.timedelta(seconds=float(self.horizon or 0.0))
+
+    @property
+    def horizon_s(self) -> float:
+        """The span from start to end [s]."""
+        if self.horizon is not None:
+            return float(self.horizon)
+        return (self.end_date - self.start).total_seconds()
+
+    def facility_power_w(self, variant: VariantSpec) -> float:
+        """The actor's facility power in ``variant`` [W] (0 without an actor)."""
+        if variant.facility_power is not None:
+            return variant.facility_power
+        if self.actor is not None and self.actor.facility_power is not None:
+            return self.actor.facility_power
+        return 0.0
+
+    def variant_list(self) -> list[VariantSpec]:
+        """The variants, or one named ``base`` (the actor's power, every event)."""
+        if self.variants:
+            return list(self.variants)
+        power = self.actor.facility_power if self.actor is not None else None
+        return [VariantSpec(name="base", facility_power=power)]

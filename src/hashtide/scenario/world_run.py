@@ -1,0 +1,178 @@
+"""Every variant of a scenario on the world market, with its replay score when it is history."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from hashtide import __version__
+from hashtide.market.data import day_start_s
+from hashtide.market.history import chain_history
+from hashtide.market.replay import score
+from hashtide.market.run import MarketRun
+from hashtide.scenario import schema
+from hashtide.scenario.build import miner_of, price_rows, sites_of
+from hashtide.scenario.claims import check_claims
+from hashtide.scenario.results import RESPONSE_TEXT, ScenarioResult
+from hashtide.scenario.world import account, price_paths, run_variant, shared_fleet
+from hashtide.units import SECONDS_PER_YEAR
+
+#: progress(variant_index, variant_count, steps_done, steps_expected)
+Progress = Callable[[int, int, int, int], None]
+
+
+def run_world(
+    spec: schema.ScenarioSpec, *, n_paths: int, seed: int, progress: Progress | None = None
+) -> ScenarioResult:
+    """Run ``spec`` on the world market (see :func:`hashtide.scenario.run_scenario`).
+
+    Every variant starts from the same fleet and uses the same random numbers (common random
+    numbers), so variants differ by their inputs alone. When the whole span is history and the
+    file has a ``score`` section (or no actor), the first variant is scored against the chain
+    and, with a variant that applies no event, set against its counterfactual.
+    """
+    fleet, begin_s = shared_fleet(spec)
+    variants = spec.variant_list()
+    start_s = day_start_s(spec.start)
+    end_s = start_s + spec.horizon_s
+    history = chain_history()
+    scorable = end_s <= float(history.start_s[-1]) and (
+        spec.score is not None or spec.actor is None
+    )
+    steps = len(variants) + (1 if scorable else 0)
+    model = machine_price = None
+    if spec.actor is not None:
+        model, machine_price = miner_of(spec.actor)
+    runs: list[MarketRun] = []
+    results = []
+    for index, variant in enumerate(variants):
+        if progress is not None:
+            progress(index, len(variants), index, steps)
+        sites = (
+            sites_of(spec.actor, spec.facility_power_w(variant), start_s)
+            if spec.actor is not None
+            else []
+        )
+        run = run_variant(
+            spec, variant, fleet=fleet, model=model, sites=sites, n_paths=n_paths, seed=seed
+        )
+        runs.append(run)
+        if model is not None and machine_price is not None:
+            results.append(account(spec, variant, run, sites, model, machine_price))
+    replay = None
+    if scorable:
+        if progress is not None:
+            progress(len(variants) - 1, len(variants), len(variants), steps)
+        first = variants[0]
+        sites = (
+            sites_of(spec.actor, spec.facility_power_w(first), start_s)
+            if spec.actor is not None
+            else []
+        )
+        expected = run_variant(
+            spec,
+            first,
+            fleet=fleet,
+            model=model,
+            sites=sites,
+            n_paths=1,
+            seed=seed,
+            mode="expected",
+        )
+        counterfactual = next(
+            (r for r, v in zip(runs, variants, strict=True) if spec.events and v.events == []),
+            None,
+        )
+        replay = score(spec, runs[0], expected, counterfactual)
+    prices, _ = price_paths(spec, 1, np.random.SeedSequence(seed))(np.array([start_s]))
+    engine_start = runs[0].sim.epoch_start_height[0] if runs else 0
+    rows = _assumptions(spec, runs[0], begin_s, model, machine_price)
+    result = ScenarioResult(
+        scenario=spec.scenario,
+        description=spec.description,
+        actor=spec.actor.name if spec.actor is not None else "",
+        start_time_s=start_s,
+        horizon_years=spec.horizon_s / SECONDS_PER_YEAR,
+        n_paths=n_paths,
+        seed=seed,
+        start_height=int(engine_start),
+        start_difficulty=float(fleet.running_hs * 600.0 / 2**32),
+        start_network_hashrate_hs=float(fleet.running_hs),
+        btc_price_usd=float(prices[0, 0]),
+        machine_model=model.model if model is not None else "",
+        machine_hashrate_hs=model.hashrate_hs if model is not None else math.nan,
+        machine_power_w=model.power_w if model is not None else math.nan,
+        machine_price_usd=machine_price if machine_price is not None else math.nan,
+        fees_btc_per_block=float(spec.fees) if isinstance(spec.fees, float) else math.nan,
+        assumptions=rows,
+        variants=tuple(results),
+        versions={"hashtide": __version__, "numpy": np.__version__},
+        network_response="market",
+        replay=replay,
+    )
+    return ScenarioResult(**{**result.__dict__, "claims": check_claims(spec, result)})
+
+
+def _assumptions(
+    spec: schema.ScenarioSpec,
+    run: MarketRun,
+    begin_s: float,
+    model: object,
+    machine_price: float | None,
+) -> tuple[tuple[str, str, str], ...]:
+    """The response model, the price, the actor and every world-market assumption."""
+    import datetime as dt
+
+    begun = dt.datetime.fromtimestamp(begin_s, tz=dt.UTC).date()
+    rows: list[tuple[str, str, str]] = [
+        ("rest of the world", "market", RESPONSE_TEXT["market"]),
+        (
+            "world fleet rebuilt at",
+            f"{begun} (height {int(run.sim.epoch_start_height[0]):,})",
+            "the newest retarget period of the shipped chain history that began by the start; "
+            "the market runs from there (for a future start, through the months before it)",
+        ),
+        *price_rows(spec),
+    ]
+    actor = spec.actor
+    if actor is not None:
+        rows += [
+            ("machine", str(getattr(model, "model", "")), "hashtide hardware catalog"),
+            (
+                "machine price",
+                f"{machine_price:,.0f} USD",
+                "scenario file" if actor.machine_price is not None else "catalog listing",
+            ),
+            ("machine lifetime", f"{actor.lifetime / SECONDS_PER_YEAR:g} years", "scenario file"),
+            ("opex", f"{actor.opex:.1%} of hardware capex per year", "scenario file"),
+            ("discount rate", f"{actor.discount_rate:.1%}/year", "scenario file"),
+            (
+                "deployment",
+                "all machines at the start"
+                if actor.machines_per_month is None
+                else f"{actor.machines_per_month:,} machines a month (supply limit), linearly",
+                "scenario file",
+            ),
+        ]
+        for site in actor.sites:
+            rows.append(
+                (
+                    f"site: {site.name}",
+                    f"{site.share:.0%} of facility power, {site.fuel}, "
+                    f"{site.power_price:.3f} USD/kWh, PUE {site.pue:g}, "
+                    f"availability {site.availability.kind}",
+                    "scenario file",
+                )
+            )
+    rows += [(a.name, a.value, a.source) for a in run.assumptions()]
+    for event in spec.events:
+        rows.append(
+            (
+                f"event: {event.name} ({event.kind})",
+                str(event.start),
+                event.source or "scenario file",
+            )
+        )
+    return tuple(rows)

@@ -1,0 +1,170 @@
+"""The world part of the scenario format: policy events, region and behaviour overrides, scores.
+
+Quantities are written with units (``90 days``, ``38 %``, ``0.04 USD/kWh``) and converted once,
+at load (:func:`hashtide.scenario.parse_quantity`). The model objects these become are in
+:mod:`hashtide.market` (:class:`~hashtide.market.RegionalBan`, ...);
+:func:`hashtide.scenario.world.events_of` converts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from hashtide.market.regions import DEFAULT_REGIONS
+from hashtide.scenario.fields import check, date_validator, quantity
+from hashtide.scenario.units import UnitParseError, parse_quantity
+from hashtide.units import SECONDS_PER_DAY
+
+
+def _days(value: Any) -> float:
+    return parse_quantity(value, "duration") / SECONDS_PER_DAY
+
+
+Days = Annotated[
+    float,
+    BeforeValidator(lambda v: _wrap(_days, v)),
+    check(lambda v: v >= 0, "must be >= 0 days"),
+]
+Fraction = Annotated[
+    float, quantity("fraction"), check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
+]
+PriceEnergy = Annotated[
+    float, quantity("price_energy"), check(lambda v: v > 0, "must be > 0 USD/kWh")
+]
+Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
+Intensity = Annotated[float, quantity("intensity"), check(lambda v: v >= 0, "must be >= 0")]
+
+
+def _wrap(function: Any, value: Any) -> Any:
+    try:
+        return function(value)
+    except UnitParseError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Date = Annotated[dt.date, date_validator("2021-06-18")]
+REGION_KEYS = tuple(r.key for r in DEFAULT_REGIONS)
+
+
+def _region(value: Any) -> str:
+    if not isinstance(value, str) or value not in REGION_KEYS:
+        close = difflib.get_close_matches(str(value), REGION_KEYS, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (regions: {', '.join(REGION_KEYS)})"
+        raise ValueError(f"unknown region {value!r}{hint}")
+    return value
+
+
+RegionKey = Annotated[str, AfterValidator(_region)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BanSpec(Strict):
+    """A regional ban: see :class:`hashtide.market.RegionalBan`."""
+
+    kind: Literal["ban"]
+    name: str = Field(min_length=1)
+    regions: list[RegionKey] = Field(min_length=1)
+    start: Date
+    ramp: Days = 0.0
+    stop: Fraction = 1.0
+    relocate: Fraction = 0.0
+    covert: Fraction = 0.0
+    relocate_to: dict[RegionKey, Fraction] = Field(default_factory=dict)
+    relocate_delay: Days = 90.0
+    covert_resume: Date | None = None
+    covert_ramp: Days = 30.0
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _shares(self) -> BanSpec:
+        total = self.stop + self.relocate + self.covert
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"stop + relocate + covert = {total:.1%}; they must add up to 100 %")
+        if self.relocate > 0 and abs(sum(self.relocate_to.values()) - 1.0) > 1e-6:
+            raise ValueError(
+                f"relocate_to shares add up to {sum(self.relocate_to.values()):.1%}, not 100 %"
+            )
+        return self
+
+
+class PowerCutSpec(Strict):
+    """A temporary power cut: see :class:`hashtide.market.PowerCut`."""
+
+    kind: Literal["power_cut"]
+    name: str = Field(min_length=1)
+    regions: list[RegionKey] = Field(min_length=1)
+    start: Date
+    duration: Days
+    available: Fraction = 0.0
+    source: str = ""
+
+
+class PriceShockSpec(Strict):
+    """A power-price shock: see :class:`hashtide.market.PowerPriceShock`."""
+
+    kind: Literal["power_price"]
+    name: str = Field(min_length=1)
+    regions: list[RegionKey] = Field(min_length=1)
+    start: Date
+    factor: Annotated[float, Field(gt=0)]
+    ramp: Days = 0.0
+    end: Date | None = None
+    source: str = ""
+
+
+EventSpec = Annotated[BanSpec | PowerCutSpec | PriceShockSpec, Field(discriminator="kind")]
+
+
+class RegionOverride(Strict):
+    """Changes to one region's assumptions (the rest keep :data:`DEFAULT_REGIONS`' values)."""
+
+    power_price: PriceEnergy | None = None
+    spread: Annotated[float, Field(gt=0, le=3)] | None = None
+    pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] | None = (
+        None
+    )
+    availability: list[Fraction] | None = Field(default=None, min_length=12, max_length=12)
+    price_factors: list[Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, min_length=12, max_length=12
+    )
+    source: str = ""
+
+
+class BehaviourSpec(Strict):
+    """Changes to the behaviour parameters (:class:`hashtide.market.BehaviourParams`)."""
+
+    switch_smoothing: Days | None = None
+    scrap_after: Days | None = None
+    lifetime: Days | None = None
+    lag: Days | None = None
+    fit_window: Days | None = None
+    supply_window: Days | None = None
+    supply_cap: Fraction | None = Field(default=None, description="share of the network per month")
+
+
+class ScoreSpec(Strict):
+    """Which epochs the replay is scored on (by their first block's date)."""
+
+    from_: Date = Field(alias="from")
+    to: Date
+    expect_drop_at: int | None = Field(
+        None, description="start height of the epoch with the largest difficulty drop"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
