@@ -24,7 +24,6 @@ hashrates per region as knots. Rows of the output depend only on their own path.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
@@ -62,6 +61,8 @@ FloatArray = npt.NDArray[np.float64]
 #: Days of knots handed to the engine after each epoch start (an epoch lasts about 14; after a
 #: ban it has lasted 19; beyond the window the last value holds).
 PROJECTION_DAYS = 45
+#: Paths whose epochs start within this many days of each other are projected together.
+CLUSTER_DAYS = 10
 #: Price spread of a program's single contract (almost a step at its power price).
 _PROGRAM_SPREAD = 0.02
 
@@ -356,26 +357,40 @@ class WorldMarket:
 
     # --- the daily step ---------------------------------------------------------------------
 
-    def _advance(self, st: _State, d: int, mask: npt.NDArray[np.bool_], record: bool) -> FloatArray:
-        """Advance the paths in ``mask`` by day ``d``; return every path's running hashrate."""
+    def _advance(
+        self,
+        st: _State,
+        d: int,
+        mask: npt.NDArray[np.bool_],
+        record: bool,
+        rows: npt.NDArray[np.int64] | None = None,
+    ) -> FloatArray:
+        """Advance the paths in ``mask`` by day ``d``; return every path's running hashrate.
+
+        ``rows``: the paths ``st`` holds (a projection of some paths), default all.
+        """
         params = self.params
         n_actors = len(self.actor_names)
         n_regions = len(self.fleet.regions)
         difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
         hp = hashprice_usd_per_th_day(
             difficulty,
-            self.btc_price_usd[:, d],
+            self.btc_price_usd[:, d] if rows is None else self.btc_price_usd[rows, d],
             subsidy_sat=subsidy_sat_at_height(st.height),
             fees_btc_per_block=self.fees_btc_per_block[d],
         )
         alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
         ema = st.ema + alpha * (hp - st.ema)
-        on = running_frac(
-            ema[:, None, None],
-            self.eff[None, None, :],
-            self.price[:, d][None, :, None],
-            spread=self.spread[None, :, None],
-            pue=self.pue[None, :, None],
+        # The running share only where some path holds machines (the rest multiplies zero):
+        # programs hold one vintage each and future quarters are still empty.
+        live_k, live_v = np.nonzero((st.cap[:, :n_actors, :] > 0).any(axis=0))
+        on = np.zeros((st.ema.size, n_actors, self.eff.size))
+        on[:, live_k, live_v] = running_frac(
+            ema[:, None],
+            self.eff[live_v][None, :],
+            self.price[live_k, d][None, :],
+            spread=self.spread[live_k][None, :],
+            pue=self.pue[live_k][None, :],
         )
         hashing = st.cap[:, :n_actors, :] * on * self.avail[:, d][None, :, None]
         running: FloatArray = hashing.sum(axis=2)
@@ -474,13 +489,26 @@ class WorldMarket:
         st.height = np.full(self.n_paths, float(state.start_height))
         first = int(day[active].min()) if active.any() else int(day.min())
         last = min(int(day.max()) + PROJECTION_DAYS, self.day_s.size - 1)
-        projection = copy.deepcopy(st)
-        projection.day = np.maximum(projection.day, day)
         values = np.zeros((self.n_paths, len(self.actor_names), last - first + 1))
-        for j, d in enumerate(range(first, last + 1)):
-            mask = d >= day
-            running = self._advance(projection, d, mask, record=False)
-            values[:, :, j] = running
+        # Paths drift apart in time; project them in groups of nearby days, each group over
+        # its own days only (rows depend only on their own path, so the values are the same).
+        for rows in _groups(day, CLUSTER_DAYS):
+            projection = _State(
+                cap=st.cap[rows].copy(),
+                ema=st.ema[rows].copy(),
+                height=st.height[rows].copy(),
+                day=np.maximum(st.day[rows], day[rows]),
+                difficulty=st.difficulty[rows].copy(),
+                deliveries=st.deliveries[rows].copy(),
+            )
+            own = day[rows]
+            g_first = int(own.min())
+            g_last = min(int(own.max()) + PROJECTION_DAYS, last)
+            for d in range(g_first, g_last + 1):
+                running = self._advance(projection, d, d >= own, record=False, rows=rows)
+                values[rows, :, d - first] = running
+            # Beyond the group's window the last projected value holds.
+            values[rows, :, g_last - first + 1 :] = values[rows, :, g_last - first][:, :, None]
         # Days before a path's own epoch start are in its past: give them its first value.
         for p in range(self.n_paths):
             own = int(day[p]) - first
@@ -581,6 +609,18 @@ class WorldMarket:
             )
         )
         return rows
+
+
+def _groups(day: npt.NDArray[np.int64], span: int) -> list[npt.NDArray[np.int64]]:
+    """Paths grouped by day: each group's days lie within ``span`` of its earliest."""
+    order = np.argsort(day, kind="stable")
+    groups: list[npt.NDArray[np.int64]] = []
+    start = 0
+    for i in range(1, order.size + 1):
+        if i == order.size or day[order[i]] - day[order[start]] > span:
+            groups.append(order[start:i])
+            start = i
+    return groups
 
 
 def _daily_mean(profile: AvailabilityProfile, days: FloatArray) -> FloatArray:

@@ -239,6 +239,38 @@ def _summary_table(variants: Sequence[VariantResult]) -> _Table:
     return _Table(columns, rows)
 
 
+def _yearly_table(variants: Sequence[VariantResult]) -> _Table:
+    """Per variant and horizon year: hashprice, the actor's share and its BTC."""
+    columns = [
+        _Column("Variant", num=False),
+        _Column("Year"),
+        _Column("From", num=False),
+        _Column("Hashprice", "USD/PH/day"),
+        _Column("Network share", "%"),
+        _Column("BTC", "BTC"),
+    ]
+
+    def pct(frac: float) -> str:
+        return format_number(frac * 100, 3)
+
+    rows = [
+        [
+            _Cell(v.name, num=False),
+            _Cell(str(y.year)),
+            _Cell(y.starts.isoformat(), num=False),
+            _Cell(
+                format_number(y.hashprice_usd_per_ph_day.median, 3),
+                _band_sub(y.hashprice_usd_per_ph_day, lambda x: format_number(x, 3)),
+            ),
+            _Cell(pct(y.share_frac.median), _band_sub(y.share_frac, pct)),
+            _Cell(format_number(y.btc.median), _band_sub(y.btc, format_number)),
+        ]
+        for v in variants
+        for y in v.yearly
+    ]
+    return _Table(columns, rows)
+
+
 def _sites_tables(variants: Sequence[VariantResult]) -> list[tuple[str, _Table]]:
     sites = [s for v in variants for s in v.sites]
     power_u, power = _scaled("power", [s.facility_power_w for s in sites])
@@ -256,8 +288,8 @@ def _sites_tables(variants: Sequence[VariantResult]) -> list[tuple[str, _Table]]
         _Column("Mean hashrate", hash_u),
         _Column("Time running", "%"),
         _Column("Energy per year", energy_u),
-        _Column("CO2 per year, gross", co2_u),
-        _Column("CO2 per year, net", co2_u),
+        _Column("CO2e per year, gross", co2_u),
+        _Column("CO2e per year, net", co2_u),
         _Column("BTC per year", "BTC"),
         _Column("Power price", "USD/kWh"),
         _Column("Carbon intensity", "g CO2/kWh"),
@@ -266,7 +298,7 @@ def _sites_tables(variants: Sequence[VariantResult]) -> list[tuple[str, _Table]]
     for v in variants:
         rows = [
             [
-                _Cell(s.name, num=False),
+                _Cell(s.name + (" (idle: never runs)" if s.idle else ""), num=False),
                 _Cell(_fuel(s.fuel), num=False),
                 _Cell(power(s.facility_power_w)),
                 _Cell(_machines(s.machines)),
@@ -585,8 +617,14 @@ def _verdict(n_claims: int, n_false: int) -> str:
 
 def _context(result: ScenarioResult) -> dict[str, Any]:
     versions = ", ".join(f"{k} {v}" for k, v in result.versions.items()) or "not recorded"
+    from hashtide.scenario.results import RESPONSE_TEXT
+
     meta = [
         ("Actor", result.actor),
+        (
+            "Rest of the world",
+            RESPONSE_TEXT.get(result.network_response, result.network_response),
+        ),
         ("Start", _start(result.start_time_s)),
         ("Horizon", f"{format_number(result.horizon_years)} years"),
         ("Monte Carlo paths", format_number(result.n_paths)),
@@ -622,6 +660,7 @@ def _context(result: ScenarioResult) -> dict[str, Any]:
             (v.name, _variant_sentence(v, result.btc_price_usd)) for v in result.variants
         ],
         "summary": _summary_table(result.variants),
+        "yearly": _yearly_table(result.variants),
         "security": security_context(result),
         "charts": _charts(result),
         "sites": _sites_tables(result.variants),
