@@ -292,3 +292,69 @@ def test_json_is_strict_when_nothing_is_mined(tmp_path: Path) -> None:
     data = json.loads(result.output, parse_constant=lambda name: pytest.fail(name))
     assert data["variants"][0]["cost_usd_per_btc"] is None
     assert data["variants"][0]["btc_per_year"]["median"] == 0
+
+
+def test_sensitivity_one_input_at_a_time() -> None:
+    from hashtide.scenario.sensitivity import run_sensitivity
+
+    spec = parse_scenario(_minimal())
+    base = run_scenario(spec, n_paths=3, seed=1).variants[0]
+    table = run_sensitivity(spec, base=base, n_paths=3, seed=1)
+    # A fixed rest of the world with a constant price: drift and fees apply; the world-market
+    # inputs (regions, entry) and the response-model swap do not.
+    assert list(table["input"].unique()) == ["BTC price drift", "fees"]
+    fees = table[table["input"] == "fees"].set_index("side")
+    # Independent derivation: no curtailment and the same blocks, so BTC scales with the reward
+    # per block: (3.125 + 0.1) / (3.125 + 0) BTC.
+    ratio = fees.loc["high", "btc_per_year"] / fees.loc["low", "btc_per_year"]
+    assert ratio == pytest.approx(3.225 / 3.125, rel=1e-6)
+    assert (table["base_btc_per_year"] == base.btc_per_year.median).all()
+
+
+def test_json_has_response_and_yearly_bands(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    data = _minimal(horizon="2 years")
+    path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["run", str(path), "--paths", "3", "--json", "--no-report"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["network_response"] == "fixed"
+    [variant] = out["variants"]
+    assert variant["network_response"] == "fixed"
+    assert [y["year"] for y in variant["yearly"]] == [1, 2]
+    first = variant["yearly"][0]
+    assert set(first) == {"year", "from", "hashprice_usd_per_ph_day", "share_frac", "btc"}
+    assert set(first["btc"]) == {"p5", "median", "p95"}
+    # 20 EH/s against a fixed 1,000 EH/s rest (see test_one_site_run_matches_hand_derivation).
+    assert first["share_frac"]["median"] == pytest.approx(20 / 1020, rel=2e-3)
+    total = sum(y["btc"]["median"] for y in variant["yearly"])
+    assert total == pytest.approx(2 * variant["btc_per_year"]["median"], rel=0.01)
+
+
+def test_world_market_runs_a_future_site_with_a_ramp() -> None:
+    # The default rest of the world: the world market, rebuilt at the newest history period.
+    data = _minimal(horizon="1 year")
+    del data["network"]
+    data["actor"]["machines_per_month"] = 50_000  # type: ignore[index]
+    spec = parse_scenario(data)
+    assert spec.network.response == "market"
+    result = run_scenario(spec, n_paths=2, seed=1)
+    [variant] = result.variants
+    assert result.network_response == variant.network_response == "market"
+    # 100,000 machines at 50,000 a month: all delivered after two months (independent
+    # arithmetic), so the share path starts at zero and the yearly share is below the peak.
+    share = variant.series["share_frac_median"]
+    assert share.iloc[0] == 0.0
+    assert variant.peak_share_frac > variant.yearly[0].share_frac.median > 0
+    assert any(row[0] == "deployment" and "50,000" in row[1] for row in result.assumptions)
+    assert any("median path" in row[0] for row in result.assumptions)
+
+
+def test_old_state_program_format_says_what_to_change() -> None:
+    data = _minimal()
+    data["network"] = {"hashrate": "from-chain", "growth": "15 %/year", "response_elasticity": 1}
+    with pytest.raises(ScenarioError, match="response: elasticity, elasticity: 1"):
+        parse_scenario(data, source="old.yaml")
+    data["network"] = {"growth": "15 %/year"}  # market is the default: simple options refused
+    with pytest.raises(ScenarioError, match="growth belong to response: elasticity or fixed"):
+        parse_scenario(data)

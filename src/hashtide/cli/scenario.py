@@ -9,14 +9,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from hashtide.cli._common import console, err_console, guarded
+from hashtide.errors import InvalidInputError
 from hashtide.report.formatting import format_count, format_percent, format_usd
 from hashtide.report.scenario_report import format_claim_value
 from hashtide.report.security_section import format_probability
-from hashtide.scenario import ScenarioResult, load_scenario, run_scenario
+from hashtide.scenario import ScenarioResult, ScenarioSpec, load_scenario, run_scenario
 from hashtide.security import assess_scenario
 from hashtide.units import HS_PER_EHS
 
@@ -169,6 +177,18 @@ def run(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Write no files; print only.")
     ] = False,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Also rerun the last variant with each uncertain input at a low and a high "
+            "value (BTC price drift and volatility, the rest's power prices and entry, response "
+            "model, fees): a tornado chart in the report and 'sensitivity' in --json.",
+        ),
+    ] = False,
+    sensitivity_paths: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Monte Carlo paths of each sensitivity rerun.")
+    ] = 20,
 ) -> None:
     """Run a scenario: every variant through the exact Monte Carlo, then report.
 
@@ -201,6 +221,8 @@ def run(
             )
 
         result = run_scenario(spec, n_paths=paths, seed=seed, progress=progress)
+        if sensitivity:
+            result = _with_sensitivity(result, spec, sensitivity_paths, seed, bar, task)
     written: list[Path] = []
     if not no_report:
         written = _write_outputs(result, target)
@@ -220,6 +242,8 @@ def run(
         console.print(_claims_table(result))
     if result.variants:
         console.print(_security_table(result))
+    if result.sensitivity is not None:
+        console.print(_sensitivity_table(result))
     if result.replay is not None:
         from hashtide.cli.market import print_replay
 
@@ -229,6 +253,60 @@ def run(
             f"report: {target / 'report.html'}  (and {len(written) - 1} more files in {target})",
             highlight=False,
         )
+
+
+def _with_sensitivity(
+    result: ScenarioResult,
+    spec: ScenarioSpec,
+    n_paths: int,
+    seed: int | None,
+    bar: Progress,
+    task: TaskID,
+) -> ScenarioResult:
+    """The one-at-a-time reruns (hashtide.scenario.sensitivity) attached to ``result``."""
+    import dataclasses
+
+    from hashtide.scenario import run_scenario
+    from hashtide.scenario.sensitivity import run_sensitivity
+
+    if not result.variants:
+        raise InvalidInputError("--sensitivity needs a scenario with an actor")
+    last = spec.variant_list()[-1]
+    base_spec = spec.model_copy(update={"variants": [last], "claims": []})
+    base = run_scenario(base_spec, n_paths=n_paths, seed=seed).variants[0]
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.update(task, description=f"sensitivity: {label}", completed=done, total=total)
+
+    table = run_sensitivity(spec, base=base, n_paths=n_paths, seed=seed, progress=progress)
+    return dataclasses.replace(result, sensitivity=table)
+
+
+def _sensitivity_table(result: ScenarioResult) -> Table:
+    """Each input's low and high value beside the base (one variant, fewer paths)."""
+    frame = result.sensitivity
+    table = Table(title="Sensitivity, one input at a time (medians; base = the file's inputs)")
+    for name in ("input", "value", "BTC/yr", "USD/BTC", "peak share"):
+        table.add_column(name, justify="left" if name in ("input", "value") else "right")
+    if frame is None or frame.empty:
+        return table
+    first = frame.iloc[0]
+    table.add_row(
+        f"base ({first['variant']})",
+        "as the file states",
+        f"{first['base_btc_per_year']:,.0f}",
+        f"{first['base_cost_usd_per_btc']:,.0f}",
+        format_percent(first["base_peak_share_frac"]),
+    )
+    for row in frame.to_dict(orient="records"):
+        table.add_row(
+            str(row["input"]),
+            str(row["label"]),
+            f"{row['btc_per_year']:,.0f}",
+            f"{row['cost_usd_per_btc']:,.0f}",
+            format_percent(row["peak_share_frac"]),
+        )
+    return table
 
 
 def _yearly_table(result: ScenarioResult) -> Table:

@@ -564,6 +564,45 @@ class _Chart:
     html: Any  # markupsafe.Markup: plotly's div and script, inserted unescaped
 
 
+def _tornado_figure(result: ScenarioResult) -> Any:
+    """Change against the base of BTC/year, cost per BTC and peak share, per input."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    frame = result.sensitivity
+    if frame is None or frame.empty:  # pragma: no cover - only called with a table
+        raise ValueError("no sensitivity table")
+    panels = (
+        ("btc_per_year", "BTC per year"),
+        ("cost_usd_per_btc", "USD per BTC"),
+        ("peak_share_frac", "peak share"),
+    )
+    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, subplot_titles=[p[1] for p in panels])
+    inputs = list(dict.fromkeys(frame["input"]))
+    for col, (key, _) in enumerate(panels, start=1):
+        for side, colour in (("low", "#2e90fa"), ("high", "#f79009")):
+            part = frame[frame["side"] == side].set_index("input").reindex(inputs)
+            change = (part[key] / part[f"base_{key}"] - 1.0) * 100.0
+            fig.add_trace(
+                go.Bar(
+                    x=change,
+                    y=inputs,
+                    orientation="h",
+                    name=side,
+                    marker_color=colour,
+                    showlegend=col == 1,
+                    customdata=part["label"],
+                    hovertemplate="%{y}: %{customdata}<br>%{x:+.1f} %<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(title_text="change against the base [%]", row=1, col=col)
+    fig.update_layout(barmode="overlay")
+    _layout(fig, title="Sensitivity: one input at a time", height=120 + 40 * len(inputs))
+    return fig
+
+
 def _charts(result: ScenarioResult) -> list[_Chart]:
     from markupsafe import Markup
 
@@ -583,6 +622,15 @@ def _charts(result: ScenarioResult) -> list[_Chart]:
          "Energy used and CO2 emitted per year at each site (stacked; medians across paths). "
          "Diamonds: the CO2 net of what the same energy would have emitted without mining."),
     ]  # fmt: skip
+    if result.sensitivity is not None and not result.sensitivity.empty:
+        variant = str(result.sensitivity["variant"].iloc[0])
+        specs.append(
+            ("sensitivity", "Sensitivity", _tornado_figure,
+             f"The {variant} variant rerun with one uncertain input at a time set low (blue) and "
+             "high (orange), the others as the file states: change of the median BTC per year, "
+             "cost per BTC and peak share against the same run with the file's inputs (same "
+             "seed and paths). Values in the hover.")
+        )  # fmt: skip
     charts = []
     for i, (key, title, build, caption) in enumerate(specs):
         fig = build(result)

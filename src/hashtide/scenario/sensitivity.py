@@ -1,0 +1,194 @@
+"""One-at-a-time sensitivity: which uncertain input moves the answer most.
+
+Each uncertain input of a scenario is set to a low and a high value, the others kept as the file
+states, and one variant is rerun (same seed, so the difference is the input's, not noise): BTC
+price drift and volatility, the rest of the world's power prices and its order-to-hashing lag
+(how fast it enters), the response model (the elasticity rule at ε = 1 and the fixed rule, both
+with the rest growing 15 %/year, against the world market) and fees. The result is the table
+behind the report's tornado chart of BTC per year, cost per BTC and peak share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from hashtide.errors import ScenarioError
+from hashtide.market.regions import DEFAULT_REGIONS
+from hashtide.scenario import schema
+from hashtide.scenario.results import VariantResult
+
+#: progress(done, total, label)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """One input set to one value: what, which side, the label, the file change."""
+
+    input: str
+    side: str
+    label: str
+    update: dict[str, Any]
+
+
+def _price(spec: schema.ScenarioSpec, **changes: Any) -> dict[str, Any]:
+    return {"btc_price": spec.btc_price.model_copy(update=changes)}
+
+
+def _network(**data: Any) -> dict[str, Any]:
+    return {"network": schema.NetworkSpec.model_validate(data)}
+
+
+def changes_of(spec: schema.ScenarioSpec) -> list[Change]:
+    """The low/high settings of every uncertain input that applies to ``spec``."""
+    out: list[Change] = []
+    price = spec.btc_price
+    if price.model in ("growth", "gbm", "constant"):
+        base = price.growth
+        model = "gbm" if price.model == "gbm" else "growth"
+        for side, value in (("low", base - 0.2), ("high", base + 0.2)):
+            out.append(
+                Change(
+                    input="BTC price drift",
+                    side=side,
+                    label=f"{value:+.0%}/year",
+                    update=_price(spec, growth=value, model=model),
+                )
+            )
+    if price.model == "gbm":
+        for side, value in (
+            ("low", max(price.volatility - 0.2, 0.05)),
+            ("high", price.volatility + 0.2),
+        ):
+            out.append(
+                Change(
+                    input="BTC price volatility",
+                    side=side,
+                    label=f"{value:.0%}/year",
+                    update=_price(spec, volatility=value),
+                )
+            )
+    if spec.network.response == "market":
+        for side, factor in (("low", 0.75), ("high", 1.25)):
+            regions = {
+                r.key: {"power_price": f"{r.power_price_usd_per_kwh * factor} USD/kWh"}
+                for r in DEFAULT_REGIONS
+            }
+            out.append(
+                Change(
+                    input="rest of the world's power prices",
+                    side=side,
+                    label=f"×{factor:g}",
+                    update=_network(response="market", regions=regions),
+                )
+            )
+        for side, days in (("low", 180), ("high", 45)):
+            out.append(
+                Change(
+                    input="rest of the world's entry (order-to-hashing lag)",
+                    side=side,
+                    label=f"{days} days",
+                    update=_network(response="market", behaviour={"lag": f"{days} days"}),
+                )
+            )
+        simple_ok = spec.actor is not None and not spec.events
+        if simple_ok and price.model != "historical" and spec.fees != "historical":
+            out.append(
+                Change(
+                    input="response model",
+                    side="low",
+                    label="elasticity ε = 1, +15 %/year",
+                    update=_network(response="elasticity", elasticity=1, growth="15 %/year"),
+                )
+            )
+            out.append(
+                Change(
+                    input="response model",
+                    side="high",
+                    label="fixed, +15 %/year",
+                    update=_network(response="fixed", growth="15 %/year"),
+                )
+            )
+    if spec.fees != "historical":
+        for side, value in (("low", 0.0), ("high", 0.1)):
+            out.append(
+                Change(
+                    input="fees", side=side, label=f"{value:g} BTC/block", update={"fees": value}
+                )
+            )
+    return out
+
+
+def _figures(variant: VariantResult) -> dict[str, float]:
+    return {
+        "btc_per_year": variant.btc_per_year.median,
+        "cost_usd_per_btc": variant.cost_usd_per_btc.median,
+        "peak_share_frac": variant.peak_share_frac,
+    }
+
+
+def run_sensitivity(
+    spec: schema.ScenarioSpec,
+    *,
+    base: VariantResult,
+    variant: str | None = None,
+    n_paths: int = 20,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Rerun one variant with each uncertain input at its low and high value.
+
+    Parameters
+    ----------
+    spec : ScenarioSpec
+    base : VariantResult
+        The variant as the file states it, run with the same ``n_paths`` and ``seed``.
+    variant : str, optional
+        Which variant (default: the last, usually the largest).
+    n_paths, seed : int
+        Monte Carlo paths and seed of every rerun.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input and side: ``input``, ``side`` (low/high), ``label``, and
+        ``btc_per_year``, ``cost_usd_per_btc``, ``peak_share_frac`` with the base's beside them
+        (``base_…``).
+    """
+    from hashtide.scenario.run import run_scenario
+
+    if spec.actor is None:
+        raise ScenarioError(f"{spec.scenario}: sensitivity needs an actor (its BTC and share)")
+    variants = spec.variant_list()
+    chosen = (
+        variants[-1] if variant is None else next((v for v in variants if v.name == variant), None)
+    )
+    if chosen is None:
+        raise ScenarioError(f"{spec.scenario}: no variant named {variant!r}")
+    reference = _figures(base)
+    rows = []
+    changes = changes_of(spec)
+    for i, change in enumerate(changes):
+        if progress is not None:
+            progress(i, len(changes), f"{change.input}: {change.label}")
+        update = {**change.update, "variants": [chosen], "claims": []}
+        # Each part was validated on its own (NetworkSpec.model_validate) and changes_of only
+        # offers combinations the file's rules allow.
+        changed = spec.model_copy(update=update)
+        result = run_scenario(changed, n_paths=n_paths, seed=seed)
+        figures = _figures(result.variants[0])
+        rows.append(
+            {
+                "variant": chosen.name,
+                "input": change.input,
+                "side": change.side,
+                "label": change.label,
+                **figures,
+                **{f"base_{k}": v for k, v in reference.items()},
+            }
+        )
+    return pd.DataFrame(rows)
