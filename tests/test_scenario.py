@@ -358,3 +358,17 @@ def test_old_state_program_format_says_what_to_change() -> None:
     data["network"] = {"growth": "15 %/year"}  # market is the default: simple options refused
     with pytest.raises(ScenarioError, match="growth belong to response: elasticity or fixed"):
         parse_scenario(data)
+
+
+def test_failing_claims_say_why() -> None:
+    # Seed 002's own arithmetic: 1.66 M machines × 200 TH/s = 332 EH/s, so "33 EH/s" is a
+    # factor-10 slip; 450 BTC = 144 blocks × 3.125 BTC, the network's daily issuance after the
+    # 2024 halving; 1,800 = 4 × 450 (the daily figure scaled with power).
+    spec = load_scenario(STATE).model_copy(update={"horizon": 31_557_600.0})
+    result = run_scenario(spec, n_paths=2)
+    reasons = {(c.variant, c.quantity): c.reason for c in result.claims}
+    assert reasons[("5 GW", "hashrate")].startswith("a factor-10 slip of 332 EH/s")
+    assert reasons[("5 GW", "btc_per_year")].startswith(
+        "450 BTC is the whole network's daily issuance (144 blocks × 3.125 BTC)"
+    )
+    assert reasons[("20 GW", "btc_per_year")].startswith("1,800 BTC is 4 × the network's daily")

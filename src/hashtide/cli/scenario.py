@@ -110,7 +110,10 @@ def _claims_table(result: ScenarioResult) -> Table:
             "[green]✔ holds[/]"
             if c.holds
             else (
-                f"[bold red]✘ false[/] (×{c.computed / c.stated:,.1f})" if c.stated else "[red]✘[/]"
+                f"[bold red]✘ false[/] (×{c.computed / c.stated:,.1f})"
+                + (f": {c.reason}" if c.reason else "")
+                if c.stated
+                else "[red]✘[/]"
             )
         )
         table.add_row(

@@ -228,8 +228,10 @@ def _claim_figure(claim: Any, run: MarketRun) -> tuple[float, float, str, str]:
         power_w = float(np.median(power[:, chosen].sum(axis=1))) * claim.region_frac
         computed = coal_tce(power_w * 24.0 / 1000.0)
         what = (
-            f"standard coal for one day of {', '.join(claim.regions)}'s load at "
-            f"{KGCE_PER_KWH_CHINA_COAL_POWER_2020} kgce/kWh"
+            f"standard coal equivalent (tce) of one day of {', '.join(claim.regions)}'s load at "
+            f"China's {KGCE_PER_KWH_CHINA_COAL_POWER_2020 * 1000:.1f} gce/kWh — an energy "
+            "equivalence, not coal burnt: Sichuan's power was mostly hydro (84 % of its 2020 "
+            "generation, NBS via CCAF)"
         )
         kind, unit = "mass", "t"
     else:

@@ -164,7 +164,8 @@ def claim_explanation(claim: ClaimCheck) -> str:
         return f"Holds within {tolerance}: {how}."
     if how.startswith("the computed figure is"):
         how += f", more than the {tolerance} allowed"
-    return f"Stated {stated}, computed {computed}: {how}."
+    reason = f" Why: {claim.reason}." if claim.reason else ""
+    return f"Stated {stated}, computed {computed}: {how}.{reason}"
 
 
 # --- tables for the page ------------------------------------------------------------------------

@@ -123,8 +123,9 @@ def _double_spend_sentence(s: VariantSecurity) -> str:
     q = format_percent(s.peak_share_frac)
     if s.peak_share_frac >= 0.5:
         return (
-            f"With {q} of the hashrate it can reverse any payment, however many confirmations "
-            "the recipient waits for."
+            f"With {q} of the hashrate it holds a majority with its own machines: the "
+            "probability of a double spend is 1 at any depth — it can reverse any payment, "
+            "however many confirmations the recipient waits for."
         )
     risks = "; ".join(
         f"after {r.z} confirmation{'s' if r.z != 1 else ''} with probability "
@@ -207,13 +208,15 @@ def _attack_sentence(s: VariantSecurity) -> str:
         return (
             f"Running every one of its {format_hashrate(a.own_hashrate_hs)} it would already "
             f"hold {format_percent(s.installed_share_frac)}, so no machine needs to be bought; "
-            f"holding 51 % for {week} costs {costs}: {format_usd(a.total_usd)}."
+            f"holding 51 % for {week} costs {costs}: {format_usd(a.total_usd)} — an upper "
+            "bound, since the chain it wins collects those rewards."
         )
     return (
         f"To hold 51 % for {week} it must add {format_count(a.additional_machines)} machines "
         f"({format_hashrate(a.additional_hashrate_hs)}, {format_usd(a.hardware_usd)}) to its "
         f"{format_hashrate(a.own_hashrate_hs)}, then spend {costs}: "
-        f"{format_usd(a.total_usd)} in all."
+        f"{format_usd(a.total_usd)} in all — an upper bound on the running cost, since the "
+        "chain it wins collects the block rewards."
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from hashtide.errors import ScenarioError
 from hashtide.scenario import schema
 from hashtide.scenario.results import ClaimCheck, ScenarioResult, VariantResult
@@ -56,6 +58,59 @@ def stated_value(claim: schema.ClaimSpec) -> float:
         raise ScenarioError(f"claim {claim.text!r}: stated {exc}") from None
 
 
+def _close(a: float, b: float, rel: float = 0.05) -> bool:
+    return b != 0 and abs(a - b) <= rel * abs(b)
+
+
+def claim_reason(
+    claim: schema.ClaimSpec,
+    stated: float,
+    computed: float,
+    spec: schema.ScenarioSpec,
+    result: ScenarioResult,
+) -> str:
+    """Why a failing claim fails, when a simple slip explains it (else "").
+
+    Checks, in order: a BTC-per-year figure equal to the whole network's daily issuance at the
+    start (144 blocks × subsidy); a hashrate a power of ten away from the claim's own machine
+    count × the machine's hashrate (another claim of the same variant); any figure a power of
+    ten away from hashtide's.
+    """
+    from hashtide.protocol import block_subsidy_sat
+
+    subsidy_btc = block_subsidy_sat(result.start_height) / 1e8
+    if claim.quantity == "btc_per_year":
+        daily = 144 * subsidy_btc
+        if _close(stated, daily):
+            return (
+                f"{stated:,.0f} BTC is the whole network's daily issuance (144 blocks × "
+                f"{subsidy_btc:g} BTC), not one actor's yearly output"
+            )
+        for k in (2, 4, 10):
+            if _close(stated, k * daily):
+                return (
+                    f"{stated:,.0f} BTC is {k} × the network's daily issuance ({daily:,.0f} BTC): "
+                    "the daily figure scaled with power, not a year of mining"
+                )
+    if claim.quantity == "hashrate" and math.isfinite(result.machine_hashrate_hs):
+        for other in spec.claims:
+            if other.quantity != "machines" or other.variant != claim.variant:
+                continue
+            machines = stated_value(other)
+            own = machines * result.machine_hashrate_hs
+            for k in (-3, -2, -1, 1, 2, 3):
+                if _close(stated * 10.0**k, own):
+                    return (
+                        f"a factor-{10 ** abs(k):,} slip of {own / 1e18:,.0f} EH/s — the "
+                        f"claim's own {machines:,.0f} machines × "
+                        f"{result.machine_hashrate_hs / 1e12:,.0f} TH/s"
+                    )
+    for k in (-3, -2, -1, 1, 2, 3):
+        if computed and _close(stated * 10.0**k, computed, rel=claim.tolerance):
+            return f"a factor-{10 ** abs(k):,} slip: the computed figure is 10^{k} × the stated one"
+    return ""
+
+
 def check_claims(spec: schema.ScenarioSpec, result: ScenarioResult) -> tuple[ClaimCheck, ...]:
     """Each claim of ``spec`` beside the computed figure: holds within its tolerance or not."""
     by_name = {v.name: v for v in result.variants}
@@ -78,6 +133,7 @@ def check_claims(spec: schema.ScenarioSpec, result: ScenarioResult) -> tuple[Cla
                 unit=_QUANTITIES[claim.quantity][1],
                 tolerance_frac=claim.tolerance,
                 holds=bool(holds),
+                reason="" if holds else claim_reason(claim, stated, computed, spec, result),
             )
         )
     return tuple(checks)

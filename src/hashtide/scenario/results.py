@@ -101,6 +101,9 @@ class ClaimCheck:
     unit: str
     tolerance_frac: float
     holds: bool
+    #: Why a claim that fails fails, when hashtide can tell (a unit slip, a daily figure read as
+    #: a yearly one); empty otherwise.
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form ``{claim, stated, computed, holds, …}``."""
@@ -114,6 +117,7 @@ class ClaimCheck:
             "unit": self.unit,
             "tolerance_frac": self.tolerance_frac,
             "holds": self.holds,
+            "reason": self.reason,
         }
 
 
