@@ -434,6 +434,11 @@ def _context(result: ReplayResult) -> dict[str, Any]:
     meta = [
         ("Scenario", spec.scenario),
         (
+            "Rest of the world",
+            "the calibrated world market (network.response: market): regions × vintages "
+            "rebuilt from the chain, behaviour fitted on data before the start",
+        ),
+        (
             "Span",
             f"{spec.start} … {spec.end_date} (the run starts at height "
             f"{int(sim.epoch_start_height[0]):,})",
