@@ -390,7 +390,7 @@ def test_tables_parse_back(result: ScenarioResult, tmp_path: Path) -> None:
     claims = pd.read_csv(tmp_path / "claims.csv")
     assert list(claims.columns) == [
         "claim", "source", "variant", "quantity", "stated", "computed", "unit",
-        "tolerance_frac", "holds",
+        "tolerance_frac", "holds", "reason",
     ]  # fmt: skip
     assert list(claims["claim"]) == [FALSE_CLAIM, TRUE_CLAIM]  # raw text, not HTML
     assert list(claims["holds"]) == [False, True]
