@@ -372,3 +372,22 @@ def test_failing_claims_say_why() -> None:
         "450 BTC is the whole network's daily issuance (144 blocks × 3.125 BTC)"
     )
     assert reasons[("20 GW", "btc_per_year")].startswith("1,800 BTC is 4 × the network's daily")
+
+
+def test_sensitivity_tornado_in_report_and_json(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(_minimal(horizon="1 year")))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["run", str(path), "--paths", "2", "--sensitivity", "--sensitivity-paths", "2",
+         "--json", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    inputs = {(row["input"], row["side"]) for row in data["sensitivity"]}
+    assert inputs == {("BTC price drift", "low"), ("BTC price drift", "high"),
+                      ("fees", "low"), ("fees", "high")}  # fmt: skip
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="chart-sensitivity"' in html
+    assert "one uncertain input at a time" in html
