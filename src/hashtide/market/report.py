@@ -538,8 +538,8 @@ def write_replay_report(result: ReplayResult, path: str | Path) -> Path:
         html = render_replay_report(result)
     except ImportError as exc:
         raise HashtideError(
-            f"the HTML report needs the 'plot' extra ({exc.name} is missing): "
-            "pip install 'hashtide[plot]'"
+            f"the HTML report needs {exc.name}, which hashtide depends on: "
+            "pip install --force-reinstall hashtide"
         ) from exc
 
     def write(tmp: Path) -> None:

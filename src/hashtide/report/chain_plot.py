@@ -146,7 +146,7 @@ def plot_history(table: pd.DataFrame, path: str | Path, *, params: ChainParams =
     """Write a chart of ``table`` (an epoch table) to ``path``: ``.png`` or ``.html``.
 
     The HTML file is self-contained (plotly.js inlined) so it opens offline. The file is
-    written atomically. Needs the ``plot`` extra (``pip install 'hashtide[plot]'``).
+    written atomically. PNG needs the ``plot`` extra (``pip install 'hashtide[plot]'``).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -164,7 +164,10 @@ def plot_history(table: pd.DataFrame, path: str | Path, *, params: ChainParams =
     try:
         write_atomically(path, lambda tmp: writer(table, halvings, tmp))
     except ImportError as exc:
-        raise HashtideError(
-            f"plotting needs the 'plot' extra ({exc.name} is missing): pip install 'hashtide[plot]'"
-        ) from exc
+        hint = (
+            "PNG charts need the 'plot' extra: pip install 'hashtide[plot]' (or write .html)"
+            if suffix == ".png"
+            else "reinstall hashtide: pip install --force-reinstall hashtide"
+        )
+        raise HashtideError(f"{exc.name or 'a plotting library'} is missing; {hint}") from exc
     return path
