@@ -317,7 +317,9 @@ def classify(
     title = f"{pack.spec.title} — {len(decisions)} facilities ({pack.spec.jurisdiction})"
     table = Table(title=escape(title))
     for name in ("facility", "category", "track", "decided by", "tariff CNY/yr", "findings"):
-        table.add_column(name, overflow="fold", justify="right" if name == "tariff CNY/yr" else "left")
+        table.add_column(
+            name, overflow="fold", justify="right" if name == "tariff CNY/yr" else "left"
+        )
     for d in decisions:
         colour = _TRACK_COLOUR.get(d.track, "yellow")
         cost = d.tariff.cost_cny_per_year if d.tariff is not None else None
@@ -325,8 +327,12 @@ def classify(
             escape(d.facility_id),
             d.category,
             f"[{colour}]{d.track}[/]",
-            escape(d.decided_by if d.decided_by == d.track_by else f"{d.decided_by} / {d.track_by}"),
-            "—" if cost is None else f"{cost:,.0f}" + (" if confirmed" if d.tariff.conditional else ""),
+            escape(
+                d.decided_by if d.decided_by == d.track_by else f"{d.decided_by} / {d.track_by}"
+            ),
+            "—"
+            if cost is None
+            else f"{cost:,.0f}" + (" if confirmed" if d.tariff.conditional else ""),
             escape(", ".join(f"{f.kind} ({f.channel})" for f in d.findings)),
         )
     console.print(table)

@@ -87,7 +87,9 @@ def parse(
 ) -> Node:
     """Parse and check a condition tree; problems are appended with their key paths."""
     if not isinstance(node, dict):
-        problems.append(f"{path}: a condition is a mapping ({{field, op, value}}, all/any/not, ref)")
+        problems.append(
+            f"{path}: a condition is a mapping ({{field, op, value}}, all/any/not, ref)"
+        )
         return Group(kind="all", items=())
     if "ref" in node:
         extra = sorted(set(node) - {"ref"})
@@ -176,7 +178,12 @@ def _check_value(
     problems: list[str],
 ) -> None:
     def is_number(v: Any) -> bool:
-        return isinstance(v, int | float) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+        return (
+            isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and v == v
+            and abs(v) != float("inf")
+        )
 
     if op in ("in", "not_in", "contains_any"):
         if not isinstance(value, list) or not value:
@@ -393,7 +400,9 @@ def evaluate(node: Node, evidence: FacilityEvidence, lists: Mapping[str, _ListLi
     """Evaluate a condition tree on one facility's evidence (see the module notes)."""
     if isinstance(node, Condition):
         t = _leaf(node, evidence, lists)
-        return Outcome(held=t.matched, support=(t,) if t.matched else (), failed=() if t.matched else (t,))
+        return Outcome(
+            held=t.matched, support=(t,) if t.matched else (), failed=() if t.matched else (t,)
+        )
     parts = [evaluate(item, evidence, lists) for item in node.items]
     failed = tuple(t for p in parts for t in p.failed)
     if node.kind == "all":

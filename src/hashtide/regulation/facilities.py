@@ -369,7 +369,8 @@ FIELDS: Final[dict[str, FieldSpec]] = {
     "network.vpn_only": FieldSpec(type="bool", description="all traffic leaves through a VPN"),
     "registration.registered": FieldSpec(type="bool", description="registered with the authority"),
     "registration.industry_code": FieldSpec(
-        type="str", description="registered GB/T 4754-2017 code, 4 digits (a leading letter dropped)"
+        type="str",
+        description="registered GB/T 4754-2017 code, 4 digits (a leading letter dropped)",
     ),
     "tokens.earns_tokens": FieldSpec(type="bool", description="income paid in crypto tokens"),
     "tokens.issues_tokens": FieldSpec(type="bool", description="issues its own token"),
@@ -547,7 +548,9 @@ def _meter_and_energy(
         put("meter.mining_like", values["detector.flagged"], origin["detector.flagged"])
     energy = facility.energy
     if energy.account_kwh_per_year is not None:
-        put("energy.account_kwh_per_year", energy.account_kwh_per_year, "declared (utility account)")
+        put(
+            "energy.account_kwh_per_year", energy.account_kwh_per_year, "declared (utility account)"
+        )
     elif values["power.site_kw"] is not None:
         put(
             "energy.account_kwh_per_year",

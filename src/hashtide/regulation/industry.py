@@ -106,7 +106,9 @@ class TariffCost:
 
     def lines(self) -> list[str]:
         """The tariff's audit lines."""
-        basis = "the whole account" if self.applies_to == "whole_account" else "the mining consumption"
+        basis = (
+            "the whole account" if self.applies_to == "whole_account" else "the mining consumption"
+        )
         head = f"tariff {self.tariff_id}: +{self.surcharge_cny_per_kwh:.2f} CNY/kWh on {basis}"
         if self.cost_cny_per_year is None:
             head += " — cost not computed: that consumption is unknown"
@@ -206,7 +208,12 @@ def industry_findings(
     declared = evidence.values.get("declared_activity")
     if isinstance(declared, str):
         channels.append(
-            ("declared activity", ACTIVITY_CATEGORY.get(declared), "declaration", f"declares {declared}")
+            (
+                "declared activity",
+                ACTIVITY_CATEGORY.get(declared),
+                "declaration",
+                f"declares {declared}",
+            )
         )
     claimed = ACTIVITY_CATEGORY.get(declared) if isinstance(declared, str) else None
     if decided_by != "default" and category != claimed:
@@ -220,7 +227,9 @@ def industry_findings(
         )
     elif evidence.values.get("meter.mining_like") is True:
         origin = evidence.origin.get("meter.mining_like", "")
-        channels.append(("meter", "pow_mining", "lead", f"meter looks like a mining fleet [{origin}]"))
+        channels.append(
+            ("meter", "pow_mining", "lead", f"meter looks like a mining fleet [{origin}]")
+        )
     code_cite = pack.citation(entry.cite)
     findings = []
     for channel, indicated, strength, what in channels:

@@ -113,9 +113,7 @@ class Citation(_Strict):
 def shipped_sources() -> tuple[str, ...]:
     """Ids of the sources shipped with hashtide."""
     root = resources.files("hashtide.data").joinpath("regulation/sources")
-    return tuple(
-        sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))  # type: ignore[attr-defined]
-    )
+    return tuple(sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml")))
 
 
 def source_path(name: str) -> Path:
@@ -140,8 +138,9 @@ def load_source(name_or_path: str | Path) -> Source:
     else:
         path = Path(name_or_path)
         if not path.is_file():
+            hint = did_you_mean(text, known)
             raise InvalidInputError(
-                f"no source {text!r}: not a file, and not a shipped source{did_you_mean(text, known)}"
+                f"no source {text!r}: not a file, and not a shipped source{hint}"
             )
     source = validate(Source, read_yaml(path, "source file"), str(path), "a source file")
     seen: set[str] = set()
