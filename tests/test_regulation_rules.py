@@ -169,7 +169,7 @@ def test_superseded_and_unverified_sources_are_marked() -> None:
     assert pack.source("ndrc-catalogue-2019-amend-2021").superseded_by == "ndrc-catalogue-2024"
     assert pack.source("pbc-237").status == "reported_superseded"
     assert pack.source("pbc-2026").verification == "reported"
-    assert not pack.source("pbc-237").verified
+    assert pack.source("pbc-237").verification == "reprint"
     # No rule cites an unverified or repealed text.
     for rule in pack.spec.rules:
         for cite in rule.cite:
@@ -513,12 +513,9 @@ def test_shipped_facilities_under_every_pack() -> None:
     by_id = {d.facility_id: d for d in decisions}
     assert "mining-in-data-centre" in by_id["cd-cloud-park"].flags
     assert "state-owned-unit-priority" in by_id["wh-university-room"].flags
-    # Which decisions rest on texts verified against a stored copy: 237号 is known only from
-    # quotations, the Nov 2021 state-owned statement from news reports.
-    assert {d.facility_id for d in decisions if not d.verified} == {
-        "bj-validator",
-        "wh-university-room",
-    }
+    # Which decisions rest on texts not verified against a copy: the Nov 2021 statement on
+    # state-owned machine rooms is known from news reports only.
+    assert {d.facility_id for d in decisions if not d.verified} == {"wh-university-room"}
     assert any("this pack models CN texts" in x for x in by_id["campus-lab"].audit_trail())
     as_dict = by_id["sh-office-12f"].as_dict()
     assert as_dict["evidence"]["detector.flagged"]["origin"].startswith("detector run on")

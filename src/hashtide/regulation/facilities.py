@@ -115,9 +115,9 @@ class HardwareItem(_Strict):
     """One line of a hardware inventory: ``{model: Antminer S19j Pro, count: 40}``."""
 
     model: str = Field(min_length=1)
-    count: int = Field(ge=1)
+    count: int = Field(ge=1, le=10_000_000)
     kind: HardwareKind | None = None
-    power_w: float | None = Field(default=None, gt=0)
+    power_w: float | None = Field(default=None, gt=0, le=1e7, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _matched(self) -> HardwareItem:
@@ -183,8 +183,8 @@ class Project(_Strict):
 class Energy(_Strict):
     """Consumption from the utility's records [kWh per year]."""
 
-    account_kwh_per_year: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    mining_kwh_per_year: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    account_kwh_per_year: float | None = Field(default=None, ge=0, le=1e13, allow_inf_nan=False)
+    mining_kwh_per_year: float | None = Field(default=None, ge=0, le=1e13, allow_inf_nan=False)
 
 
 class DetectorResult(_Strict):
@@ -221,9 +221,9 @@ class FacilitySpec(_Strict):
     declared_activity: Activity | None = None
     project: Project = Field(default_factory=Project)
     location: Location = Field(default_factory=Location)
-    floor_area_m2: float | None = Field(default=None, gt=0)
-    contracted_power_kw: float | None = Field(default=None, gt=0)
-    it_power_kw: float | None = Field(default=None, ge=0)
+    floor_area_m2: float | None = Field(default=None, gt=0, le=1e9, allow_inf_nan=False)
+    contracted_power_kw: float | None = Field(default=None, gt=0, le=1e8, allow_inf_nan=False)
+    it_power_kw: float | None = Field(default=None, ge=0, le=1e8, allow_inf_nan=False)
     hardware: list[HardwareItem] = Field(default_factory=list, max_length=10_000)
     network: Network = Field(default_factory=Network)
     meter: MeterRef | None = None

@@ -47,7 +47,7 @@ from hashtide.regulation.conditions import (
     parse,
 )
 from hashtide.regulation.facilities import FacilityEvidence
-from hashtide.regulation.sources import Citation, Source, check_citation, load_source
+from hashtide.regulation.sources import Citation, Source, check_citation, is_file, load_source
 
 Category = Literal[
     "pow_mining",
@@ -236,11 +236,11 @@ class RulePack:
         }
 
 
-def _resolve_sources(spec: PackSpec, problems: list[str]) -> dict[str, Source]:
+def _resolve_sources(spec: PackSpec, problems: list[str], base: Path) -> dict[str, Source]:
     out: dict[str, Source] = {}
     for i, entry in enumerate(spec.sources):
         try:
-            src = entry if isinstance(entry, Source) else load_source(entry)
+            src = entry if isinstance(entry, Source) else load_source(entry, relative_to=base)
         except InvalidInputError as exc:
             problems.append(f"sources[{i}]: {exc}")
             continue
@@ -268,7 +268,7 @@ def parse_pack(data: Any, *, source: str = "<pack>") -> RulePack:
     data = _with_base(data, source, depth=0)
     spec = validate(PackSpec, data, source, "a rule pack")
     problems: list[str] = []
-    sources = _resolve_sources(spec, problems)
+    sources = _resolve_sources(spec, problems, Path(source).parent)
     source_ids = tuple(sources)
     for name, named in spec.lists.items():
         if named.source not in sources:
@@ -362,7 +362,7 @@ def pack_path(name_or_path: str | Path, *, relative_to: Path | None = None) -> P
     path = Path(name_or_path)
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
-    if not path.exists() and path.suffix == "" and "/" not in text:
+    if not is_file(path) and path.suffix == "" and "/" not in text:
         raise InvalidInputError(
             f"no rule pack {text!r}: not a file, and not a shipped pack"
             f"{did_you_mean(text, SHIPPED_PACKS)}"

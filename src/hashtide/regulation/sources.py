@@ -122,7 +122,15 @@ def source_path(name: str) -> Path:
     return Path(str(root.joinpath(f"{name}.yaml")))
 
 
-def load_source(name_or_path: str | Path) -> Source:
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, false for names the system refuses (too long, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def load_source(name_or_path: str | Path, *, relative_to: Path | None = None) -> Source:
     """Read and check one source file: a shipped one by id, or a YAML path.
 
     Examples
@@ -137,7 +145,9 @@ def load_source(name_or_path: str | Path) -> Source:
         path = source_path(text)
     else:
         path = Path(name_or_path)
-        if not path.is_file():
+        if relative_to is not None and not path.is_absolute():
+            path = relative_to / path
+        if not is_file(path):
             hint = did_you_mean(text, known)
             raise InvalidInputError(
                 f"no source {text!r}: not a file, and not a shipped source{hint}"
