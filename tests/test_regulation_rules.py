@@ -86,6 +86,18 @@ SOURCES = Path(str(example_path("facilities.yaml"))).parent / "sources"
 PACKS = Path(str(example_path("facilities.yaml"))).parent / "packs"
 
 
+@pytest.fixture(scope="module")
+def shipped_evidence() -> list[Any]:
+    """The example facilities' evidence (the detector runs on their meters once per module)."""
+    specs, base = load_facilities(example_path("facilities.yaml"))
+    return [evidence_of(spec, base) for spec in specs]
+
+
+def _decide(evidence: list[Any], pack_name: str) -> dict[str, Any]:
+    pack = load_pack(pack_name)
+    return {e.facility_id: classify(e, pack) for e in evidence}
+
+
 def _evidence(**spec: Any) -> Any:
     return evidence_of(FacilitySpec.model_validate({"id": "f", **spec}))
 
@@ -421,9 +433,9 @@ def test_new_and_existing_projects_take_different_tracks() -> None:
     assert unknown.track == "phase_out"  # machines found running are an existing project
 
 
-def test_tariffs_and_their_yearly_cost() -> None:
+def test_tariffs_and_their_yearly_cost(shipped_evidence: list[Any]) -> None:
     decisions = {
-        name: {d.facility_id: d for d in classify_file(example_path("facilities.yaml"), name)[1]}
+        name: _decide(shipped_evidence, name)
         for name in ("china-ndrc-2021-1283", "china-sichuan-tariff", "china-inner-mongolia-tariff")
     }
     national = decisions["china-ndrc-2021-1283"]["cd-cloud-park"].tariff
@@ -472,7 +484,7 @@ def test_registered_data_service_with_a_mining_meter_is_a_mismatch(pack_name: st
     assert [f.kind for f in classify(unknown, pack).findings] == ["industry-code-unknown"]
 
 
-def test_shipped_facilities_under_every_pack() -> None:
+def test_shipped_facilities_under_every_pack(shipped_evidence: list[Any]) -> None:
     # Regression snapshot of the example file, checked by hand against each pack's rules.
     national = {
         "sh-office-12f": ("pow_mining", "prohibited"),
@@ -505,10 +517,11 @@ def test_shipped_facilities_under_every_pack() -> None:
         },
     }
     for name, table in expected.items():
-        pack, decisions = classify_file(example_path("facilities.yaml"), name)
+        pack = load_pack(name)
         assert set(pack.spec.tracks) <= set(CATEGORIES)
         assert set(pack.spec.tracks.values()) <= set(TRACKS)
-        assert {d.facility_id: (d.category, d.track) for d in decisions} == table
+        got = _decide(shipped_evidence, name)
+        assert {k: (d.category, d.track) for k, d in got.items()} == table
     _, decisions = classify_file(example_path("facilities.yaml"), "china-ndrc-2021-1283")
     by_id = {d.facility_id: d for d in decisions}
     assert "mining-in-data-centre" in by_id["cd-cloud-park"].flags
@@ -520,3 +533,39 @@ def test_shipped_facilities_under_every_pack() -> None:
     as_dict = by_id["sh-office-12f"].as_dict()
     assert as_dict["evidence"]["detector.flagged"]["origin"].startswith("detector run on")
     assert as_dict["fired"][0]["cites"][0]["clause"] == "（八）"
+
+
+def test_mutated_packs_end_in_a_decision_or_a_clean_error() -> None:
+    """Random damage to the shipped pack: a checked pack or InvalidInputError, never a crash."""
+    import random
+
+    base = _raw_pack("china-ndrc-2021-1283")
+    junk: list[Any] = [None, 1, -1, 1e308, "", "x" * 300, [], {}, [1], True, "^(a+)+$"]
+    junk += [{"ref": "nope"}, {"not": None}, {"field": "operator", "op": "matches", "value": "("}]
+
+    def paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        out = [path]
+        if isinstance(obj, dict):
+            out += [p for k, v in obj.items() for p in paths(v, (*path, k))]
+        elif isinstance(obj, list):
+            out += [p for i, v in enumerate(obj) for p in paths(v, (*path, i))]
+        return out
+
+    every = [p for p in paths(base) if p]
+    rng = random.Random(7)  # fixed seed: the same 40 mutations every run
+    evidence = _evidence(hardware=[{"model": "Antminer S9", "count": 1}])
+    outcomes = {"ok": 0, "refused": 0}
+    for _ in range(40):
+        data = copy.deepcopy(base)
+        for path in rng.sample(every, 2):
+            holder = data
+            for key in path[:-1]:
+                holder = holder[key] if isinstance(holder, dict | list) else None
+            if isinstance(holder, dict) or (isinstance(holder, list) and path[-1] < len(holder)):
+                holder[path[-1]] = rng.choice(junk)
+        try:
+            classify(evidence, parse_pack(data, source="mutated.yaml"))
+            outcomes["ok"] += 1
+        except InvalidInputError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 0

@@ -59,47 +59,48 @@ HardwareKind = Literal[
 _GPU_KINDS: Final = ("gpu_server", "gpu", "consumer_gpu")
 #: Project stages as 1283号 distinguishes them: 存量 (running) and 增量 (being built or planned).
 ProjectStage = Literal["existing", "under_construction", "planned"]
-#: Load patterns a meter may show (from ``hashtide detect``/``screen`` or an inspection).
+#: Load patterns a meter may show (from ``hashtide detect``/``screen`` or an inspection); the
+#: hidden-fleet names are those of the load generator and ``screen``.
 METER_PATTERNS: Final = (
-    "onset_step",
-    "batch_growth",
+    "onset",
+    "batches",
     "always_on",
     "night_only",
     "weekend_only",
     "curtailed",
-    "seasonal_heat_reuse",
-    "gpu_flat_out",
+    "seasonal_heat",
+    "gpu_mining",
     "ai_training_jobs",
     "ai_inference_diurnal",
     "office_diurnal",
-    "flat_small_node",
+    "storage_pos",
     "none",
 )
 #: Patterns that look like a mining fleet (an always-on block, or one switched on and off by
 #: price or tariff).
 MINING_LIKE_PATTERNS: Final = (
-    "onset_step",
-    "batch_growth",
+    "onset",
+    "batches",
     "always_on",
     "night_only",
     "weekend_only",
     "curtailed",
-    "seasonal_heat_reuse",
-    "gpu_flat_out",
+    "seasonal_heat",
+    "gpu_mining",
 )
 MeterPattern = Literal[
-    "onset_step",
-    "batch_growth",
+    "onset",
+    "batches",
     "always_on",
     "night_only",
     "weekend_only",
     "curtailed",
-    "seasonal_heat_reuse",
-    "gpu_flat_out",
+    "seasonal_heat",
+    "gpu_mining",
     "ai_training_jobs",
     "ai_inference_diurnal",
     "office_diurnal",
-    "flat_small_node",
+    "storage_pos",
     "none",
 ]
 #: Hours in a year of continuous running [h].

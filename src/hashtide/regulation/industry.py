@@ -49,14 +49,14 @@ ACTIVITY_CATEGORY: Final[dict[str, str]] = {
 }
 #: The category each meter pattern points to (patterns that point to none are left out).
 PATTERN_CATEGORY: Final[dict[str, str]] = {
-    "onset_step": "pow_mining",
-    "batch_growth": "pow_mining",
+    "onset": "pow_mining",
+    "batches": "pow_mining",
     "always_on": "pow_mining",
     "night_only": "pow_mining",
     "weekend_only": "pow_mining",
     "curtailed": "pow_mining",
-    "seasonal_heat_reuse": "pow_mining",
-    "gpu_flat_out": "gpu_mining",
+    "seasonal_heat": "pow_mining",
+    "gpu_mining": "gpu_mining",
     "ai_training_jobs": "ai_compute",
     "ai_inference_diurnal": "ai_compute",
     "office_diurnal": "office",

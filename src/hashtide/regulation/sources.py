@@ -24,6 +24,7 @@ The first three count as **verified** (:data:`VERIFIED`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -142,7 +143,7 @@ def load_source(name_or_path: str | Path, *, relative_to: Path | None = None) ->
     text = str(name_or_path)
     known = shipped_sources()
     if text in known:
-        path = source_path(text)
+        return _shipped(text)
     else:
         path = Path(name_or_path)
         if relative_to is not None and not path.is_absolute():
@@ -152,6 +153,16 @@ def load_source(name_or_path: str | Path, *, relative_to: Path | None = None) ->
             raise InvalidInputError(
                 f"no source {text!r}: not a file, and not a shipped source{hint}"
             )
+    return _read(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _shipped(name: str) -> Source:
+    """A shipped source (package data does not change while running: read once)."""
+    return _read(source_path(name))
+
+
+def _read(path: Path) -> Source:
     source = validate(Source, read_yaml(path, "source file"), str(path), "a source file")
     seen: set[str] = set()
     for i, clause in enumerate(source.clauses):
