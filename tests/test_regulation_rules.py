@@ -526,6 +526,7 @@ def test_shipped_facilities_under_every_pack(shipped_evidence: list[Any]) -> Non
     by_id = {d.facility_id: d for d in decisions}
     assert "mining-in-data-centre" in by_id["cd-cloud-park"].flags
     assert "state-owned-unit-priority" in by_id["wh-university-room"].flags
+    assert "site-lessor-reportable" in by_id["sh-data-services-3f"].flags
     # Which decisions rest on texts not verified against a copy: the Nov 2021 statement on
     # state-owned machine rooms is known from news reports only.
     assert {d.facility_id for d in decisions if not d.verified} == {"wh-university-room"}

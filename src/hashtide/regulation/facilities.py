@@ -219,6 +219,7 @@ class FacilitySpec(_Strict):
     name: str | None = Field(default=None, max_length=_TEXT)
     operator: str | None = Field(default=None, max_length=_TEXT)
     ownership: Literal["state_owned", "private"] | None = None
+    site_lessor: str | None = Field(default=None, max_length=_TEXT)
     declared_activity: Activity | None = None
     project: Project = Field(default_factory=Project)
     location: Location = Field(default_factory=Location)
@@ -279,6 +280,9 @@ FIELDS: Final[dict[str, FieldSpec]] = {
     "operator": FieldSpec(type="str", description="operating company"),
     "ownership": FieldSpec(
         type="enum", description="state-owned unit or private", values=("state_owned", "private")
+    ),
+    "site_lessor": FieldSpec(
+        type="str", description="who lets the site (landlord, park, data-centre host)"
     ),
     "project.stage": FieldSpec(
         type="enum",
@@ -429,6 +433,7 @@ def evidence_of(facility: FacilitySpec, base: Path | None = None) -> FacilityEvi
     put("name", facility.name, "declared")
     put("operator", facility.operator, "declared")
     put("ownership", facility.ownership, "declared")
+    put("site_lessor", facility.site_lessor, "declared")
     put("project.stage", facility.project.stage, "declared")
     put("declared_activity", facility.declared_activity, "declared")
     put("location.country", facility.location.country, "declared")
