@@ -75,6 +75,7 @@ class Source(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)
     title: str = Field(min_length=1, max_length=300)
     number: str | None = None
+    short: str | None = Field(default=None, max_length=60)
     publisher: str | None = None
     date: str | None = None
     published: str | None = None
@@ -99,8 +100,8 @@ class Source(_Strict):
         return self.verification in VERIFIED
 
     def label(self) -> str:
-        """``发改运行〔2021〕1283号`` or the title."""
-        return self.number or self.title
+        """The short name, the number (``发改运行〔2021〕1283号``) or the title."""
+        return self.short or self.number or self.title
 
 
 class Citation(_Strict):
