@@ -544,10 +544,17 @@ def _meter_and_energy(
         put("meter.pattern", pattern, origin.get("detector.flagged", "detector"))
     elif facility.meter_evidence is not None:
         put("meter.pattern", facility.meter_evidence.pattern, facility.meter_evidence.source)
-    if values["meter.pattern"] is not None:
+    pattern_says = values["meter.pattern"] in MINING_LIKE_PATTERNS
+    if values["detector.flagged"] is True and values["meter.pattern"] and not pattern_says:
         put(
             "meter.mining_like",
-            values["meter.pattern"] in MINING_LIKE_PATTERNS,
+            True,
+            f"{origin['detector.flagged']}: flagged, though its pattern is {values['meter.pattern']}",
+        )
+    elif values["meter.pattern"] is not None:
+        put(
+            "meter.mining_like",
+            pattern_says,
             f"pattern {values['meter.pattern']} ({origin['meter.pattern']})",
         )
     elif values["detector.flagged"] is not None:
