@@ -549,7 +549,7 @@ def _meter_and_energy(
         put(
             "meter.mining_like",
             True,
-            f"{origin['detector.flagged']}: flagged, though its pattern is {values['meter.pattern']}",
+            f"{origin['detector.flagged']}: flagged, pattern {values['meter.pattern']}",
         )
     elif values["meter.pattern"] is not None:
         put(
