@@ -237,9 +237,9 @@ def classify(
         typer.Option(
             "--explain",
             metavar="FACILITY",
-            help="Print the chain for one facility: its evidence, each rule that fired with the "
-            "clauses it cites, the decision, the tariff, the industry check, and why the other "
-            "rules did not fire.",
+            help="Classify this facility only and print its chain: its evidence, each rule that "
+            "fired with the clauses it cites, the decision, the tariff, the industry check, and "
+            "why the other rules did not fire.",
         ),
     ] = None,
     brief: Annotated[
@@ -265,11 +265,13 @@ def classify(
 
     pack = _rules.load_pack(rules)
     specs, base = _facilities.load_facilities(facilities)
-    if explain is not None and explain not in {s.id for s in specs}:
-        raise InvalidInputError(
-            f"--explain: no facility {explain!r} in {facilities}"
-            f"{did_you_mean(explain, tuple(s.id for s in specs))}"
-        )
+    if explain is not None:
+        if explain not in {s.id for s in specs}:
+            raise InvalidInputError(
+                f"--explain: no facility {explain!r} in {facilities}"
+                f"{did_you_mean(explain, tuple(s.id for s in specs))}"
+            )
+        specs = [s for s in specs if s.id == explain]  # only that one is classified
     decisions = []
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -305,13 +307,10 @@ def classify(
             },
         )
     if as_json:
-        if explain is not None:
-            payload["decisions"] = [d.as_dict() for d in decisions if d.facility_id == explain]
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     if explain is not None:
-        decision = next(d for d in decisions if d.facility_id == explain)
-        for line in decision.explain():
+        for line in decisions[0].explain():
             console.print(escape(line), highlight=False, soft_wrap=True)
         return
     title = f"{pack.spec.title} — {len(decisions)} facilities ({pack.spec.jurisdiction})"

@@ -45,6 +45,7 @@ from hashtide.regulation.conditions import (
     endpoint_matches,
     evaluate,
     parse,
+    short,
 )
 from hashtide.regulation.facilities import FacilityEvidence
 from hashtide.regulation.sources import Citation, Source, check_citation, is_file, load_source
@@ -468,8 +469,6 @@ class Decision:
         ]
         for name, value in self.evidence.items():
             if value is not None:
-                from hashtide.regulation.conditions import short
-
                 lines.append(f"  {name} = {short(value)}  [{self.origin.get(name, '')}]")
         lines.append("rules that fired (evidence → rule → clause):")
         if not self.fired:
