@@ -209,6 +209,9 @@ def test_a_rule_without_a_citation_or_with_a_wrong_one_is_rejected() -> None:
     pack["sources"][0] = {**LAW, "status": "superseded", "superseded_by": "law-2026"}
     assert "superseded by 'law-2026', which the pack does not list" in _problems(pack)
     pack = copy.deepcopy(PACK)
+    pack["sources"][0] = {**LAW, "url": "javascript:alert(1)"}  # the report links it
+    assert "sources[0].url" in _problems(pack)
+    pack = copy.deepcopy(PACK)
     del pack["as_of"]
     assert "as_of: required, but missing" in _problems(pack)
 

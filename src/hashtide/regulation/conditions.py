@@ -152,7 +152,7 @@ def parse(
     if op in _NO_VALUE and "value" in node:
         problems.append(f"{path}.value: {op!r} takes no value")
     if op == "matches_any" or (op == "contains_any" and list_name is not None):
-        if list_name not in lists:
+        if not isinstance(list_name, str) or list_name not in lists:
             names = tuple(lists) or ("(the pack defines no lists)",)
             problems.append(
                 f"{path}.list: {list_name!r} is not a list of this pack"

@@ -184,7 +184,7 @@ class PackSpec(_Strict):
     description: str | None = None
     disclaimer: str | None = None
     extends: str | None = None
-    sources: list[str | Source] = Field(min_length=1)
+    sources: list[Any] = Field(min_length=1, max_length=200)
     lists: dict[str, NamedList] = Field(default_factory=dict)
     conditions: dict[str, Any] = Field(default_factory=dict)
     tracks: dict[Category, Track]
@@ -238,12 +238,28 @@ class RulePack:
 
 
 def _resolve_sources(spec: PackSpec, problems: list[str], base: Path) -> dict[str, Source]:
+    from pydantic import ValidationError
+
+    from hashtide._validation import describe
+
     out: dict[str, Source] = {}
     for i, entry in enumerate(spec.sources):
-        try:
-            src = entry if isinstance(entry, Source) else load_source(entry, relative_to=base)
-        except InvalidInputError as exc:
-            problems.append(f"sources[{i}]: {exc}")
+        if isinstance(entry, dict):
+            try:
+                src = Source.model_validate(entry)
+            except ValidationError as exc:
+                problems.extend(f"sources[{i}].{describe(Source, e)}" for e in exc.errors())
+                continue
+        elif isinstance(entry, str):
+            try:
+                src = load_source(entry, relative_to=base)
+            except InvalidInputError as exc:
+                problems.append(f"sources[{i}]: {exc}")
+                continue
+        else:
+            problems.append(
+                f"sources[{i}]: {entry!r} is neither a source id (text) nor a source (a mapping)"
+            )
             continue
         if src.id in out:
             problems.append(f"sources[{i}].id: {src.id!r} is used twice")

@@ -81,7 +81,7 @@ class Source(_Strict):
     published: str | None = None
     effective: str | None = None
     in_force_until: str | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s\"'<>]+$", max_length=500)
     status: Status = "in_force"
     superseded_by: str | None = None
     verification: Verification
