@@ -441,4 +441,5 @@ class ScenarioSpec(Strict):
         if self.variants:
             return list(self.variants)
         power = self.actor.facility_power if self.actor is not None else None
-        return [VariantSpec(name="base", facility_power=power)]
+        # Already-validated figures in base units: constructed, not re-parsed as text.
+        return [VariantSpec.model_construct(name="base", facility_power=power, events=None)]

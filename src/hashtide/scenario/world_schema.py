@@ -21,7 +21,6 @@ from pydantic import (
     model_validator,
 )
 
-from hashtide.market.regions import DEFAULT_REGIONS
 from hashtide.scenario.fields import check, date_validator, quantity
 from hashtide.scenario.units import UnitParseError, parse_quantity
 from hashtide.units import SECONDS_PER_DAY
@@ -54,7 +53,20 @@ def _wrap(function: Any, value: Any) -> Any:
 
 
 Date = Annotated[dt.date, date_validator("2021-06-18")]
-REGION_KEYS = tuple(r.key for r in DEFAULT_REGIONS)
+#: The keys of :data:`hashtide.market.DEFAULT_REGIONS`, written out so that reading a file
+#: does not import the market model (``tests/test_market_replay.py`` checks they agree).
+REGION_KEYS = (
+    "china_hydro",
+    "china_coal",
+    "china_other",
+    "united_states",
+    "kazakhstan",
+    "russia",
+    "canada",
+    "iran",
+    "malaysia",
+    "other",
+)
 
 
 def _region(value: Any) -> str:
