@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from hashtide.cli._common import console, err_console, guarded, plain
+from hashtide.errors import InvalidInputError
 
 # Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 
@@ -223,10 +224,21 @@ def classify(
         str,
         typer.Option(
             "--rules",
-            help="The rule pack: a shipped one by name (positive-list-example, "
-            "china-ndrc-2021-1283) or a YAML file. Checked completely before use.",
+            help="The rule pack: a shipped one by name (china-ndrc-2021-1283, "
+            "china-sichuan-tariff, china-inner-mongolia-tariff, positive-list-example) or a YAML "
+            "file. Checked completely before use, every quote against its stored source text.",
         ),
     ],
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="FACILITY",
+            help="Classify this facility only and print its chain: its evidence, each rule that "
+            "fired with the clauses it cites, the decision, the tariff, the industry check, and "
+            "why the other rules did not fire.",
+        ),
+    ] = None,
     brief: Annotated[
         bool, typer.Option("--brief", help="Print the decisions table only, not the audit trail.")
     ] = False,
@@ -234,20 +246,24 @@ def classify(
     no_report: NoReport = False,
     as_json: AsJson = False,
 ) -> None:
-    """Classify facilities under a rule pack: industry category, regulatory track, audit trail.
+    """Classify facilities under a rule pack: category, track, tariff, industry check, audit trail.
 
-    Each facility's evidence — declared activity, hardware matched against the ASIC catalog,
-    the detector's output on its meter, network evidence (known pool endpoints, Stratum),
-    power density, location — is tested against the pack's rules. The first firing rule that
-    sets a category decides it; every firing rule, each condition with the value it tested and
-    where that value came from, is printed. Writes report.html and decisions.json to --out. A
-    pack with an unknown field, operator, value, list or source exits 2 with every problem listed.
+    Each facility's evidence — declared activity and registered industry code, project stage,
+    hardware matched against the ASIC catalog, the detector's output on its meter (or a declared
+    meter pattern), network evidence (pool endpoints, Stratum, peer-to-peer networks), tokens,
+    consumption — is tested against the pack's rules. The first firing rule that sets a category
+    decides it, the first that sets a track decides the track; every rule that fired is printed
+    with the clauses it cites (a short quote, checked against the stored text, and how that text
+    was verified) and the tests that made it fire. Writes report.html and decisions.json to
+    --out. A pack with an unknown field, operator, value, list, source, clause or a quote its
+    source does not contain exits 2 with every problem listed.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
     from hashtide.regulation import facilities as _facilities
     from hashtide.regulation import rules as _rules
+    from hashtide.regulation._validation import did_you_mean
     from hashtide.report._io import check_output_folder, safe_folder_name
 
     pack = _rules.load_pack(rules)
@@ -259,6 +275,13 @@ def classify(
     if not no_report:
         check_output_folder(target)
     specs, base = _facilities.load_facilities(facilities)
+    if explain is not None:
+        if explain not in {s.id for s in specs}:
+            raise InvalidInputError(
+                f"--explain: no facility {explain!r} in {facilities}"
+                f"{did_you_mean(explain, tuple(s.id for s in specs))}"
+            )
+        specs = [s for s in specs if s.id == explain]  # only that one is classified
     decisions = []
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -276,6 +299,8 @@ def classify(
     payload = {
         "pack": pack.name,
         "pack_file": pack.path,
+        "jurisdiction": pack.spec.jurisdiction,
+        "as_of": pack.spec.as_of,
         "facilities_file": str(facilities),
         "decisions": [d.as_dict() for d in decisions],
     }
@@ -293,19 +318,39 @@ def classify(
     if as_json:
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    table = Table(title=plain(f"{pack.spec.title} — {len(decisions)} facilities"))
-    for name in ("facility", "category", "track", "decided by", "flags"):
-        table.add_column(name, overflow="fold")
+    if explain is not None:
+        for line in decisions[0].explain():
+            console.print(plain(line), highlight=False, soft_wrap=True)
+        return
+    title = f"{pack.spec.title} — {len(decisions)} facilities ({pack.spec.jurisdiction})"
+    table = Table(title=plain(title))
+    for name in ("facility", "category", "track", "decided by", "tariff CNY/yr", "findings"):
+        table.add_column(
+            name, overflow="fold", justify="right" if name == "tariff CNY/yr" else "left"
+        )
     for d in decisions:
-        colour = {"prohibited": "red", "permitted": "green"}.get(d.track, "yellow")
+        colour = _TRACK_COLOUR.get(d.track, "yellow")
+        cost = d.tariff.cost_cny_per_year if d.tariff is not None else None
         table.add_row(
             plain(d.facility_id),
             plain(d.category),
             f"[{colour}]{plain(d.track)}[/]",
-            plain(d.decided_by),
-            plain(", ".join(d.flags)),
+            plain(d.decided_by if d.decided_by == d.track_by else f"{d.decided_by} / {d.track_by}"),
+            "—"
+            if cost is None
+            else f"{cost:,.0f}" + (" if confirmed" if d.tariff.conditional else ""),
+            plain(", ".join(f"{f.kind} ({f.channel})" for f in d.findings)),
         )
     console.print(table)
+    unverified = [d.facility_id for d in decisions if not d.verified]
+    if unverified:
+        console.print(
+            plain(
+                "not verified against a stored copy of the text (secondary, reported or unverified "
+                f"sources; the audit lines say which): {', '.join(unverified)}"
+            ),
+            highlight=False,
+        )
     if not brief:
         for d in decisions:
             console.print()
@@ -313,6 +358,17 @@ def classify(
                 console.print(plain(line), highlight=False, soft_wrap=True)
     if written:
         console.print(
-            f"\nreport: {plain(target / 'report.html')}  (and decisions.json in {plain(target)})",
+            f"\nreport: {plain(str(target / 'report.html'))}  (and decisions.json in "
+            f"{plain(str(target))})",
             highlight=False,
         )
+
+
+_TRACK_COLOUR = {
+    "prohibited": "red",
+    "phase_out": "red",
+    "verify_further": "yellow",
+    "compliant": "green",
+    "register_and_file": "cyan",
+    "financial_supervision": "magenta",
+}

@@ -147,6 +147,7 @@ def render_classify_report(pack: RulePack, decisions: Sequence[Decision], facili
 
     context = {
         "pack": pack.spec,
+        "sources": list(pack.sources.values()),
         "pack_path": pack.path,
         "decisions": decisions,
         "facilities": facilities,
