@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hashtide.scenario.fields import check, date_validator, quantity
+from hashtide.scenario.fields import Integer, Number, check, date_validator, quantity
 
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
@@ -39,12 +39,19 @@ Intensity = Annotated[float, quantity("intensity"), check(lambda v: v >= 0, "mus
 
 
 Date = Annotated[dt.date, date_validator("2026-06-01")]
+#: A scenario starts on a day when the chain existed at midnight UTC: after the genesis block
+#: (2009-01-03 18:15 UTC).
+StartDate = Annotated[dt.date, date_validator("2026-06-01", earliest=dt.date(2009, 1, 4))]
+#: Longest horizon a scenario may run [s]: a century (nothing hashtide models means more).
+MAX_HORIZON_S = 100 * 31_557_600.0
 
 
 class Strict(BaseModel):
     """Base of every scenario section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class ConstantAvailability(Strict):
@@ -59,10 +66,10 @@ class MonthlyAvailability(Strict):
 
 class OffPeakAvailability(Strict):
     kind: Literal["off_peak"]
-    night_start_h: float = Field(22.0, ge=0, le=24)
-    night_end_h: float = Field(6.0, ge=0, le=24)
+    night_start_h: Number = Field(22.0, ge=0, le=24)
+    night_end_h: Number = Field(6.0, ge=0, le=24)
     weekends: bool = True
-    utc_offset_h: float = Field(0.0, ge=-14, le=14)
+    utc_offset_h: Number = Field(0.0, ge=-14, le=14)
     peak_frac: Fraction = 0.0
 
 
@@ -94,7 +101,7 @@ class GridSpec(Strict):
     """A country's or region's average grid carbon intensity (Ember, via Our World in Data)."""
 
     region: str = Field(min_length=1)
-    year: int = Field(ge=2010, le=2030)
+    year: Integer = Field(ge=2010, le=2030)
 
 
 class SiteSpec(Strict):
@@ -157,7 +164,7 @@ class NetworkSpec(Strict):
 
     hashrate: Hashrate | Literal["from-chain"] = "from-chain"
     growth: Rate = 0.0
-    response_elasticity: float = Field(1.0, ge=0, le=20)
+    response_elasticity: Number = Field(1.0, ge=0, le=20)
 
 
 class PricePoint(Strict):
@@ -239,10 +246,10 @@ class ScenarioSpec(Strict):
 
     scenario: str = Field(min_length=1)
     description: str = ""
-    start: Date
-    horizon: Duration
-    paths: int = Field(1_000, ge=1, le=1_000_000)
-    seed: int = 0
+    start: StartDate
+    horizon: Annotated[Duration, check(lambda v: v <= MAX_HORIZON_S, "must be at most 100 years")]
+    paths: Integer = Field(1_000, ge=1, le=1_000_000)
+    seed: Integer = Field(0, ge=0)
     network: NetworkSpec = Field(default_factory=lambda: NetworkSpec(response_elasticity=1.0))
     btc_price: PriceSpec
     fees: BtcAmount = 0.0
