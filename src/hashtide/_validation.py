@@ -8,8 +8,10 @@ line. Always loaded with ``yaml.safe_load``.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
+import re
 import types
 import typing
 from pathlib import Path
@@ -69,6 +71,8 @@ def _walk(
         if tagged:  # a discriminated union names its chosen member in the location
             candidates = tagged
             continue
+        if _union_member(part, candidates):
+            continue
         nxt = [
             m
             for model in candidates
@@ -80,9 +84,22 @@ def _walk(
             candidates = nxt
     if loc:
         last = loc[-1]
-        if not (isinstance(last, str) and any(_tag(m) == last for m in candidates)):
+        if not (
+            isinstance(last, str)
+            and (any(_tag(m) == last for m in candidates) or _union_member(last, candidates))
+        ):
             path.append(last)
     return candidates, path
+
+
+_TYPE_TAG = re.compile(r"(str|int|float|bool|none|date|datetime|[a-z-]+\[.*\])")
+
+
+def _union_member(part: str, candidates: list[type[BaseModel]]) -> bool:
+    """Whether ``part`` names a member of a plain union (``str``, ``MinerSpec``), not a key."""
+    if any(_field(m, part) is not None for m in candidates):
+        return False
+    return part in {m.__name__ for m in candidates} or _TYPE_TAG.fullmatch(part) is not None
 
 
 def key_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
@@ -102,16 +119,29 @@ def did_you_mean(value: str, choices: list[str] | tuple[str, ...]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f" (expected one of: {', '.join(choices)})"
 
 
+#: Error types of a value given to the wrong member of a union.
+_WRONG_MEMBER = frozenset({"model_type", "dict_type", "model_attributes_type", "string_type"})
+
+
+def _short(value: Any) -> str:
+    """``value`` for a message: dates as written, other values as ``repr``, cut to 60 chars."""
+    text = str(value) if isinstance(value, dt.date) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """``loc`` without validator-function and ``[key]`` entries."""
+    return tuple(
+        p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+    )
+
+
 def describe(root: type[BaseModel], error: Any, data: Any = None) -> str:
     """One pydantic error as ``path: message (line N)``, with a "did you mean" for unknown keys.
 
     The line is known when ``data`` was read by :func:`read_yaml` (or :func:`parse_yaml`).
     """
-    loc = tuple(
-        p
-        for p in error["loc"]
-        if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
-    )
+    loc = _clean_loc(error["loc"])
     candidates, path = _walk(root, loc)
     where = key_path(path)
     line = line_of(data, path)
@@ -133,10 +163,10 @@ def _text(candidates: list[type[BaseModel]], where: str, loc: tuple[Any, ...], e
     value = error.get("input")
     if "input" in error and value is None and "none" not in kind:
         return f"{where}: a value is required (the key is there but empty)"
-    shown = f" {value!r}" if not isinstance(value, dict | list) and value is not None else ""
+    shown = f" {_short(value)}" if not isinstance(value, dict | list) and value is not None else ""
     if kind in ("literal_error", "union_tag_invalid"):
         return f"{where}:{shown} — {message}"
-    if shown and repr(value).strip("'") in message:
+    if shown and shown.strip(" '") in message:
         return f"{where}: {message}"
     return f"{where}:{shown} {message}" if shown else f"{where}: {message}"
 
@@ -154,7 +184,19 @@ def validate(
     try:
         return root.model_validate(data)
     except ValidationError as exc:
-        problems = [describe(root, e, data) for e in exc.errors()]
+        errors = exc.errors()
+        paths = [tuple(_walk(root, _clean_loc(e["loc"]))[1]) for e in errors]
+        # a value of one union member (``miner: S21`` a name, not a custom machine) also fails
+        # the others: keep only the messages about the member it was meant for
+        kept = [
+            e
+            for e, path in zip(errors, paths, strict=True)
+            if not (
+                e["type"] in _WRONG_MEMBER
+                and sum(other[: len(path)] == path for other in paths) > 1
+            )
+        ]
+        problems = list(dict.fromkeys(describe(root, e, data) for e in kept or errors))
         lines = "\n".join(f"  - {p}" for p in problems)
         raise error(f"{source}: {len(problems)} problem(s):\n{lines}") from None
 
@@ -276,7 +318,7 @@ def _count_nodes(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
-def _decode(raw: bytes, path: Path, what: str, error: type[HashtideError]) -> str:
+def decode_text(raw: bytes, path: Path, what: str, error: type[HashtideError]) -> str:
     """``raw`` as UTF-8 text, or ``error`` naming the first undecodable byte's line and offset."""
     try:
         return raw.decode("utf-8-sig")
@@ -374,7 +416,7 @@ def read_yaml(path: str | Path, what: str, error: type[HashtideError]) -> Any:
         raise error(f"{path}: cannot read the {what} ({exc.strerror})") from None
     if len(raw) > MAX_YAML_BYTES:
         raise error(f"{path}: the {what} is larger than {MAX_YAML_BYTES:,} bytes")
-    return parse_yaml(_decode(raw, path, what, error), str(path), error)
+    return parse_yaml(decode_text(raw, path, what, error), str(path), error)
 
 
 def line_of(data: Any, path: list[int | str] | tuple[int | str, ...]) -> int | None:

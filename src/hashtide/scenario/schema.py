@@ -7,11 +7,16 @@ hashtide's unit (``facility_power_w``). Unknown keys are errors with a "did you 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from hashtide.energy import grid_intensity_g_per_kwh, lifecycle_intensity_g_per_kwh
+from hashtide.errors import InvalidInputError
+from hashtide.hardware import get_model
 from hashtide.scenario.fields import Integer, Number, check, date_validator, quantity
+from hashtide.scenario.units import UnitParseError, parse_quantity
 
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
@@ -44,6 +49,18 @@ Date = Annotated[dt.date, date_validator("2026-06-01")]
 StartDate = Annotated[dt.date, date_validator("2026-06-01", earliest=dt.date(2009, 1, 4))]
 #: Longest horizon a scenario may run [s]: a century (nothing hashtide models means more).
 MAX_HORIZON_S = 100 * 31_557_600.0
+
+
+def _known_miner(name: str) -> str:
+    """``name`` if the catalog has it (the lookup ``run`` makes), else its "did you mean"."""
+    try:
+        get_model(name)
+    except InvalidInputError as exc:
+        raise ValueError(str(exc)) from None
+    return name
+
+
+MinerName = Annotated[str, Field(min_length=1), AfterValidator(_known_miner)]
 
 
 class Strict(BaseModel):
@@ -103,6 +120,14 @@ class GridSpec(Strict):
     region: str = Field(min_length=1)
     year: Integer = Field(ge=2010, le=2030)
 
+    @model_validator(mode="after")
+    def _known(self) -> GridSpec:
+        try:
+            grid_intensity_g_per_kwh(self.region, self.year)
+        except InvalidInputError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
 
 class SiteSpec(Strict):
     """One energy site of an actor."""
@@ -124,6 +149,11 @@ class SiteSpec(Strict):
     def _one_intensity(self) -> SiteSpec:
         if self.intensity is not None and self.grid is not None:
             raise ValueError("give intensity or grid, not both")
+        if self.intensity is None and self.grid is None:  # the fuel's lifecycle figure is used
+            try:
+                lifecycle_intensity_g_per_kwh(self.fuel)
+            except InvalidInputError as exc:
+                raise ValueError(f"fuel: {exc}") from None
         return self
 
 
@@ -140,7 +170,7 @@ class ActorSpec(Strict):
     """A miner the scenario follows: a fleet of one machine model spread over sites."""
 
     name: str = Field(min_length=1)
-    miner: str | MinerSpec
+    miner: MinerName | MinerSpec
     machine_price: Money | None = None
     facility_power: Power | None = None
     lifetime: Duration = 5 * 31_557_600.0
@@ -156,6 +186,16 @@ class ActorSpec(Strict):
         names = [site.name for site in self.sites]
         if len(set(names)) != len(names):
             raise ValueError(f"site names must be unique; got {names}")
+        if self.machine_price is None:  # run prices the machines as build.miner_of does
+            if isinstance(self.miner, MinerSpec):
+                name, price = self.miner.name, self.miner.price
+            else:
+                listed = get_model(self.miner)
+                name, price = listed.model, listed.price_usd
+            if price is None or not math.isfinite(price):
+                raise ValueError(
+                    f"the miner {name!r} has no listed price; give machine_price (e.g. 2699 USD)"
+                )
         return self
 
 
@@ -230,6 +270,41 @@ Quantity = Literal[
 ]
 
 
+#: The kind of unit a claim's stated figure is read in, per quantity ("count": a bare number).
+CLAIM_KINDS: dict[str, str] = {
+    "machines": "count",
+    "hashrate": "hashrate",
+    "mean_hashrate": "hashrate",
+    "network_share": "fraction",
+    "btc_per_year": "btc",
+    "cost_per_btc": "btc_price",
+    "energy_per_year": "energy",
+    "co2_per_year": "mass",
+}
+
+
+def parse_stated(quantity: str, stated: str | float) -> float:
+    """A claim's stated figure in hashtide's unit for ``quantity`` (``ValueError`` if unreadable).
+
+    A count may be written with thousands separators (``1,660,000``); every other quantity
+    needs its unit (``33 EH/s``, ``450 BTC``).
+    """
+    kind = CLAIM_KINDS[quantity]
+    if kind != "count":
+        try:
+            return parse_quantity(stated, kind)
+        except UnitParseError as exc:
+            raise ValueError(f"stated {exc}") from None
+    text = str(stated).replace(",", "").replace("_", "").strip()
+    try:
+        value = float(text) if len(text) <= 40 else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"stated {stated!r} is not a finite number of machines")
+    return value
+
+
 class ClaimSpec(Strict):
     """A published statement to check against what hashtide computes with the same inputs."""
 
@@ -237,8 +312,13 @@ class ClaimSpec(Strict):
     source: str = ""
     variant: str
     quantity: Quantity
-    stated: str | float
+    stated: str | Number
     tolerance: Fraction = 0.05
+
+    @model_validator(mode="after")
+    def _readable(self) -> ClaimSpec:
+        parse_stated(self.quantity, self.stated)
+        return self
 
 
 class ScenarioSpec(Strict):
