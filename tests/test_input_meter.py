@@ -63,6 +63,7 @@ def test_years_out_of_range(tmp_path: Path, year: str) -> None:
         ("nan", r"column 'power_kw': 1 reading\(s\) are not numbers \(lines 2: 'nan'\)"),
         ("inf", r"column 'power_kw': 1 infinite reading\(s\) at lines 2"),
         ("1e400", r"column 'power_kw': 1 infinite reading\(s\) at lines 2"),
+        ("1e308", r"column 'power_kw': 1 reading\(s\) above 1e\+09 kW \(a terawatt\) at lines 2"),
     ],
 )
 def test_bad_readings(tmp_path: Path, cell: str, match: str) -> None:

@@ -59,6 +59,9 @@ _SUFFIXES: Final[dict[str, str]] = {
 MIN_DAYS: Final = 7
 #: Largest meter file read [bytes]: a year of 1-minute readings is about 15 MB.
 MAX_METER_BYTES: Final = 200_000_000
+#: Largest plausible reading [kW, or kWh per interval]: a terawatt, 100 times the largest
+#: mining site; anything above is a unit or parsing mistake.
+MAX_READING_KW: Final = 1e9
 #: Years a meter reading may carry (electricity smart meters postdate 1970).
 METER_YEARS: Final = (1970, 2100)
 #: Problems listed per kind before "… and N more".
@@ -431,6 +434,12 @@ def meter_from_frame(
     if infinite.size:
         problems.append(
             f"{infinite.size} infinite reading(s) at lines {_lines(infinite, first_line)}"
+        )
+    huge = np.flatnonzero(np.isfinite(values) & (values * size > MAX_READING_KW))
+    if huge.size:
+        problems.append(
+            f"{huge.size} reading(s) above {MAX_READING_KW:g} kW (a terawatt) at lines "
+            f"{_lines(huge, first_line)} (e.g. {values[huge[0]]:g} {unit_name}); check the unit"
         )
     negative = np.flatnonzero(values < 0)
     if negative.size:
