@@ -104,3 +104,56 @@ def test_market_scenario_checks_what_the_replay_checks(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "events[0].miner: unknown ASIC model 'Antminer S99'" in message
     assert "seed: True Input should be a valid integer" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        ("growth: 15 %/year", "growth: 1e308 %/year", "at most 1000 %/year"),
+        ("hashrate: from-chain", "hashrate: 1e-300 H/s", "must be at least 1 MH/s"),
+        ("{name: 5 GW, facility_power: 5 GW}", "{name: 5 GW, facility_power: ５ GW}", "not a qu"),
+    ],
+)
+def test_values_run_could_not_use(tmp_path: Path, old: str, new: str, match: str) -> None:
+    # found by the issue #15 sweep of fresh malformed inputs: validate passed, run refused
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(_edited(tmp_path, RESERVE, (old, new)))
+
+
+def test_growth_over_the_horizon_is_bounded(tmp_path: Path) -> None:
+    # independent: (1 + 9)^40 = 1e40-fold > 1e30, the most a 256-bit target leaves room for
+    edits = [("horizon: 4 years", "horizon: 40 years"), ("growth: 15 %/year", "growth: 900 %/year")]
+    with pytest.raises(ScenarioError, match=r"multiplies the network 1e\+40-fold"):
+        load_scenario(_edited(tmp_path, RESERVE, *edits))
+
+
+@pytest.mark.slow
+def test_an_actor_with_the_whole_network_gets_a_security_section(tmp_path: Path) -> None:
+    # a 2 MH/s network: the program holds ~100 % of it; the double-spend figures were refused
+    # (q = 1.0) after the whole run; an attacker with everything catches up surely (P = 1)
+    from hashtide.scenario import run_scenario
+    from hashtide.security import assess_scenario
+
+    path = _edited(
+        tmp_path,
+        RESERVE,
+        ("hashrate: from-chain", "hashrate: 2 MH/s"),
+        ("horizon: 4 years", "horizon: 30 days"),
+    )
+    result = run_scenario(load_scenario(path), n_paths=2)
+    for item in assess_scenario(result):
+        assert item.peak_share_frac > 0.99
+        assert all(risk.exact == 1.0 for risk in item.double_spend)
+
+
+def test_facility_counts_are_strict_integers(tmp_path: Path) -> None:
+    from hashtide.errors import InvalidInputError
+    from hashtide.regulation import example_path
+    from hashtide.regulation.facilities import load_facilities
+
+    source = example_path("facilities.yaml")
+    path = tmp_path / "facilities.yaml"
+    path.write_text(source.read_text().replace("count: 2,", "count: true,", 1))
+    (tmp_path / "meters").symlink_to(source.parent / "meters")
+    with pytest.raises(InvalidInputError, match="count: True Input should be a valid integer"):
+        load_facilities(path)

@@ -30,7 +30,11 @@ MoneyPerPower = Annotated[
 BtcAmount = Annotated[float, quantity("btc"), check(lambda v: v >= 0, "must be >= 0 BTC")]
 BtcPrice = Annotated[float, quantity("btc_price"), check(lambda v: v > 0, "must be > 0 USD/BTC")]
 Duration = Annotated[float, quantity("duration"), check(lambda v: v > 0, "must be > 0")]
-Rate = Annotated[float, quantity("rate"), check(lambda v: v > -1, "must be > -100 %/year")]
+Rate = Annotated[
+    float,
+    quantity("rate"),
+    check(lambda v: -1 < v <= 10, "must be > -100 %/year and at most 1000 %/year"),
+]
 Fraction = Annotated[
     float, quantity("fraction"), check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
 ]
@@ -49,6 +53,9 @@ Date = Annotated[dt.date, date_validator("2026-06-01")]
 StartDate = Annotated[dt.date, date_validator("2026-06-01", earliest=dt.date(2009, 1, 4))]
 #: Longest horizon a scenario may run [s]: a century (nothing hashtide models means more).
 MAX_HORIZON_S = 100 * 31_557_600.0
+#: Most the rest of the world may grow over a horizon (×): 1e21 H/s today times this stays far
+#: below the largest hashrate a 256-bit target can express (~1e63 H/s).
+MAX_NETWORK_GROWTH = 1e30
 
 
 def _known_miner(name: str) -> str:
@@ -202,7 +209,10 @@ class ActorSpec(Strict):
 class NetworkSpec(Strict):
     """The rest of the world's miners."""
 
-    hashrate: Hashrate | Literal["from-chain"] = "from-chain"
+    hashrate: (
+        Annotated[Hashrate, check(lambda v: v >= 1e6, "must be at least 1 MH/s")]
+        | Literal["from-chain"]
+    ) = "from-chain"
     growth: Rate = 0.0
     response_elasticity: Number = Field(1.0, ge=0, le=20)
 
@@ -344,6 +354,13 @@ class ScenarioSpec(Strict):
             raise ValueError(f"variant names must be unique; got {names}")
         if not self.variants and self.actor.facility_power is None:
             raise ValueError("give actor.facility_power, or variants with a facility_power each")
+        growth = (1 + self.network.growth) ** (self.horizon / 31_557_600.0)
+        if growth > MAX_NETWORK_GROWTH:
+            raise ValueError(
+                f"network.growth {self.network.growth:.0%}/year over the horizon multiplies the "
+                f"network {growth:.3g}-fold; at most {MAX_NETWORK_GROWTH:.0e}-fold fits Bitcoin's "
+                "targets: lower the growth or the horizon"
+            )
         known = names or ["base"]
         for i, claim in enumerate(self.claims):
             if claim.variant not in known:

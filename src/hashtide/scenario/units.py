@@ -78,7 +78,8 @@ class UnitParseError(ValueError):
 MAX_QUANTITY_CHARS: Final = 80
 
 _NUMBER = re.compile(
-    r"[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d{1,3})?"
+    r"[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d{1,3})?",
+    re.ASCII,  # "５ GW" (a full-width digit) is not a number here
 )
 _NAME = re.compile(r"[A-Za-z]{1,24}|%")
 _EXPONENT = re.compile(r"\^([+-]?[1-9])")
