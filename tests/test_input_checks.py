@@ -70,7 +70,6 @@ def test_a_custom_miner_without_price_needs_machine_price(tmp_path: Path) -> Non
     path = _edited(
         tmp_path,
         RESERVE,
-        ("  machine_price: 2699 USD", "  # no machine_price"),
         ("miner: Antminer S21 ", "miner: {name: Custom, hashrate: 100 TH/s, power: 3 kW}\n#"),
     )
     with pytest.raises(
