@@ -1,0 +1,100 @@
+"""Boundary cases of rule packs and of the detector's fit (survivors of scripts/mutation.py)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from hashtide.errors import InvalidInputError
+from hashtide.regulation import classify, evidence_of, parse_pack
+from hashtide.regulation.detector import fit_stage
+from hashtide.regulation.facilities import FacilitySpec
+
+
+def _pack(bounds: list[float], op: str = "between") -> Any:
+    return parse_pack(
+        {
+            "pack": "bounds",
+            "title": "a pack with one numeric rule",
+            "sources": [{"id": "law", "title": "The Law"}],
+            "tracks": {"general_data_centre": "register_and_file", "office": "permitted"},
+            "default": {"category": "office"},
+            "rules": [
+                {
+                    "id": "mid-size",
+                    "description": "IT load in the band",
+                    "when": {"field": "it_power_kw", "op": op, "value": bounds},
+                    "then": {"category": "general_data_centre"},
+                    "source": "law",
+                }
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("it_power_kw", "fires"),
+    [
+        # 'between [low, high]' is inclusive at both ends (rules.py module notes).
+        (99.999, False),
+        (100.0, True),
+        (150.0, True),
+        (200.0, True),
+        (200.001, False),
+    ],
+)
+def test_between_includes_both_bounds(it_power_kw: float, fires: bool) -> None:
+    facility = FacilitySpec.model_validate({"id": "f", "it_power_kw": it_power_kw})
+    decision = classify(evidence_of(facility), _pack([100, 200]))
+    assert (decision.category == "general_data_centre") is fires
+    assert (decision.decided_by == "mid-size") is fires
+
+
+def test_between_of_a_single_value() -> None:
+    # low == high is allowed and matches that value only.
+    pack = _pack([100, 100])
+    for value, fires in ((100.0, True), (100.5, False)):
+        facility = FacilitySpec.model_validate({"id": "f", "it_power_kw": value})
+        assert (classify(evidence_of(facility), pack).category == "general_data_centre") is fires
+
+
+def test_between_needs_ordered_bounds() -> None:
+    with pytest.raises(InvalidInputError, match=r"'between' needs low <= high, got \[200, 100\]"):
+        _pack([200, 100])
+    with pytest.raises(InvalidInputError, match=r"'between' needs \[low, high\] numbers"):
+        _pack([100])
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "fires"),
+    [
+        # Each comparison at equality (it_power_kw = 100).
+        ("<", 100, False),
+        ("<=", 100, True),
+        (">", 100, False),
+        (">=", 100, True),
+        ("==", 100, True),
+        ("!=", 100, False),
+    ],
+)
+def test_comparisons_at_equality(op: str, value: float, fires: bool) -> None:
+    facility = FacilitySpec.model_validate({"id": "f", "it_power_kw": 100.0})
+    decision = classify(evidence_of(facility), _pack(value, op))  # type: ignore[arg-type]
+    assert (decision.category == "general_data_centre") is fires
+
+
+def test_fit_stage_does_not_penalise_the_intercept() -> None:
+    # Independent derivation: with a penalty that drives the term's weight to 0, the likelihood
+    # is maximised where sigmoid(β₀) equals the (weighted) share of positives; the intercept is
+    # not penalised, so β₀ = logit(share). Labels 0, 0, 0, 1 → logit(1/4) = ln(1/3); with
+    # weights 2, 1, 1, 1 the share is 1/5 → ln(1/4).
+    rows = [{"step_share": s, "step_persistence": 1.0} for s in (0.0, 0.1, 0.2, 0.3)]
+    stage = fit_stage("fleet", rows, [0, 0, 0, 1], ["step_share"], l2=1e6)
+    assert abs(stage.coef[0]) < 1e-3
+    assert stage.intercept == pytest.approx(math.log(1 / 3), abs=1e-3)
+    weighted = fit_stage(
+        "fleet", rows, [0, 0, 0, 1], ["step_share"], weights=[2.0, 1.0, 1.0, 1.0], l2=1e6
+    )
+    assert weighted.intercept == pytest.approx(math.log(1 / 4), abs=1e-3)
