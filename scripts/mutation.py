@@ -136,6 +136,26 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "if safe(0):  # never: P(q, 0) = 1 ≥ risk",
         "if-test -> False",
     ): "P(q, 0) = 1 and risk <= 1, so safe(0) is never true",
+    (
+        "economics/finance.py",
+        "discount = (1.0 + discount_rate) ** -times",
+        "break-even discount year off by one",
+    ): "every discount factor scaled by 1/(1 + r): numerator and denominator alike, P* unchanged",
+    (
+        "security/selfish_mining.py",
+        "if a >= 0.5:",
+        "selfish revenue at alpha = 1/2",
+    ): "Eyal & Sirer's formula itself gives R = 1 at alpha = 1/2 for every gamma",
+    (
+        "protocol/subsidy.py",
+        "if halvings >= _MAX_HALVINGS:",
+        "subsidy after 64 halvings not zero",
+    ): "Python's 50 BTC >> 64 is 0 anyway; the guard matters for C++'s undefined shift only",
+    (
+        "protocol/subsidy.py",
+        "while era * interval < end_height and era < _MAX_HALVINGS:",
+        "cumulative subsidy counts the block at end_height",
+    ): "the extra era adds min(end, (era+1)·interval) − era·interval = 0 blocks",
 }
 
 
@@ -409,6 +429,18 @@ CURATED: tuple[tuple[str, Edit, Edit, str], ...] = (
         "opex of a partial last year charged in full",
     ),
     (
+        "scenario/run.py",
+        "share = actor_total / (actor_total + rest_total)",
+        "share = actor_total / rest_total",
+        "network share over the rest of the world instead of the whole network",
+    ),
+    (
+        "scenario/run.py",
+        'mined = (yearly["btc"] * discount).sum(axis=1)',
+        'mined = yearly["btc"].sum(axis=1)',
+        "break-even: BTC mined not discounted",
+    ),
+    (
         "scenario/claims.py",
         "holds = abs(computed - stated) <= claim.tolerance * abs(stated)",
         "holds = abs(computed - stated) <= claim.tolerance * abs(computed)",
@@ -499,6 +531,24 @@ CURATED: tuple[tuple[str, Edit, Edit, str], ...] = (
         "double spend at q = 1/2 not certain",
     ),
     (
+        "security/attack_cost.py",
+        "energy_kwh = required * (power / machine_hs) * facility * hold / J_PER_KWH",
+        "energy_kwh = required * (power / machine_hs) * hold / J_PER_KWH",
+        "attack energy without PUE",
+    ),
+    (
+        "security/attack_cost.py",
+        "required = target / (1.0 - target) * rest",
+        "required = target * rest",
+        "attack hashrate as a share of the rest, not of the whole network",
+    ),
+    (
+        "security/concentration.py",
+        "above = cumulative > threshold",
+        "above = cumulative >= threshold",
+        "Nakamoto coefficient: exactly 50 % counted as a majority",
+    ),
+    (
         "security/selfish_mining.py",
         "return a > selfish_mining_threshold(gamma) and a > 0",
         "return a >= selfish_mining_threshold(gamma) and a > 0",
@@ -527,6 +577,18 @@ CURATED: tuple[tuple[str, Edit, Edit, str], ...] = (
         "size > 34 or (word > 0xFF and size > 33) or (word > 0xFFFF and size > 32)",
         "size > 34 or (word > 0xFF and size > 33) or (word > 0xFFFF and size > 33)",
         "overflow: three-byte mantissa at size 33 accepted",
+    ),
+    (
+        "protocol/retarget.py",
+        "upper = params.pow_target_timespan_s * 4",
+        "upper = params.pow_target_timespan_s * 2",
+        "retarget span clamped at 2T instead of 4T",
+    ),
+    (
+        "engine/retarget.py",
+        "span = np.clip(last - first, timespan // 4, timespan * 4)",
+        "span = np.clip(last - first, timespan // 2, timespan * 4)",
+        "engine retarget span clamped at T/2 instead of T/4",
     ),
     (
         "protocol/subsidy.py",
@@ -650,6 +712,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--curated", action="store_true", help="run the hand-written mistakes")
     parser.add_argument("--list-survivors", action="store_true")
     parser.add_argument("--list-only", action="store_true", help="count mutants, run nothing")
+    parser.add_argument(
+        "--only",
+        type=Path,
+        help="run only the mutants listed in this file (lines 'module:line: description', as "
+        "--list-survivors prints them): e.g. re-test the survivors after adding tests",
+    )
     options = parser.parse_args(argv)
     packages = [p.strip() for p in options.packages.split(",") if p.strip()]
     unknown = sorted(set(packages) - set(PACKAGE_TESTS))
@@ -675,6 +743,10 @@ def main(argv: list[str] | None = None) -> int:
             picked = sorted(rng.sample(every, n), key=lambda m: (m.module, m.line))
             print(f"{package}: {len(every)} mutants, running {n}")
             chosen.extend(picked)
+    if options.only is not None:
+        wanted = _listed(options.only)
+        chosen = [m for m in chosen if (m.module, m.line, m.description) in wanted]
+        print(f"--only: {len(chosen)} of the {len(wanted)} listed mutants found")
     if options.list_only:
         for m in chosen:
             print(f"{m.module}:{m.line}: {m.description}")
@@ -752,6 +824,18 @@ def main(argv: list[str] | None = None) -> int:
             for m, reason in equivalent:
                 print(f"  src/hashtide/{m.module}:{m.line}: {m.description} — {reason}")
     return 0
+
+
+def _listed(path: Path) -> set[tuple[str, int, str]]:
+    """(module, line, description) of each 'module:line: description' line of ``path``."""
+    out = set()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        text = raw.strip().split("   |")[0].split(" — ")[0].removeprefix("src/hashtide/")
+        where, _, description = text.partition(": ")
+        module, _, line = where.rpartition(":")
+        if module.endswith(".py") and line.isdigit() and description:
+            out.add((module, int(line), description.strip()))
+    return out
 
 
 def _row(name: str, counts: dict[str, int]) -> None:

@@ -209,3 +209,16 @@ def test_claims_take_their_tolerance_on_the_stated_value(result: ScenarioResult)
 )
 def test_mass_units(text: str, kg: float) -> None:
     assert parse_quantity(text, "mass") == pytest.approx(kg, rel=1e-12)
+
+
+def test_hashrate_and_network_share(result: ScenarioResult) -> None:
+    (variant,) = result.variants
+    # Independent derivation: 83,333 × 200 TH/s = 16.6666 EH/s, always on; the rest of the
+    # world stays at 1,000 EH/s (no growth, elasticity 0): share = 16.6666 / 1,016.6666.
+    installed_hs = MACHINES * 200e12
+    assert variant.installed_hashrate_hs == pytest.approx(installed_hs, rel=1e-12)
+    assert variant.mean_hashrate_hs.median == pytest.approx(installed_hs, rel=1e-9)
+    assert variant.network_share_frac.median == pytest.approx(
+        installed_hs / (installed_hs + 1e21), rel=1e-6
+    )
+    assert variant.network_hashrate_hs.median == pytest.approx(installed_hs + 1e21, rel=1e-6)
