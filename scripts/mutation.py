@@ -45,10 +45,10 @@ PACKAGE_DIR = SRC / "hashtide"
 PACKAGE_TESTS: dict[str, tuple[str, ...]] = {
     "protocol": ("test_protocol.py", "test_core_boundaries.py", "test_engine_retarget.py"),
     "engine": (
-        "test_engine_retarget.py",
         "test_engine_inputs.py",
+        "test_engine_retarget.py",
+        "test_engine_reference.py",
         "test_engine_paths.py",
-        "test_core_boundaries.py",
     ),
     "economics": ("test_economics.py", "test_core_boundaries.py", "test_scenario_figures.py"),
     "scenario": ("test_scenario.py", "test_scenario_figures.py"),
@@ -136,6 +136,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "if safe(0):  # never: P(q, 0) = 1 ≥ risk",
         "if-test -> False",
     ): "P(q, 0) = 1 and risk <= 1, so safe(0) is never true",
+    (
+        "engine/epochs.py",
+        "return max(4, math.ceil(1.25 * (end_time_s - inputs.start.time_s) / nominal) + 2)",
+        "1.25 -> 12.5",
+    ): "a larger preallocation of epochs changes memory only; unused epochs are trimmed",
     (
         "economics/finance.py",
         "discount = (1.0 + discount_rate) ** -times",

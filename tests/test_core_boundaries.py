@@ -17,7 +17,18 @@ from hashtide.economics import (
     payback_years,
 )
 from hashtide.errors import InvalidInputError
-from hashtide.protocol import bits_to_target, decode_compact, target_to_bits
+from hashtide.protocol import (
+    DIFFICULTY_1_TARGET,
+    MAINNET,
+    REGTEST,
+    ChainParams,
+    bits_to_target,
+    decode_compact,
+    difficulty,
+    expected_hashes_per_block,
+    target_to_bits,
+    target_to_difficulty,
+)
 from hashtide.security import (
     confirmations_needed,
     double_spend_probability,
@@ -184,3 +195,66 @@ def test_get_compact_moves_a_sign_bit_mantissa_up_one_byte() -> None:
     assert target_to_bits(0x7FFFFF) == 0x037FFFFF
     assert target_to_bits(0) == 0
     assert math.isclose(bits_to_target(0x04008000), 0x800000)
+
+
+def test_target_range_of_get_compact() -> None:
+    assert target_to_bits(2**256 - 1) == 0x2100FFFF  # 32 bytes, top three 0x00ffff… shifted
+    with pytest.raises(InvalidInputError, match=r"must be an integer in \[0, 2\*\*256\)"):
+        target_to_bits(2**256)
+
+
+# --- difficulty ----------------------------------------------------------------------------
+
+
+def test_difficulty_one_and_its_neighbours() -> None:
+    # Published: Core's GetDifficulty is 0xffff / mantissa × 256^(29 − size); 0x1d00ffff → 1.
+    # Independent derivation: size 30 → 1/256; size 28 → 256; mantissa 0x7fff8 → 0xffff / 0x7fff8.
+    assert target_to_difficulty(0xFFFF << 208) == 1.0
+    assert bits_to_target(0x1D00FFFF) == DIFFICULTY_1_TARGET
+    assert difficulty(0x1E00FFFF) == 1 / 256
+    assert difficulty(0x1C00FFFF) == 256.0
+    assert difficulty(0x1D07FFF8) == 0xFFFF / 0x7FFF8
+    with pytest.raises(InvalidInputError, match="zero mantissa"):
+        difficulty(0x1D000000)
+    with pytest.raises(InvalidInputError, match="must be > 0"):
+        target_to_difficulty(0)
+
+
+def test_work_of_the_largest_and_smallest_targets() -> None:
+    # Published: Core's GetBlockProof is ~target / (target + 1) + 1 = 2**256 // (target + 1);
+    # target 0 (impossible to meet) is 2**256 hashes, 2**256 − 1 is one hash.
+    assert expected_hashes_per_block(0) == 2**256
+    assert expected_hashes_per_block(2**256 - 1) == 1
+    assert expected_hashes_per_block(0xFFFF << 208) == 2**256 // ((0xFFFF << 208) + 1)
+    with pytest.raises(InvalidInputError, match="must be >= 0"):
+        expected_hashes_per_block(-1)
+
+
+# --- chain parameters ----------------------------------------------------------------------
+
+
+def test_mainnet_parameters() -> None:
+    # Published: Core src/kernel/chainparams.cpp (main): nPowTargetTimespan = 14 * 24 * 60 * 60,
+    # nPowTargetSpacing = 10 * 60, nSubsidyHalvingInterval = 210000, powLimit 00000000ffff…ff.
+    assert MAINNET.pow_target_timespan_s == 1_209_600
+    assert MAINNET.pow_target_spacing_s == 600
+    assert MAINNET.difficulty_adjustment_interval == 2016
+    assert MAINNET.subsidy_halving_interval == 210_000
+    assert MAINNET.initial_subsidy_sat == 5_000_000_000
+    assert MAINNET.pow_limit == 2**224 - 1
+    assert REGTEST.pow_no_retargeting
+
+
+def test_chain_parameter_checks() -> None:
+    with pytest.raises(InvalidInputError, match="must be > 0"):
+        ChainParams(name="x", pow_limit=2**224 - 1, pow_target_spacing_s=0)
+    with pytest.raises(InvalidInputError, match="whole number"):
+        ChainParams(name="x", pow_limit=2**224 - 1, pow_target_spacing_s=11)
+    # Core's sanity check: powLimit < (2**256 − 1) / (4 × timespan) unless no retargeting.
+    limit = (2**256 - 1) // (4 * 1_209_600)
+    assert ChainParams(name="x", pow_limit=limit - 1).pow_limit == limit - 1
+    with pytest.raises(InvalidInputError, match="too large for retargeting"):
+        ChainParams(name="x", pow_limit=limit)
+    assert ChainParams(name="x", pow_limit=limit, pow_no_retargeting=True).pow_no_retargeting
+    with pytest.raises(InvalidInputError, match="subsidy_halving_interval"):
+        ChainParams(name="x", pow_limit=2**224 - 1, subsidy_halving_interval=0)
