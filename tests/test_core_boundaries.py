@@ -82,12 +82,25 @@ def test_irr_of_a_two_flow_investment() -> None:
     assert irr([-100.0, 50.0, 50.0], [0.0, 1.0, 2.0]) == pytest.approx(0.0, abs=1e-9)
 
 
+def test_irr_search_range_and_several_roots() -> None:
+    # Independent derivation: flows 1, −4.7, 5.5 at t = 0, 1, 2 are (2.2x − 1)(2.5x − 1) in
+    # x = 1/(1 + r): roots r = 1.2 and r = 1.5; the lowest is returned.
+    assert irr([1.0, -4.7, 5.5], [0.0, 1.0, 2.0]) == pytest.approx(1.2, abs=1e-9)
+    # −2 then +4 a year later: r = 100 %, a rate the search grid holds exactly.
+    assert irr([-2.0, 4.0], [0.0, 1.0]) == pytest.approx(1.0, abs=1e-12)
+    # −1 then +151: r = 15,000 %, outside the documented range (−99 %, 10,000 %): None.
+    assert irr([-1.0, 151.0], [0.0, 1.0]) is None
+    assert irr([-1.0, 91.0], [0.0, 1.0]) == pytest.approx(90.0, rel=1e-9)
+
+
 def test_break_even_price_discounts_costs_and_btc_alike() -> None:
     # Independent derivation: costs 1000 (t=0) and 500 (t=1), BTC 0.01 and 0.02, at 10 %:
     # (1000 + 500/1.1) / (0.01 + 0.02/1.1) = (1100 + 500) / (0.011 + 0.02) = 1600 / 0.031.
     assert break_even_btc_price_usd(
         [1_000.0, 500.0], [0.01, 0.02], [0.0, 1.0], discount_rate=0.10
     ) == pytest.approx(1600 / 0.031, rel=1e-12)
+    with pytest.raises(InvalidInputError, match="btc_mined must be >= 0"):
+        break_even_btc_price_usd([1.0, 1.0], [1.0, -0.5], [0.0, 1.0])
 
 
 # --- double spends -------------------------------------------------------------------------
