@@ -137,6 +137,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "if-test -> False",
     ): "P(q, 0) = 1 and risk <= 1, so safe(0) is never true",
     (
+        "scenario/claims.py",
+        "if isinstance(claim.stated, int | float):",
+        "if-test -> False",
+    ): "float(str(n)) == float(n) for the int or float a YAML number gives",
+    (
         "engine/epochs.py",
         "return max(4, math.ceil(1.25 * (end_time_s - inputs.start.time_s) / nominal) + 2)",
         "1.25 -> 12.5",

@@ -93,7 +93,14 @@ def _scenario() -> dict[str, object]:
 def result(tmp_path_factory: pytest.TempPathFactory) -> ScenarioResult:
     path = Path(tmp_path_factory.mktemp("figures")) / "figures.yaml"
     path.write_text(yaml.safe_dump(_scenario()), encoding="utf-8")
-    return run_scenario(load_scenario(path))
+    calls: list[tuple[int, int, int, int]] = []
+    result = run_scenario(load_scenario(path), progress=lambda *a: calls.append(a))
+    PROGRESS.extend(calls)
+    return result
+
+
+#: The progress(variant, variants, epochs_done, epochs_expected) calls of the run.
+PROGRESS: list[tuple[int, int, int, int]] = []
 
 
 # Independent derivation of the fleet: 350 MW / (PUE 1.2 × 3,500 W) = 83,333.3 → 83,333 machines.
@@ -222,3 +229,15 @@ def test_hashrate_and_network_share(result: ScenarioResult) -> None:
         installed_hs / (installed_hs + 1e21), rel=1e-6
     )
     assert variant.network_hashrate_hs.median == pytest.approx(installed_hs + 1e21, rel=1e-6)
+
+
+def test_progress_reports_epochs(result: ScenarioResult) -> None:
+    # Independent derivation: 1.5 years from a period that began up to 14 days before the start
+    # is 40–41 periods of ≈ 14 days (2,016 blocks of 600 s); progress counts them one by one.
+    assert PROGRESS, "progress was never called"
+    assert {(v, n) for v, n, _, _ in PROGRESS} == {(0, 1)}
+    done = [d for _, _, d, _ in PROGRESS]
+    assert done == list(range(1, len(done) + 1))
+    expected = PROGRESS[-1][3]
+    assert 40 <= expected <= 42
+    assert expected - 3 <= done[-1] <= expected + 3
