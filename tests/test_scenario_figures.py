@@ -77,6 +77,13 @@ def _scenario() -> dict[str, object]:
                 "stated": 166_666,
                 "tolerance": 0.5,
             },
+            # No tolerance given: the default ±5 % (docs/scenarios.md); 1,667 ≤ 4,250 holds.
+            {
+                "text": "85,000 machines",
+                "variant": "350 MW",
+                "quantity": "machines",
+                "stated": "85,000",
+            },
             # stated 82,000 ± 1 %: 1,333 > 820: does not hold.
             {
                 "text": "82,000 machines",
@@ -198,9 +205,11 @@ def test_claims_take_their_tolerance_on_the_stated_value(result: ScenarioResult)
     assert holds == {
         "about 87,600 machines": True,
         "twice as many": True,
+        "85,000 machines": True,
         "82,000 machines": False,
     }
-    assert [c.stated for c in result.claims] == [87_600.0, 166_666.0, 82_000.0]
+    assert [c.stated for c in result.claims] == [87_600.0, 166_666.0, 85_000.0, 82_000.0]
+    assert [c.tolerance_frac for c in result.claims] == [0.05, 0.5, 0.05, 0.01]
     assert all(c.computed == MACHINES for c in result.claims)
 
 
