@@ -32,6 +32,8 @@ from hashtide.protocol import (
 from hashtide.security import (
     confirmations_needed,
     double_spend_probability,
+    hhi,
+    majority_attack_cost,
     selfish_mining_profitable,
     selfish_mining_revenue,
     selfish_mining_threshold,
@@ -271,3 +273,54 @@ def test_chain_parameter_checks() -> None:
     assert ChainParams(name="x", pow_limit=limit, pow_no_retargeting=True).pow_no_retargeting
     with pytest.raises(InvalidInputError, match="subsidy_halving_interval"):
         ChainParams(name="x", pow_limit=2**224 - 1, subsidy_halving_interval=0)
+
+
+# --- attack cost and concentration ---------------------------------------------------------
+
+
+def test_majority_attack_cost_hand_worked() -> None:
+    # Independent derivation: 51 % against 1,000 EH/s needs 0.51/0.49 × 1e21 H/s; machines of
+    # 200 TH/s and 3,500 W at PUE 1.2 draw 1.2 × 3,500/200e12 W per H/s; for one day:
+    # required × 3,500/200e12 × 1.2 × 86,400 / 3.6e6 kWh.
+    required = 0.51 / 0.49 * 1e21
+    cost = majority_attack_cost(
+        rest_hashrate_hs=1e21,
+        machine_hashrate_hs=200e12,
+        machine_power_w=3500.0,
+        machine_price_usd=2000.0,
+        power_price_usd_per_kwh=0.05,
+        btc_price_usd=100_000.0,
+        reward_btc_per_block=3.125,
+        own_hashrate_hs=1e20,
+        pue=1.2,
+        hold_duration_s=86_400.0,
+        target_share_frac=0.51,
+    )
+    assert cost.required_hashrate_hs == pytest.approx(required, rel=1e-12)
+    assert cost.additional_hashrate_hs == pytest.approx(required - 1e20, rel=1e-12)
+    assert cost.additional_machines == math.ceil((required - 1e20) / 200e12)
+    assert cost.energy_kwh == pytest.approx(required * 3500 / 200e12 * 1.2 * 24 / 1000, rel=1e-12)
+    assert cost.energy_usd == pytest.approx(cost.energy_kwh * 0.05, rel=1e-12)
+    # Blocks forgone: the 51 % share of 144 blocks a day, at 3.125 BTC and 100,000 USD.
+    assert cost.blocks_forgone == pytest.approx(0.51 * 144, rel=1e-12)
+    assert cost.opportunity_usd == pytest.approx(0.51 * 144 * 3.125 * 100_000, rel=1e-12)
+    assert not cost.already_majority
+    with pytest.raises(InvalidInputError, match="must be in \\(0, 1\\)"):
+        majority_attack_cost(
+            rest_hashrate_hs=1e21,
+            machine_hashrate_hs=200e12,
+            machine_power_w=3500.0,
+            machine_price_usd=2000.0,
+            power_price_usd_per_kwh=0.05,
+            btc_price_usd=100_000.0,
+            reward_btc_per_block=3.125,
+            target_share_frac=0.0,
+        )
+
+
+def test_shares_must_be_fractions() -> None:
+    with pytest.raises(InvalidInputError, match=r"contains 1\.5; every share must be a fraction"):
+        hhi([1.5])
+    with pytest.raises(InvalidInputError, match=r"add up to 1\.2"):
+        hhi([0.6, 0.6])
+    assert float(hhi([1.0])) == 1.0  # one actor holding everything
