@@ -148,6 +148,17 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "if-test -> False",
     ): "float(str(n)) == float(n) for the int or float a YAML number gives",
     (
+        "scenario/units.py",
+        'if kind != "fraction" and quantity.dimensionality == '
+        "units.Quantity(1, unit).dimensionality:",
+        "1 -> 0",
+    ): "a quantity of 0 has the same dimensionality as one of 1",
+    (
+        "engine/reference.py",
+        "if not self._uni:",
+        "if-test -> True",
+    ): "a fresh batch of uniforms on every call: other draws, the same distribution",
+    (
         "engine/epochs.py",
         "return max(4, math.ceil(1.25 * (end_time_s - inputs.start.time_s) / nominal) + 2)",
         "1.25 -> 12.5",
