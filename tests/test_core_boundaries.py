@@ -263,6 +263,8 @@ def test_mainnet_parameters() -> None:
 def test_chain_parameter_checks() -> None:
     with pytest.raises(InvalidInputError, match="must be > 0"):
         ChainParams(name="x", pow_limit=2**224 - 1, pow_target_spacing_s=0)
+    with pytest.raises(InvalidInputError, match="must be > 0"):
+        ChainParams(name="x", pow_limit=2**224 - 1, pow_target_timespan_s=0)
     with pytest.raises(InvalidInputError, match="whole number"):
         ChainParams(name="x", pow_limit=2**224 - 1, pow_target_spacing_s=11)
     # Core's sanity check: powLimit < (2**256 − 1) / (4 × timespan) unless no retargeting.

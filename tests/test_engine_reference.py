@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from hashtide.engine import (
     Actor,
@@ -92,3 +93,34 @@ def test_block_times_and_shares_statistically(run) -> None:  # type: ignore[no-u
     # 3/4 of the hashrate finds 3/4 of the 12,000 blocks: standard error √(3/16/12,000) = 0.004.
     share = run.blocks[:, :, 0].sum() / run.blocks.sum()
     assert share == pytest.approx(0.75, abs=5 * math.sqrt(0.75 * 0.25 / (PATHS * 60)))
+    # The mean hashrate of each period is the work done over its duration: H, constant.
+    assert run.hashrate_hs == pytest.approx(np.full(run.hashrate_hs.shape, H), rel=1e-9)
+
+
+def test_thinning_follows_a_falling_hashrate() -> None:
+    # Hashrate falling linearly from 2H to H over 12,000 s, then H. Blocks are a Poisson process
+    # with mean Λ(t) = ∫H/W1 = (2t − t²/24,000)/600 up to 12,000 s (30 blocks there), then
+    # +(t − 12,000)/600. Independent derivation of the mean time of the 20th block:
+    # E[D] = ∫ P(Poisson(Λ(t)) ≤ 19) dt = 7,144.8 s (numerical integral, 0.1 s steps).
+    # Blocks kept at the peak rate without thinning would come in 6,000 s on average.
+    t = np.linspace(0.0, 60_000.0, 600_001)
+    lam = np.where(t <= 12_000, (2 * t - t * t / 24_000) / 600, 30 + (t - 12_000) / 600)
+    expected = float(np.trapezoid(stats.poisson.cdf(19, lam), t))
+    assert expected == pytest.approx(7_144.8, abs=0.1)
+    inputs = SimulationInputs(
+        start=StartPoint(height=0, time_s=0.0, bits=0x1D00FFFF),
+        actors=(
+            Actor(
+                name="falling",
+                hashrate=Trajectory(times_s=[0, 12_000, 1e7], hashrate_hs=[2 * H, H, H]),
+            ),
+        ),
+        horizon=Horizon(end_height=20),
+        params=SHORT,
+    )
+    paths = 200
+    run = block_by_block(inputs, n_paths=paths, rng=np.random.default_rng(3))
+    duration = run.end_time_s[:, 0] - run.start_time_s[:, 0]
+    # Fixed seed; 4 standard errors (the sample's: ≈ 140 s).
+    error = duration.std() / math.sqrt(paths)
+    assert duration.mean() == pytest.approx(expected, abs=4 * error)
