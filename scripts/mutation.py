@@ -159,6 +159,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "if-test -> True",
     ): "a fresh batch of uniforms on every call: other draws, the same distribution",
     (
+        "security/selfish_simulation.py",
+        "for k in range(1, surplus.size):",
+        "1 -> 0",
+    ): "the loop runs only when surplus[0] < 0, so k = 0 never fires",
+    (
         "engine/epochs.py",
         "return max(4, math.ceil(1.25 * (end_time_s - inputs.start.time_s) / nominal) + 2)",
         "1.25 -> 12.5",

@@ -10,6 +10,7 @@ import pytest
 from hashtide.errors import InvalidInputError
 from hashtide.regulation import classify, evidence_of, parse_pack
 from hashtide.regulation.detector import fit_stage
+from hashtide.regulation.evidence import estimate_machines
 from hashtide.regulation.facilities import FacilitySpec
 
 
@@ -98,3 +99,13 @@ def test_fit_stage_does_not_penalise_the_intercept() -> None:
         "fleet", rows, [0, 0, 0, 1], ["step_share"], weights=[2.0, 1.0, 1.0, 1.0], l2=1e6
     )
     assert weighted.intercept == pytest.approx(math.log(1 / 4), abs=1e-3)
+
+
+def test_machine_count_range_of_a_load_step() -> None:
+    # Independent derivation: Antminer S19j Pro draws 3,068 W (catalog). A 30.68 kW step is 10
+    # machines; ±5 % power tolerance: 30.68/(3.068 × 1.05) = 9.52 → at least 10,
+    # 30.68/(3.068 × 0.95) = 10.53 → at most 10. A 61.36 kW step: 19.05 → 20 … 21.05 → 21.
+    (ten,) = estimate_machines(30.68, ["Antminer S19j Pro"])
+    assert (ten.n_machines, ten.n_low, ten.n_high) == (10, 10, 10)
+    (twenty,) = estimate_machines(61.36, ["Antminer S19j Pro"])
+    assert (twenty.n_machines, twenty.n_low, twenty.n_high) == (20, 20, 21)
