@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from hashtide.scenario.fields import check, date_validator, quantity
+from hashtide.scenario.fields import Integer, Number, check, date_validator, quantity
 from hashtide.scenario.units import UnitParseError, parse_quantity
 from hashtide.units import SECONDS_PER_DAY
 
@@ -81,9 +81,9 @@ RegionKey = Annotated[str, AfterValidator(_region)]
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; values are immutable."""
+    """Unknown keys are errors; values are immutable; numbers are finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BanSpec(Strict):
@@ -134,7 +134,7 @@ class PriceShockSpec(Strict):
     name: str = Field(min_length=1)
     regions: list[RegionKey] = Field(min_length=1)
     start: Date
-    factor: Annotated[float, Field(gt=0)]
+    factor: Annotated[Number, Field(gt=0, le=1000)]
     ramp: Days = 0.0
     end: Date | None = None
     source: str = ""
@@ -147,12 +147,12 @@ class RegionOverride(Strict):
     """Changes to one region's assumptions (the rest keep :data:`DEFAULT_REGIONS`' values)."""
 
     power_price: PriceEnergy | None = None
-    spread: Annotated[float, Field(gt=0, le=3)] | None = None
+    spread: Annotated[Number, Field(gt=0, le=3)] | None = None
     pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] | None = (
         None
     )
     availability: list[Fraction] | None = Field(default=None, min_length=12, max_length=12)
-    price_factors: list[Annotated[float, Field(gt=0)]] | None = Field(
+    price_factors: list[Annotated[Number, Field(gt=0, le=1000)]] | None = Field(
         default=None, min_length=12, max_length=12
     )
     source: str = ""
@@ -175,8 +175,10 @@ class ScoreSpec(Strict):
 
     from_: Date = Field(alias="from")
     to: Date
-    expect_drop_at: int | None = Field(
+    expect_drop_at: Integer | None = Field(
         None, description="start height of the epoch with the largest difficulty drop"
     )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
