@@ -31,7 +31,7 @@ def _scenario() -> dict[str, object]:
         "horizon": "1.5 years",  # a partial last year
         "paths": 1,
         "seed": 11,
-        "network": {"hashrate": "1000 EH/s", "growth": "0 %/year", "response_elasticity": 0},
+        "network": {"response": "fixed", "hashrate": "1000 EH/s", "growth": "0 %/year"},
         "btc_price": {"model": "constant", "start": f"{PRICE_USD:.0f} USD"},
         "fees": "0 BTC",
         "actor": {
