@@ -27,6 +27,7 @@ before the series starts is much harder to see (``docs/regulation.md`` has the f
 
 from __future__ import annotations
 
+import bisect
 import math
 import warnings
 from dataclasses import asdict, dataclass
@@ -130,6 +131,11 @@ def _mad_sigma(values: FloatArray) -> float:
     return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 
+def _sorted_median(ordered: list[float]) -> float:
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
+
+
 def _split_stats(
     floors: FloatArray, k: int, scale_floor: float
 ) -> tuple[float, float, float, float] | None:
@@ -159,12 +165,32 @@ def _best_step(
     """
     n = floors.size
     best = (0, 0.0, 0.0, scale_floor)
+    position = np.flatnonzero(np.isfinite(floors))
+    values = floors[position]
+    m = values.size
+    # Medians of every prefix and suffix of the finite floors, kept sorted as they grow.
+    prefix, suffix = [math.nan] * (m + 1), [math.nan] * (m + 1)
+    ordered: list[float] = []
+    for i, v in enumerate(values, start=1):
+        bisect.insort(ordered, float(v))
+        prefix[i] = _sorted_median(ordered)
+    ordered = []
+    for i, v in enumerate(values[::-1], start=1):
+        bisect.insort(ordered, float(v))
+        suffix[i] = _sorted_median(ordered)
     for k in range(MIN_SEGMENT_DAYS, n - MIN_SEGMENT_DAYS + 1):
-        stats = _split_stats(floors, k, scale_floor)
-        if stats is None or stats[0] * sign <= 0:
+        nb = int(np.searchsorted(position, k))
+        na = m - nb
+        if nb < MIN_SEGMENT_DAYS or na < MIN_SEGMENT_DAYS:
             continue
-        if stats[1] > best[2]:
-            best = (k, stats[0], stats[1], stats[2])
+        b, a = prefix[nb], suffix[na]
+        if (a - b) * sign <= 0:
+            continue
+        residuals = values - np.where(position < k, b, a)
+        noise = max(1.4826 * float(np.median(np.abs(residuals - np.median(residuals)))), scale_floor)
+        t = abs(a - b) / (noise * math.sqrt(1 / nb + 1 / na))
+        if t > best[2]:
+            best = (k, a - b, t, noise)
     k0 = best[0]
     if k0 == 0:
         return best
