@@ -45,7 +45,8 @@ def test_a_step_is_placed_on_the_day_it_happens(day: int, hour: int) -> None:
     # (issue #15: a late switch-on used to be placed one or two days early, because the medians
     # ignore the few days on the wrong side of a split and the t statistic favours early splits).
     rng = np.random.default_rng(day * 24 + hour)
-    load = _office() + rng.normal(0, 1.0, HOURS.size) + np.where(HOURS >= day * 24 + hour, 30, 0)
+    hours = HOURS
+    load = _office() + rng.normal(0, 1.0, HOURS.size) + np.where(hours >= day * 24 + hour, 30, 0)
     f = compute_features(meter_from_array(load, start=START))
     assert f.step_day == day
     assert f.step_kw == pytest.approx(30.0, abs=1.5)  # the floor's noise is 1 kW per hour

@@ -12,6 +12,7 @@ from hashtide.cli.chain import chain_app
 from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
 from hashtide.cli.scenario import run, validate
+from hashtide.cli.screen import screen
 
 app = typer.Typer(
     name="hashtide",
@@ -33,6 +34,7 @@ app.command()(replay)
 app.command()(backtest)
 app.command()(detect)
 app.command()(classify)
+app.command()(screen)
 
 
 def _print_version(value: bool) -> None:

@@ -131,6 +131,16 @@ def _mad_sigma(values: FloatArray) -> float:
     return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 
+def _fast_median(x: FloatArray) -> float:
+    """Median of a finite 1-D array (``np.median`` without its overhead)."""
+    n = x.size
+    half = n // 2
+    if n % 2:
+        return float(np.partition(x, half)[half])
+    part = np.partition(x, (half - 1, half))
+    return 0.5 * float(part[half - 1] + part[half])
+
+
 def _sorted_median(ordered: list[float]) -> float:
     n = len(ordered)
     return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
@@ -187,7 +197,8 @@ def _best_step(
         if (a - b) * sign <= 0:
             continue
         residuals = values - np.where(position < k, b, a)
-        noise = max(1.4826 * float(np.median(np.abs(residuals - np.median(residuals)))), scale_floor)
+        spread = _fast_median(np.abs(residuals - _fast_median(residuals)))
+        noise = max(1.4826 * spread, scale_floor)
         t = abs(a - b) / (noise * math.sqrt(1 / nb + 1 / na))
         if t > best[2]:
             best = (k, a - b, t, noise)
@@ -209,9 +220,10 @@ def _jumps(hourly: FloatArray, weekday: npt.NDArray[np.int64]) -> FloatArray:
     same kind (working day or weekend) before and after.
 
     ``J(t) = [x̄(t, t+3) − x̄(t−3, t)] − ½{[x̄(t−a, t−a+3) − x̄(t−a−3, t−a)] + [x̄(t+b, t+b+3) −
-    x̄(t+b−3, t+b)]}`` with ``a``, ``b`` whole days to the nearest day of the same kind (near either
-    end of the series, only the one that exists): the daily pattern at that hour cancels (and Monday morning is compared with Friday's, not Sunday's), a
-    switch-on does not. NaN where the hours are not all there.
+    x̄(t+b−3, t+b)]}`` with ``a``, ``b`` whole days to the nearest day of the same kind (near
+    either end of the series, only the one that exists): the daily pattern at that hour cancels
+    (and Monday morning is compared with Friday's, not Sunday's), a switch-on does not.
+    NaN where the hours are not all there.
     """
     n = hourly.size
     kernel = np.ones(3) / 3
@@ -397,10 +409,13 @@ def _daily(matrix: FloatArray, quantile: float | None) -> FloatArray:
     filled = np.where(complete[:, None], matrix, 0.0)  # avoids all-NaN rows
     if quantile is None:
         values = np.nanmean(filled, axis=1)
-    elif np.isfinite(filled).all():  # the common case, and much faster than nanquantile
-        values = np.quantile(filled, quantile, axis=1)
-    else:
-        values = np.nanquantile(filled, quantile, axis=1)
+    else:  # np.quantile on the complete rows: much faster than nanquantile on them all
+        whole = np.isfinite(filled).all(axis=1)
+        values = np.full(filled.shape[0], np.nan)
+        if whole.any():
+            values[whole] = np.quantile(filled[whole], quantile, axis=1)
+        if (~whole).any():
+            values[~whole] = np.nanquantile(filled[~whole], quantile, axis=1)
     return np.where(complete, values, np.nan)
 
 

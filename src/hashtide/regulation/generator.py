@@ -25,6 +25,7 @@ What each load looks like on a meter
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any, Final
@@ -564,9 +565,10 @@ def _square(start_h: FloatArray, step_h: float, spans: list[tuple[float, float]]
     """Share of each interval covered by the union of ``spans`` (start, end) [h]."""
     cover = np.zeros(start_h.size)
     for begin, end in spans:
-        cover += np.clip(
-            np.minimum(start_h + step_h, end) - np.maximum(start_h, begin), 0, None
-        ) / step_h
+        cover += (
+            np.clip(np.minimum(start_h + step_h, end) - np.maximum(start_h, begin), 0, None)
+            / step_h
+        )
     return np.clip(cover, 0.0, 1.0)
 
 
@@ -622,7 +624,7 @@ def pattern_load(
         cuts = [0, *sorted(int(c) for c in rng.choice(np.arange(1, n), k - 1, replace=False)), n]
         out = np.zeros(len(time))
         moment = float(rng.uniform(0.05, 0.6)) * total_h
-        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        for lo, hi in itertools.pairwise(cuts):
             when = time[0] + pd.Timedelta(hours=round(min(moment, total_h - 1)))
             batch = MiningFleet(n_machines=hi - lo, model=model)
             out += mining_load(time, interval_s, batch, rng, onset=when)
