@@ -149,34 +149,40 @@ def test_repeated_day_long_outages_are_dips_of_their_size() -> None:
     assert _dips(_daily(_matrix(np.full(HOURS.size, 130.0))[0], 0.10), 130.0)["dip_days_frac"] == 0
 
 
-def test_pattern_labels_follow_the_strongest_evidence() -> None:
+def test_pattern_labels_follow_the_most_specific_evidence() -> None:
     row = {
         "mean_kw": 200.0,
-        "step_kw": 40.0,
-        "step_share": 0.2,
-        "down_step_share": 0.0,
+        "window_hits": 1.0,
         "window_step_kw": 41.0,
         "window_step_share": 0.2,
         "window_down_step_share": 0.0,
         "window_asic_probability": 0.9,
-        "window_hits": 1.0,
-        "dip_share": 0.1,
-        "dip_consistency": 0.9,
         "clock_edge_share": 0.15,
-        "clock_edge_hour": 0.0,
+        "clock_edge_t": 9.0,
         "z_weekend_ratio": 0.0,
         "z_night_day_ratio": 5.0,
+        "dip_days_frac": 0.2,
+        "dip_share": 0.1,
+        "dip_consistency": 0.9,
         "floor_ratio": 0.6,
         "peer_median_floor_ratio": 0.5,
     }
-    assert pattern_of(row, {"window": 3.0, "peers": 1.0}) == ("onset", 41.0)
-    assert pattern_of({**row, "window_asic_probability": 0.2}, {"window": 3.0})[0] == "gpu_mining"
-    assert pattern_of(row, {"dips": 2.0}) == ("curtailed", pytest.approx(20.0))
-    assert pattern_of(row, {"clock": 2.0}) == ("night_only", pytest.approx(30.0))
+    up = {"window": 1.0}
+    assert pattern_of(row, up) == ("onset", 41.0)
+    assert pattern_of({**row, "window_hits": 3.0}, up)[0] == "batches"
+    assert pattern_of({**row, "window_asic_probability": 0.2}, up)[0] == "gpu_mining"
+    assert pattern_of({**row, "window_down_step_share": 0.15}, up)[0] == "seasonal"
+    no_step = {**row, "window_hits": 0.0}
+    assert pattern_of(no_step, up) == ("night_only", pytest.approx(30.0))
+    assert pattern_of({**no_step, "z_weekend_ratio": 6.0}, up)[0] == "weekend_only"
+    no_clock = {**no_step, "clock_edge_share": 0.01}
+    assert pattern_of(no_clock, up) == ("curtailed", pytest.approx(20.0))
+    assert pattern_of({**no_clock, "dip_consistency": 0.2}, up)[0] == "gpu_mining"
     # Always on: a block B raises a floor ratio of 0.5 to 0.6 when B = 200 × 0.1/0.5 = 40 kW.
-    assert pattern_of(row, {"peers": 2.0}) == ("always_on", pytest.approx(40.0))
-    assert pattern_of(row, {"peers": -1.0}) == ("none", 0.0)
-    assert {"onset", "gpu_mining", "curtailed", "night_only", "always_on"} <= set(PATTERN_LABELS)
+    plain = {**no_clock, "dip_days_frac": 0.0}
+    assert pattern_of(plain, up) == ("always_on", pytest.approx(40.0))
+    assert pattern_of(plain, {"peers": -1.0}) == ("none", 0.0)
+    assert set(PATTERN_LABELS) >= {"onset", "gpu_mining", "curtailed", "night_only", "always_on"}
 
 
 def test_screen_ranks_the_shipped_meters_and_flag_follows_probability() -> None:
@@ -276,6 +282,7 @@ def test_a_tiny_block_is_storage_not_an_asic_fleet() -> None:
     # 0.5 kW is less than one machine of the smallest catalog ASIC (Antminer V9, 1,027 W − 5 %).
     row = {
         "mean_kw": 20.0,
+        "window_hits": 1.0,
         "window_step_kw": 0.5,
         "window_step_share": 0.02,
         "window_down_step_share": 0.0,
@@ -283,7 +290,6 @@ def test_a_tiny_block_is_storage_not_an_asic_fleet() -> None:
         "down_step_share": 0.0,
         "step_share": 0.02,
         "step_kw": 0.5,
-        "window_hits": 1.0,
     }
     assert pattern_of(row, {"window": 1.0}) == ("storage", 0.5)
 

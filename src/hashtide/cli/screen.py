@@ -105,6 +105,11 @@ def screen(
         table.add_column(name, overflow="fold")
     for r in shown:
         strongest = max(r.evidence, key=lambda e: e.fleet_logit or 0.0)
+        why = (
+            strongest.sentence
+            if (strongest.fleet_logit or 0.0) > 0
+            else "no evidence moved the odds towards mining"
+        )
         table.add_row(
             escape(r.meter_id),
             escape(r.category or "—"),
@@ -112,6 +117,6 @@ def screen(
             "[bold red]yes[/]" if r.flagged else "no",
             r.pattern,
             f"{r.estimated_kw:,.1f}" if r.estimated_kw else "—",
-            escape(strongest.sentence),
+            escape(why),
         )
     console.print(table)

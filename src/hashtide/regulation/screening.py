@@ -6,7 +6,7 @@ that history began, or run only at night, at weekends, in winter, or off when po
 :func:`screen` therefore scores every meter on three kinds of evidence:
 
 * **change inside the meter** — the switch-on detector of :func:`~hashtide.regulation.detect`
-  run on 8-week stretches every 4 weeks (a fleet switched on, grown in batches, heat reuse
+  run on 8-week stretches every 6 weeks (a fleet switched on, grown in batches, heat reuse
   switched on in autumn), the switch-on step of the whole history, and **dips**: days whose
   floor drops by a block below the days around them, again and again (curtailment, GPU rigs
   between stints);
@@ -383,45 +383,45 @@ def pattern_of(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tu
 def _pattern_kind(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tuple[str, float]:
     """The pattern label (:data:`PATTERN_LABELS`) and the hidden load it implies [kW].
 
-    The evidence group that moved the odds most towards mining decides the kind; the features
-    then say which pattern of that kind:
+    ``none`` when no evidence group moved the odds towards mining; otherwise the most specific
+    evidence present decides, in this order:
 
-    * ``window``/``step`` → a block switched on: ``gpu_mining`` if the switch-on detector's ASIC
-      stage calls it GPU-like, ``seasonal`` if the floor also dropped for good by half the
-      step or more (off in spring, on in autumn), ``batches`` if two or more windows flagged
-      steps on different days, else ``onset``; the load is the step;
-    * ``dips`` → ``curtailed`` (the floor drops on some days by one size, again and again) or
-      ``gpu_mining`` (by varying sizes); the load is the dip;
-    * ``clock`` → ``night_only`` or ``weekend_only`` (the clock edge at the weekend only, or
-      every night); the load is the clock edge;
-    * ``peers``/``shape`` → ``always_on``; the load is the floor above the peers' floor ratio:
-      ``B = mean × (r − r_peers) / (1 − r_peers)`` (a block ``B`` raises the floor ratio of a
-      building of floor ratio ``r_peers`` to ``r``).
+    * a stretch the switch-on detector flags (``window_hits ≥ 1``) → a block switched on:
+      ``gpu_mining`` if the detector's ASIC stage calls it GPU-like, ``seasonal`` if that
+      stretch's floor also dropped for good by half the step or more (off in spring, on in
+      autumn), ``batches`` if two or more stretches are flagged, else ``onset``; the load is
+      the step;
+    * a block on a clock (``clock_edge_share ≥ 5 %`` and ``clock_edge_t ≥ 5``) →
+      ``weekend_only`` (the weekend ratio stands out more than the night/day ratio) or
+      ``night_only``; the load is the clock edge;
+    * floor dips on at least 5 % of days, of at least 5 % of the mean → ``curtailed`` (most dips
+      of one size) or ``gpu_mining`` (varying sizes); the load is the dip;
+    * otherwise ``always_on``: the load is the floor above the peers' floor ratio, ``B = mean ×
+      (r − r_peers) / (1 − r_peers)`` (a block ``B`` raises the floor ratio of a building of
+      floor ratio ``r_peers`` to ``r``).
+
+    These rules name what the evidence looks like; they do not change the probability, and the
+    evaluation does not score them.
     """
     mean = float(row["mean_kw"])
-    towards = {g: v for g, v in contributions.items() if v > 0}
-    if not towards:
+    if not any(v > 0 for v in contributions.values()):
         return "none", 0.0
-    group = max(towards, key=lambda g: towards[g])
-    if group == "window":
+    if float(row["window_hits"]) >= 1:
         kw = float(row["window_step_kw"])
         if float(row["window_asic_probability"]) < 0.5:
             return "gpu_mining", kw
         if float(row["window_down_step_share"]) >= 0.5 * float(row["window_step_share"]) > 0:
             return "seasonal", kw
-        if float(row.get("window_hits", 0.0)) >= 2:
+        if float(row["window_hits"]) >= 2:
             return "batches", kw
         return "onset", kw
-    if group == "dips":
+    if float(row["clock_edge_share"]) >= 0.05 and float(row["clock_edge_t"]) >= 5:
+        kw = float(row["clock_edge_share"]) * mean
+        weekend = float(row.get("z_weekend_ratio", 0.0)) > float(row.get("z_night_day_ratio", 0.0))
+        return ("weekend_only" if weekend else "night_only"), kw
+    if float(row["dip_days_frac"]) >= 0.05 and float(row["dip_share"]) >= 0.05:
         kw = float(row["dip_share"]) * mean
         return ("curtailed" if float(row["dip_consistency"]) >= 0.5 else "gpu_mining"), kw
-    if group == "clock":
-        kw = float(row["clock_edge_share"]) * mean
-        hour = int(row.get("clock_edge_hour", -1))
-        weekend_only = hour >= 0 and float(row.get("z_weekend_ratio", 0.0)) > max(
-            float(row.get("z_night_day_ratio", 0.0)), 1.0
-        )
-        return ("weekend_only" if weekend_only else "night_only"), kw
     ratio = float(row["floor_ratio"])
     peer = row.get("peer_median_floor_ratio", math.nan)
     peer = float(peer) if peer is not None and math.isfinite(float(peer)) else math.nan
