@@ -210,7 +210,7 @@ POOLS_MEMPOOL_2022_2025: Final = ActorShares(
     source=(
         "mempool.space block counts, 3 years to 2025-03-28 (Finbold, via "
         "https://freecryptozone.com/two-bitcoin-mining-swimming-pools-mined-over-51-of-all-btc"
-        "-within-the-final-three-years); REFERENCES.md §6"
+        "-within-the-final-three-years)"
     ),
 )
 
@@ -226,7 +226,7 @@ COUNTRIES_CBECI_2022_01: Final = ActorShares(
         ("Russia", 0.0466),
     ),
     source="CBECI mining map, January 2022 (Cambridge Centre for Alternative Finance); "
-    "REFERENCES.md §4",
+    "https://trtworld.com/magazine/china-remerges-as-major-bitcoin-mining-hub-despite-ban-57241",
 )
 
 
