@@ -170,8 +170,8 @@ def test_pattern_labels_follow_the_most_specific_evidence() -> None:
     up = {"window": 1.0}
     assert pattern_of(row, up) == ("onset", 41.0)
     assert pattern_of({**row, "window_hits": 3.0}, up)[0] == "batches"
-    assert pattern_of({**row, "window_asic_probability": 0.2}, up)[0] == "gpu_mining"
-    assert pattern_of({**row, "window_down_step_share": 0.15}, up)[0] == "seasonal"
+    assert pattern_of({**row, "window_asic_probability": 0.2}, up)[0] == "ai_training_jobs"
+    assert pattern_of({**row, "window_down_step_share": 0.15}, up)[0] == "seasonal_heat"
     no_step = {**row, "window_hits": 0.0}
     assert pattern_of(no_step, up) == ("night_only", pytest.approx(30.0))
     assert pattern_of({**no_step, "z_weekend_ratio": 6.0}, up)[0] == "weekend_only"
@@ -182,7 +182,10 @@ def test_pattern_labels_follow_the_most_specific_evidence() -> None:
     plain = {**no_clock, "dip_days_frac": 0.0}
     assert pattern_of(plain, up) == ("always_on", pytest.approx(40.0))
     assert pattern_of(plain, {"peers": -1.0}) == ("none", 0.0)
-    assert set(PATTERN_LABELS) >= {"onset", "gpu_mining", "curtailed", "night_only", "always_on"}
+    # Every label is one the facilities file and the rule packs know (facilities.METER_PATTERNS).
+    from hashtide.regulation.facilities import METER_PATTERNS
+
+    assert set(PATTERN_LABELS) <= set(METER_PATTERNS)
 
 
 def test_screen_ranks_the_shipped_meters_and_flag_follows_probability() -> None:
@@ -278,7 +281,7 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
     assert "no .csv files" in result.output
 
 
-def test_a_tiny_block_is_storage_not_an_asic_fleet() -> None:
+def test_a_tiny_block_is_a_storage_node_not_an_asic_fleet() -> None:
     # 0.5 kW is less than one machine of the smallest catalog ASIC (Antminer V9, 1,027 W − 5 %).
     row = {
         "mean_kw": 20.0,
@@ -291,7 +294,7 @@ def test_a_tiny_block_is_storage_not_an_asic_fleet() -> None:
         "step_share": 0.02,
         "step_kw": 0.5,
     }
-    assert pattern_of(row, {"window": 1.0}) == ("storage", 0.5)
+    assert pattern_of(row, {"window": 1.0}) == ("storage_pos", 0.5)
 
 
 def test_the_evaluation_protocol_runs_small() -> None:

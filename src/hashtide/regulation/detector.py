@@ -369,12 +369,14 @@ class Detection:
     @property
     def pattern(self) -> str:
         """What the flagged block looks like: ``onset`` (an always-on block switched on, shaped
-        like ASICs), ``gpu_mining`` (switched on, but the ASIC stage calls it GPU-like: GPU rigs
-        or AI compute — an inspection tells), or ``none`` (not flagged). The population screen
-        (:func:`~hashtide.regulation.screening.screen`) tells more patterns apart."""
+        like ASICs), ``ai_training_jobs`` (switched on, but the ASIC stage — fitted against AI
+        training and inference clusters — calls it GPU-like; GPU rigs switched on and off in
+        stints look the same: an inspection tells), or ``none`` (not flagged). The names are the
+        generator's; the population screen (:func:`~hashtide.regulation.screening.screen`) tells
+        more patterns apart."""
         if not self.flagged:
             return "none"
-        return "onset" if self.asic_probability >= 0.5 else "gpu_mining"
+        return "onset" if self.asic_probability >= 0.5 else "ai_training_jobs"
 
     @property
     def estimated_kw(self) -> float:

@@ -95,10 +95,11 @@ SCREEN_TERMS: Final = (
     "weekend_ratio",
     "residual_cv",
 )
-#: Pattern labels :func:`screen` and :func:`~hashtide.regulation.detect` may give (``none``:
-#: nothing found). ``gpu_mining`` is a block whose level varies from stint to stint (GPU rigs, or
-#: AI compute: the inspection tells them apart); ``storage`` is a flat block too small for one
-#: ASIC of the catalog.
+#: Pattern labels :func:`screen` may give, named as the load generator names its patterns
+#: (``none``: nothing found). ``gpu_mining`` is a block switched off on some days by varying
+#: amounts (GPU rigs between stints); ``ai_training_jobs`` a switched-on block the switch-on
+#: detector's ASIC stage calls GPU-like (AI compute, or GPU rigs: the inspection tells);
+#: ``storage_pos`` a flat block too small for one ASIC of the catalog.
 PATTERN_LABELS: Final = (
     "none",
     "onset",
@@ -107,9 +108,10 @@ PATTERN_LABELS: Final = (
     "night_only",
     "weekend_only",
     "curtailed",
-    "seasonal",
+    "seasonal_heat",
     "gpu_mining",
-    "storage",
+    "ai_training_jobs",
+    "storage_pos",
 )
 
 
@@ -371,12 +373,12 @@ def pattern_of(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tu
     """The pattern label (:data:`PATTERN_LABELS`) and the hidden load it implies [kW].
 
     As :func:`_pattern_kind`, except that a block smaller than one machine of the smallest
-    catalog ASIC (:func:`~hashtide.regulation.features.smallest_asic_kw`) is ``storage``: it
+    catalog ASIC (:func:`~hashtide.regulation.features.smallest_asic_kw`) is ``storage_pos``: it
     cannot be an ASIC fleet, but a storage-proof or proof-of-stake node draws that little.
     """
     label, kw = _pattern_kind(row, contributions)
     if label != "none" and kw < smallest_asic_kw():
-        return "storage", kw
+        return "storage_pos", kw
     return label, kw
 
 
@@ -387,7 +389,7 @@ def _pattern_kind(row: Mapping[str, Any], contributions: Mapping[str, float]) ->
     evidence present decides, in this order:
 
     * a stretch the switch-on detector flags (``window_hits ≥ 1``) → a block switched on:
-      ``gpu_mining`` if the detector's ASIC stage calls it GPU-like, ``seasonal`` if that
+      ``ai_training_jobs`` if the detector's ASIC stage calls it GPU-like, ``seasonal_heat`` if
       stretch's floor also dropped for good by half the step or more (off in spring, on in
       autumn), ``batches`` if two or more stretches are flagged, else ``onset``; the load is
       the step;
@@ -409,9 +411,9 @@ def _pattern_kind(row: Mapping[str, Any], contributions: Mapping[str, float]) ->
     if float(row["window_hits"]) >= 1:
         kw = float(row["window_step_kw"])
         if float(row["window_asic_probability"]) < 0.5:
-            return "gpu_mining", kw
+            return "ai_training_jobs", kw
         if float(row["window_down_step_share"]) >= 0.5 * float(row["window_step_share"]) > 0:
-            return "seasonal", kw
+            return "seasonal_heat", kw
         if float(row["window_hits"]) >= 2:
             return "batches", kw
         return "onset", kw
