@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from hashtide.cli._common import console, err_console, guarded, plain
-from hashtide.errors import InvalidInputError
 
 # Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 
@@ -268,6 +267,7 @@ def classify(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
+    from hashtide.errors import InvalidInputError
     from hashtide.regulation import facilities as _facilities
     from hashtide.regulation import rules as _rules
     from hashtide.regulation._validation import did_you_mean
@@ -365,8 +365,7 @@ def classify(
                 console.print(plain(line), highlight=False, soft_wrap=True)
     if written:
         console.print(
-            f"\nreport: {plain(str(target / 'report.html'))}  (and decisions.json in "
-            f"{plain(str(target))})",
+            f"\nreport: {plain(target / 'report.html')}  (and decisions.json in {plain(target)})",
             highlight=False,
         )
 

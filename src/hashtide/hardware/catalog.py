@@ -61,9 +61,10 @@ _SYNONYMS = {"avalonminer": "avalon", "hydro": "hyd", "immersion": "imm"}
 def lookup_key(name: str) -> str:
     """The form of a model name :func:`get_model` compares.
 
-    Case, how words are separated (spaces, ``-``, ``_``), a leading maker or product-line word
-    (Bitmain, Antminer, MicroBT, Whatsminer, Canaan, Ebang, Ebit, StrongU, Bitdeer) and the
-    spellings Hydro/Hyd, Immersion/Imm, AvalonMiner/Avalon do not matter. Where words break does:
+    Case, how words are separated (spaces, ``-``, ``_``, an abbreviation's ``.``), a leading
+    maker or product-line word (Bitmain, Antminer, MicroBT, Whatsminer, Canaan, Ebang, Ebit,
+    StrongU, Bitdeer) and the spellings Hydro/Hyd, Immersion/Imm, AvalonMiner/Avalon do not
+    matter. Where words break does:
     ``S21XP`` is not ``S21 XP`` (a name that runs words together, or splits one, is not taken
     for another model silently; :func:`get_model` suggests the model instead).
 
@@ -74,7 +75,8 @@ def lookup_key(name: str) -> str:
     >>> lookup_key("Antminer S21XP") == lookup_key("Antminer S21 XP")
     False
     """
-    words = re.sub(r"[\s_\-]+", " ", name.casefold()).split()
+    # A dot ends an abbreviation ("Imm.") unless a digit follows ("E9.2").
+    words = re.sub(r"[\s_\-]+|\.(?!\d)", " ", name.casefold()).split()
     words = [_SYNONYMS.get(word, word) for word in words]
     while len(words) > 1 and words[0] in _PREFIX_WORDS:
         words.pop(0)
@@ -276,8 +278,10 @@ def search_models(text: str) -> list[MinerModel]:
 
     Examples
     --------
-    >>> [m.model for m in search_models("s21 xp")]
-    ['Antminer S21 XP', 'Antminer S21 XP Hyd', 'Antminer S21 XP Imm']
+    >>> [m.model for m in search_models("xp imm")]
+    ['Antminer S21 XP Imm']
+    >>> len(search_models("s21 xp hyd"))  # S21 XP Hyd, S21e XP Hyd, S21e XP Hyd 3U, S21 XP+ Hyd
+    4
     """
     words = lookup_key(text).split() if text.strip() else []
     found = [
