@@ -98,6 +98,10 @@ def test_seed_claims_are_checked(china_replay) -> None:  # type: ignore[no-untyp
     # The seed's 8 GW is about the whole network's draw (REFERENCES.md §3: ~170 EH/s × ~50 J/TH
     # ≈ 8.5 GW): hashtide's network figure is within its ±25 %.
     assert network.holds
+    # Regression snapshots (seeded, deterministic; hashtide 0.1.0.dev0): the claim's ±25 %
+    # above would let the network's power drift by a quarter unnoticed.
+    assert network.computed == pytest.approx(7_116_564_864, rel=1e-6)
+    assert sichuan.computed == pytest.approx(499_411_129, rel=1e-6)
     coal = claims["coal_per_day"]
     # Independent arithmetic: 8 GW for a day at 0.3055 kgce/kWh is 58,656 t, the seed's
     # "60,000 t"; hashtide's Sichuan load burns a small fraction of that.

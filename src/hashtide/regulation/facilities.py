@@ -116,7 +116,7 @@ class HardwareItem(_Strict):
     """One line of a hardware inventory: ``{model: Antminer S19j Pro, count: 40}``."""
 
     model: str = Field(min_length=1)
-    count: int = Field(ge=1, le=10_000_000)
+    count: int = Field(ge=1, le=10_000_000, strict=True)
     kind: HardwareKind | None = None
     power_w: float | None = Field(default=None, gt=0, le=1e7, allow_inf_nan=False)
 

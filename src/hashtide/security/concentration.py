@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashtide._checks import reals
 from hashtide.errors import InvalidInputError
 from hashtide.security import _validate
 
@@ -41,9 +42,11 @@ _SUM_TOLERANCE: Final = 1e-9
 
 
 def _shares(shares_frac: npt.ArrayLike, axis: int) -> FloatArray:
-    array = np.asarray(shares_frac, dtype=float)
+    array = reals("shares_frac", shares_frac, finite=False)
     if array.ndim == 0:
         raise InvalidInputError("shares_frac must have an actor axis (got a scalar)")
+    if array.shape[axis if -array.ndim <= axis < array.ndim else -1] == 0:
+        raise InvalidInputError("shares_frac is empty; give the share of at least one actor")
     if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(array > 1):
         bad = float(array[~(np.isfinite(array) & (array >= 0) & (array <= 1))].ravel()[0])
         raise InvalidInputError(
