@@ -13,6 +13,7 @@ from hashtide.cli.hardware import catalog
 from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
 from hashtide.cli.scenario import run, validate
+from hashtide.cli.screen import screen
 
 app = typer.Typer(
     name="hashtide",
@@ -35,6 +36,7 @@ app.command()(backtest)
 app.command()(detect)
 app.command()(classify)
 app.command()(catalog)
+app.command()(screen)
 
 
 def _print_version(value: bool) -> None:
