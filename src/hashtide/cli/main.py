@@ -9,9 +9,11 @@ import typer
 from hashtide import __version__
 from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
+from hashtide.cli.hardware import catalog
 from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
 from hashtide.cli.scenario import run, validate
+from hashtide.cli.screen import screen
 
 app = typer.Typer(
     name="hashtide",
@@ -33,6 +35,8 @@ app.command()(replay)
 app.command()(backtest)
 app.command()(detect)
 app.command()(classify)
+app.command()(catalog)
+app.command()(screen)
 
 
 def _print_version(value: bool) -> None:

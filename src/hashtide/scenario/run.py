@@ -140,7 +140,10 @@ def run_scenario(
     fees_sat = spec.fees * SAT_PER_BTC
     grid_s = day_grid(net.start.time_s - 86_400.0, end_s + 400 * 86_400.0)
     variants = spec.variants or [
-        schema.VariantSpec(name="base", facility_power=spec.actor.facility_power or 0.0)
+        # Already-validated figures in base units: constructed, not re-parsed as text.
+        schema.VariantSpec.model_construct(
+            name="base", facility_power=spec.actor.facility_power or 0.0
+        )
     ]
     epochs_expected = math.ceil((end_s - net.start.time_s) / (14 * 86_400.0)) + 1
     results = []
