@@ -188,9 +188,18 @@ def _pack_with_list(entries: list[dict[str, str]], source: str = "law") -> Any:
         {
             "pack": "lists",
             "title": "a pack with a named list",
-            "sources": [{"id": "law", "title": "The Law"}],
+            "jurisdiction": "XX",
+            "as_of": "2026-12-01",
+            "sources": [
+                {
+                    "id": "law",
+                    "title": "The Law",
+                    "verification": "official_copy",
+                    "clauses": [{"id": "1", "excerpt": "Pool traffic means mining."}],
+                }
+            ],
             "lists": {"pools": {"source": source, "entries": entries}},
-            "tracks": {"pow_mining": "prohibited", "office": "permitted"},
+            "tracks": {"pow_mining": "prohibited", "office": "compliant"},
             "default": {"category": "office"},
             "rules": [
                 {
@@ -202,7 +211,7 @@ def _pack_with_list(entries: list[dict[str, str]], source: str = "law") -> Any:
                         "list": "pools",
                     },
                     "then": {"category": "pow_mining"},
-                    "source": "law",
+                    "cite": {"source": "law", "clause": "1", "quote": "Pool traffic"},
                 }
             ],
         }
