@@ -65,6 +65,7 @@ PACKAGE_TESTS: dict[str, tuple[str, ...]] = {
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "regulation/detector.py": ("test_regulation_detector.py", "test_regulation_boundaries.py"),
     "regulation/rules.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
+    "regulation/conditions.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
     "regulation/facilities.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
     "regulation/evidence.py": (
         "test_regulation_rules.py",
@@ -680,7 +681,7 @@ CURATED: tuple[tuple[str, Edit, Edit, str], ...] = (
         "detector stage logit without intercept",
     ),
     (
-        "regulation/rules.py",
+        "regulation/conditions.py",
         "return trace(bool(value[0] <= actual <= value[1]))",
         "return trace(bool(value[0] < actual < value[1]))",
         "'between' excludes its bounds",
