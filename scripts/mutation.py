@@ -65,13 +65,18 @@ PACKAGE_TESTS: dict[str, tuple[str, ...]] = {
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "regulation/detector.py": ("test_regulation_detector.py", "test_regulation_boundaries.py"),
     "regulation/rules.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
+    "regulation/conditions.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
     "regulation/facilities.py": ("test_regulation_rules.py", "test_regulation_boundaries.py"),
     "regulation/evidence.py": (
         "test_regulation_rules.py",
         "test_regulation_boundaries.py",
         "test_regulation_cli.py",
     ),
-    "regulation/features.py": ("test_regulation_features.py", "test_regulation_detector.py"),
+    "regulation/features.py": (
+        "test_regulation_features.py",
+        "test_regulation_boundaries.py",
+        "test_regulation_detector.py",
+    ),
     "regulation/meter.py": ("test_regulation_meter.py", "test_regulation_features.py"),
     "regulation/generator.py": (
         "test_regulation_generator.py",
@@ -181,6 +186,17 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "grid = np.concatenate([np.linspace(-0.99, 1.0, 200), np.geomspace(1.0, 100.0, 100)[1:]])",
         "1 -> 2",
     ): "one grid point (r = 1.047) fewer: the same first root unless two roots lie in [1, 1.1]",
+    (
+        "regulation/generator.py",
+        "activity = np.clip(activity * (1 + array.noise_frac * "
+        "rng.standard_normal(len(time))), 0, 1)",
+        "+ -> -",
+    ): "−N has the law of N for standard normal noise: the same distribution of loads",
+    (
+        "regulation/meter.py",
+        "iter(difflib.get_close_matches(unit, known, n=1, cutoff=0.5)), None",
+        "1 -> 2",
+    ): "only the first (best) close match is used, whatever n",
     (
         "engine/epochs.py",
         "return max(4, math.ceil(1.25 * (end_time_s - inputs.start.time_s) / nominal) + 2)",
@@ -665,7 +681,7 @@ CURATED: tuple[tuple[str, Edit, Edit, str], ...] = (
         "detector stage logit without intercept",
     ),
     (
-        "regulation/rules.py",
+        "regulation/conditions.py",
         "return trace(bool(value[0] <= actual <= value[1]))",
         "return trace(bool(value[0] < actual < value[1]))",
         "'between' excludes its bounds",

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from hashtide.errors import InvalidInputError
-from hashtide.regulation import classify, evidence_of, parse_pack
+from hashtide.regulation import (
+    classify,
+    compute_features,
+    evidence_of,
+    meter_from_array,
+    parse_pack,
+)
 from hashtide.regulation import generator as gen
 from hashtide.regulation.detector import fit_stage
 from hashtide.regulation.evidence import estimate_machines
@@ -148,3 +154,77 @@ def test_fleet_nameplate_and_storage_day() -> None:
     load = gen.storage_load(time, 3600, array, np.random.default_rng(5))
     assert load[14] == pytest.approx(600 * (7 + 3 * 0.36 + 400 / 60) / 1e3, rel=1e-9)
     assert load[2] == pytest.approx(600 * (7 + 3 * 0.24 + 400 / 60) / 1e3, rel=1e-9)
+
+
+def test_features_of_an_all_zero_meter() -> None:
+    # A meter that reads 0 kW throughout (15-min readings): no division by zero; a flat load
+    # has load factor 1 and no sub-hourly variation (features.py documents these values).
+    f = compute_features(
+        meter_from_array(np.zeros(28 * 24 * 4), start="2024-03-04", interval_s=900)
+    )
+    assert f.load_factor == 1.0
+    assert (f.subhourly_cv, f.max_ramp_share) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize(("known", "fitted"), [(48, False), (49, True)])
+def test_temperature_response_needs_more_than_48_hours(known: int, fitted: bool) -> None:
+    hours = 28 * 24
+    temperature = np.full(hours, np.nan)
+    temperature[:known] = 10 + np.arange(known) % 7
+    meter = meter_from_array(
+        50 + np.arange(hours) % 24, start="2024-03-04", exogenous={"temperature_c": temperature}
+    )
+    assert (compute_features(meter).temperature_response_kw_per_c is not None) is fitted
+
+
+def test_contracted_power_must_be_positive() -> None:
+    assert FacilitySpec.model_validate({"id": "f", "contracted_power_kw": 0.5}).contracted_power_kw
+    with pytest.raises(ValueError, match="greater than 0"):
+        FacilitySpec.model_validate({"id": "f", "contracted_power_kw": 0})
+
+
+def _pack_with_list(entries: list[dict[str, str]], source: str = "law") -> Any:
+    return parse_pack(
+        {
+            "pack": "lists",
+            "title": "a pack with a named list",
+            "jurisdiction": "XX",
+            "as_of": "2026-12-01",
+            "sources": [
+                {
+                    "id": "law",
+                    "title": "The Law",
+                    "verification": "official_copy",
+                    "clauses": [{"id": "1", "excerpt": "Pool traffic means mining."}],
+                }
+            ],
+            "lists": {"pools": {"source": source, "entries": entries}},
+            "tracks": {"pow_mining": "prohibited", "office": "compliant"},
+            "default": {"category": "office"},
+            "rules": [
+                {
+                    "id": "pools",
+                    "description": "pool traffic",
+                    "when": {
+                        "field": "network.pool_endpoints",
+                        "op": "matches_any",
+                        "list": "pools",
+                    },
+                    "then": {"category": "pow_mining"},
+                    "cite": {"source": "law", "clause": "1", "quote": "Pool traffic"},
+                }
+            ],
+        }
+    )
+
+
+def test_named_lists_need_an_entry_and_a_known_source() -> None:
+    one = _pack_with_list([{"value": "antpool.com"}])
+    facility = FacilitySpec.model_validate(
+        {"id": "f", "network": {"pool_endpoints": ["ss.antpool.com:3333"]}}
+    )
+    assert classify(evidence_of(facility), one).category == "pow_mining"
+    with pytest.raises(InvalidInputError, match=r"lists\.pools\.entries"):
+        _pack_with_list([])
+    with pytest.raises(InvalidInputError, match=r"lists\.pools\.source: 'lwa' is not a source"):
+        _pack_with_list([{"value": "antpool.com"}], source="lwa")

@@ -148,3 +148,16 @@ def test_classify_explain_prints_the_chain() -> None:
     )
     assert result.exit_code == 2
     assert "--explain: no facility 'cd'" in result.output
+
+
+def test_classify_explain_json_holds_that_facility_only() -> None:
+    facilities = example_path("facilities.yaml")
+    args = ["classify", str(facilities), "--rules", "china-ndrc-2021-1283", "--no-report"]
+    result = runner.invoke(app, [*args, "--explain", "nm-new-site", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [d["facility"] for d in data["decisions"]] == ["nm-new-site"]
+    decision = data["decisions"][0]
+    assert (decision["track"], decision["tariff"]) == ("prohibited", None)  # new: no connection
+    assert decision["fired"][0]["cites"][0]["clause"] == "（二）"
+    assert all(t["matched"] for r in decision["fired"] for t in r["conditions"] if not t["negated"])

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hashtide.errors import ScenarioError
 from hashtide.scenario import load_scenario, parse_quantity, run_scenario
 from hashtide.scenario.results import ScenarioResult
 
@@ -250,3 +251,26 @@ def test_progress_reports_epochs(result: ScenarioResult) -> None:
     expected = PROGRESS[-1][3]
     assert 40 <= expected <= 42
     assert expected - 3 <= done[-1] <= expected + 3
+
+
+@pytest.mark.parametrize(
+    ("grid", "problem"),
+    [
+        # The schema's GridSpec: a non-empty region, a year in 2010–2030.
+        ({"region": "", "year": 2024}, "region"),
+        ({"region": "Kazakhstan", "year": 2031}, "year"),
+        ({"region": "Kazakhstan", "year": 2009}, "year"),
+    ],
+)
+def test_grid_region_and_year_are_checked(
+    tmp_path: Path, grid: dict[str, object], problem: str
+) -> None:
+    data = _scenario()
+    site = dict(data["actor"]["sites"][0])  # type: ignore[index]
+    del site["intensity"]
+    site["grid"] = grid
+    data["actor"] = {**data["actor"], "sites": [site]}  # type: ignore[dict-item]
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=rf"actor\.sites\[0\]\.grid\.{problem}"):
+        load_scenario(path)

@@ -29,7 +29,7 @@ def integer(name: str, value: object, *, minimum: int | None = None, what: str =
         raise InvalidInputError(f"{name}={value!r} must be {what or 'an integer'}{bound}")
     number = int(value)
     if minimum is not None and number < minimum:
-        raise InvalidInputError(f"{name}={value!r} must be {what or 'an integer'}{bound}")
+        raise InvalidInputError(f"{name}={value!r} must be >= {minimum}")
     return number
 
 
