@@ -167,6 +167,15 @@ def run(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Write no files; print only.")
     ] = False,
+    max_memory: Annotated[
+        float,
+        typer.Option(
+            "--max-memory",
+            min=0.1,
+            help="Refuse a run estimated to need more memory than this [GB] (the estimate is "
+            "shown); paths run in chunks, so memory grows slowly with --paths.",
+        ),
+    ] = 2.0,
 ) -> None:
     """Run a scenario: every variant through the exact Monte Carlo, then report.
 
@@ -198,7 +207,9 @@ def run(
                 total=expected,
             )
 
-        result = run_scenario(spec, n_paths=paths, seed=seed, progress=progress)
+        result = run_scenario(
+            spec, n_paths=paths, seed=seed, progress=progress, max_memory_bytes=max_memory * 1e9
+        )
     written: list[Path] = []
     if not no_report:
         written = _write_outputs(result, target)

@@ -118,6 +118,30 @@ class Schedule:
         )
         return cls(knots, start, slope, work, total_start, total_slope, total_work, zero_from)
 
+    @classmethod
+    def from_steps(cls, knots: FloatArray, start: FloatArray) -> Schedule:
+        """Build from constant pieces, shape (V, A, K): :meth:`from_pieces` with no slopes.
+
+        The slopes are stored as zeros shared by every path (a leading axis of length 1), so
+        the common case of a market model's daily steps costs one cumulative sum per epoch.
+        """
+        start = np.ascontiguousarray(start)
+        width = np.diff(knots)
+        work = np.zeros_like(start)
+        np.cumsum(start[..., :-1] * width, axis=-1, out=work[..., 1:])
+        total_start = start.sum(axis=1)
+        total_work = np.zeros_like(total_start)
+        np.cumsum(total_start[:, :-1] * width, axis=1, out=total_work[:, 1:])
+        off = total_start == 0
+        tail = np.flip(np.logical_and.accumulate(np.flip(off, axis=1), axis=1), axis=1)
+        first_off = np.where(tail.any(axis=1), tail.argmax(axis=1), knots.size)
+        zero_from = np.where(
+            first_off < knots.size, knots[np.minimum(first_off, knots.size - 1)], np.inf
+        )
+        slope = np.zeros((1, *start.shape[1:]))
+        total_slope = np.zeros((1, knots.size))
+        return cls(knots, start, slope, work, total_start, total_slope, total_work, zero_from)
+
     @property
     def n_variants(self) -> int:
         """1 when all paths share the values, else the number of paths."""
@@ -289,12 +313,40 @@ def market_schedule(
             f"hashrate_hs = {float(values[index])!r} at "
             f"{format_time_s(fleet.times_s[index[-1]])}; must be a finite number >= 0 [H/s]"
         )
+    variants = values if values.ndim == 3 else values[None]
+    if fleet.interpolation == "step":
+        return _step_schedule(fleet.times_s, variants, names, events, from_time_s)
     grid = _grid([from_time_s], [event.time_s for event in events], fleet.times_s)
     grid = grid[grid >= from_time_s]
-    variants = values if values.ndim == 3 else values[None]
     start, slope = _on_grid(fleet.times_s, variants, fleet.interpolation, grid)
     factors = _event_factors(names, events, grid)
     if factors is not None:
         start = start * factors[None]
         slope = slope * factors[None]
     return Schedule.from_pieces(grid, start, slope)
+
+
+def _step_schedule(
+    times_s: FloatArray,
+    values: FloatArray,
+    names: Sequence[str],
+    events: Sequence[Event],
+    from_time_s: float,
+) -> Schedule:
+    """The schedule of step values (V, A, K) from ``from_time_s`` on, without slopes.
+
+    The pieces are the knots from ``from_time_s`` on (and the events' times); when no event
+    falls in between, the values on them are a slice of ``values`` (no gather).
+    """
+    grid = _grid([from_time_s], [event.time_s for event in events], times_s)
+    grid = grid[grid >= from_time_s]
+    k = np.searchsorted(times_s, grid, side="right") - 1
+    k = np.clip(k, 0, times_s.size - 1)
+    if k.size > 1 and k[-1] - k[0] == k.size - 1 and np.all(np.diff(k) == 1):
+        start = values[..., int(k[0]) : int(k[-1]) + 1]
+    else:
+        start = values[..., k]
+    factors = _event_factors(names, events, grid)
+    if factors is not None:
+        start = start * factors[None]
+    return Schedule.from_steps(grid, start)
