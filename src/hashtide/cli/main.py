@@ -11,7 +11,9 @@ from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
 from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
+from hashtide.cli.results import results_app
 from hashtide.cli.scenario import run, validate
+from hashtide.cli.sweep import sweep
 
 app = typer.Typer(
     name="hashtide",
@@ -33,6 +35,8 @@ app.command()(replay)
 app.command()(backtest)
 app.command()(detect)
 app.command()(classify)
+app.command()(sweep)
+app.add_typer(results_app, name="results")
 
 
 def _print_version(value: bool) -> None:
