@@ -79,6 +79,10 @@ class Schedule:
         The same for the network (sum over actors).
     zero_from_s : ndarray, shape (V,)
         Time from which the network hashrate is 0 for ever (+inf if never).
+    scale : ndarray, shape (P, A), optional
+        Per-path factors of a shared shape (V = 1 for ``start``, ``slope``, ``work``; the
+        totals then have a row per path): path ``p``'s actor ``a`` is ``scale[p, a]`` times the
+        shape. See :meth:`scaled`.
     """
 
     knots: FloatArray
@@ -89,6 +93,7 @@ class Schedule:
     total_slope: FloatArray
     total_work: FloatArray
     zero_from_s: FloatArray
+    scale: FloatArray | None = None
 
     @classmethod
     def from_pieces(cls, knots: FloatArray, start: FloatArray, slope: FloatArray) -> Schedule:
@@ -132,20 +137,44 @@ class Schedule:
         total_start = start.sum(axis=1)
         total_work = np.zeros_like(total_start)
         np.cumsum(total_start[:, :-1] * width, axis=1, out=total_work[:, 1:])
-        off = total_start == 0
-        tail = np.flip(np.logical_and.accumulate(np.flip(off, axis=1), axis=1), axis=1)
-        first_off = np.where(tail.any(axis=1), tail.argmax(axis=1), knots.size)
-        zero_from = np.where(
-            first_off < knots.size, knots[np.minimum(first_off, knots.size - 1)], np.inf
-        )
+        zero_from = _zero_from(knots, total_start == 0)
         slope = np.zeros((1, *start.shape[1:]))
         total_slope = np.zeros((1, knots.size))
         return cls(knots, start, slope, work, total_start, total_slope, total_work, zero_from)
 
+    def scaled(self, scale: FloatArray) -> Schedule:
+        """This (shared, V = 1) schedule with path ``p``'s actor ``a`` scaled by ``scale[p, a]``.
+
+        Work integrals are linear in the hashrates, so only the network totals are computed
+        per path — one matrix product (P, A) × (A, K) each — and per-actor values are scaled
+        when read.
+        """
+        if self.start.shape[0] != 1 or self.scale is not None:
+            raise InvalidInputError("only a schedule shared by all paths can be scaled")
+        scale = np.ascontiguousarray(scale, dtype=np.float64)
+        total_start = _weighted_sum(scale, self.start[0])
+        total_work = _weighted_sum(scale, self.work[0])
+        if np.any(self.slope):
+            total_slope = _weighted_sum(scale, self.slope[0])
+        else:
+            total_slope = np.zeros((1, self.knots.size))
+        zero_from = _zero_from(self.knots, (total_start == 0) & (total_slope == 0))
+        return Schedule(
+            self.knots,
+            self.start,
+            self.slope,
+            self.work,
+            total_start,
+            total_slope,
+            total_work,
+            zero_from,
+            scale,
+        )
+
     @property
     def n_variants(self) -> int:
         """1 when all paths share the values, else the number of paths."""
-        return int(self.start.shape[0])
+        return int(self.total_start.shape[0])
 
     def _take(self, array: FloatArray, piece: IntArray) -> FloatArray:
         """Piece ``piece[p]`` of ``array`` for path ``p`` (knots on the last axis).
@@ -153,7 +182,10 @@ class Schedule:
         (V, K) gives (P,); (V, A, K) gives (A, P).
         """
         if array.shape[0] == 1:
-            return np.take(array[0], piece, axis=-1)
+            taken = np.take(array[0], piece, axis=-1)
+            if self.scale is not None and array.ndim == 3:
+                return taken * self.scale.T
+            return taken
         rows = np.arange(piece.size)
         if array.ndim == 2:
             return array[rows, piece]
@@ -257,6 +289,26 @@ class Schedule:
         return rates, work
 
 
+def _weighted_sum(scale: FloatArray, rows: FloatArray) -> FloatArray:
+    """``scale @ rows`` for (P, A) × (A, K), summed actor by actor in order.
+
+    A plain loop over the few actors: the same sums in the same order as adding the actors'
+    per-path values, and no BLAS threads (which a matrix product this thin gains nothing from
+    and which compete for the cores when several runs share a machine).
+    """
+    total: FloatArray = scale[:, :1] * rows[0]
+    for a in range(1, rows.shape[0]):
+        total += scale[:, a : a + 1] * rows[a]
+    return total
+
+
+def _zero_from(knots: FloatArray, off: NDArray[np.bool_]) -> FloatArray:
+    """Per row of ``off`` (V, K): the knot from which every piece is off (+inf if none)."""
+    tail = np.flip(np.logical_and.accumulate(np.flip(off, axis=1), axis=1), axis=1)
+    first_off = np.where(tail.any(axis=1), tail.argmax(axis=1), knots.size)
+    return np.where(first_off < knots.size, knots[np.minimum(first_off, knots.size - 1)], np.inf)
+
+
 def _grid(*parts: FloatArray | Sequence[float]) -> FloatArray:
     return np.unique(np.concatenate([np.asarray(part, dtype=np.float64) for part in parts]))
 
@@ -299,6 +351,16 @@ def market_schedule(
 ) -> Schedule:
     """The schedule a market model returned for one epoch, checked and put on a grid."""
     values = fleet.hashrate_hs
+    scale = fleet.path_scale
+    if scale is not None and scale.shape != (n_paths, len(names)):
+        raise InvalidInputError(
+            f"market model returned path_scale of shape {scale.shape} in epoch {epoch}; "
+            f"expected ({n_paths}, {len(names)})"
+        )
+    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale >= 0)):
+        raise InvalidInputError(
+            f"market model, epoch {epoch}: path_scale must be finite numbers >= 0"
+        )
     if values.shape[-2] != len(names) or (values.ndim == 3 and values.shape[0] != n_paths):
         raise InvalidInputError(
             f"market model returned hashrate_hs of shape {values.shape} in epoch {epoch}; "
@@ -315,7 +377,8 @@ def market_schedule(
         )
     variants = values if values.ndim == 3 else values[None]
     if fleet.interpolation == "step":
-        return _step_schedule(fleet.times_s, variants, names, events, from_time_s)
+        shared = _step_schedule(fleet.times_s, variants, names, events, from_time_s)
+        return shared if scale is None else shared.scaled(scale)
     grid = _grid([from_time_s], [event.time_s for event in events], fleet.times_s)
     grid = grid[grid >= from_time_s]
     start, slope = _on_grid(fleet.times_s, variants, fleet.interpolation, grid)
@@ -323,7 +386,8 @@ def market_schedule(
     if factors is not None:
         start = start * factors[None]
         slope = slope * factors[None]
-    return Schedule.from_pieces(grid, start, slope)
+    shared = Schedule.from_pieces(grid, start, slope)
+    return shared if scale is None else shared.scaled(scale)
 
 
 def _step_schedule(
