@@ -145,28 +145,33 @@ class Schedule:
     def scaled(self, scale: FloatArray) -> Schedule:
         """This (shared, V = 1) schedule with path ``p``'s actor ``a`` scaled by ``scale[p, a]``.
 
-        Work integrals are linear in the hashrates, so only the network totals are computed
-        per path — one matrix product (P, A) × (A, K) each — and per-actor values are scaled
-        when read.
+        Work integrals are linear in the hashrates, so nothing is computed per path and knot:
+        per-actor values are scaled when read, and the network's totals are formed only on the
+        pieces that are read (``total_*`` are left empty).
         """
         if self.start.shape[0] != 1 or self.scale is not None:
             raise InvalidInputError("only a schedule shared by all paths can be scaled")
         scale = np.ascontiguousarray(scale, dtype=np.float64)
-        total_start = _weighted_sum(scale, self.start[0])
-        total_work = _weighted_sum(scale, self.work[0])
-        if np.any(self.slope):
-            total_slope = _weighted_sum(scale, self.slope[0])
-        else:
-            total_slope = np.zeros((1, self.knots.size))
-        zero_from = _zero_from(self.knots, (total_start == 0) & (total_slope == 0))
+        # The network is off for ever on a path from the first knot after the last one where
+        # an actor it runs (scale > 0) has a nonzero start or slope (hashrates are >= 0).
+        on = (self.start[0] != 0) | (self.slope[0] != 0)  # (A, K)
+        last_on = np.where(on.any(axis=1), self.knots.size - 1 - np.argmax(on[:, ::-1], axis=1), -1)
+        path_last = np.max(np.where(scale > 0, last_on[None, :], -1), axis=1)
+        first_off = path_last + 1
+        zero_from = np.where(
+            first_off < self.knots.size,
+            self.knots[np.minimum(first_off, self.knots.size - 1)],
+            np.inf,
+        )
+        empty = np.zeros((scale.shape[0], 0))
         return Schedule(
             self.knots,
             self.start,
             self.slope,
             self.work,
-            total_start,
-            total_slope,
-            total_work,
+            empty,
+            empty,
+            empty,
             zero_from,
             scale,
         )
@@ -174,7 +179,7 @@ class Schedule:
     @property
     def n_variants(self) -> int:
         """1 when all paths share the values, else the number of paths."""
-        return int(self.total_start.shape[0])
+        return int(self.zero_from_s.shape[0])
 
     def _take(self, array: FloatArray, piece: IntArray) -> FloatArray:
         """Piece ``piece[p]`` of ``array`` for path ``p`` (knots on the last axis).
@@ -201,9 +206,9 @@ class Schedule:
         piece = self.piece_of(time_s)
         s = time_s - self.knots[piece]
         return (
-            self._take(self.total_work, piece)
-            + self._take(self.total_start, piece) * s
-            + 0.5 * self._take(self.total_slope, piece) * s * s
+            self._total("work", piece)
+            + self._total("start", piece) * s
+            + 0.5 * self._total("slope", piece) * s * s
         )
 
     def actor_work_at(self, time_s: FloatArray, piece: IntArray | None = None) -> FloatArray:
@@ -218,8 +223,28 @@ class Schedule:
         half_slope = 0.5 * self._take(self.slope, piece)
         return self._take(self.work, piece) + s * (start + half_slope * s)
 
+    def _total(self, which: str, piece: IntArray) -> FloatArray:
+        """The network's ``start``, ``slope`` or ``work`` on piece ``piece[p]`` of each path."""
+        if self.scale is None:
+            return self._take(getattr(self, f"total_{which}"), piece)
+        rows = getattr(self, which)[0]  # (A, K), shared
+        taken = np.take(rows, piece, axis=-1) * self.scale.T  # (A, P)
+        total: FloatArray = taken.sum(axis=0)
+        return total
+
     def _search_work(self, work: FloatArray) -> IntArray:
         """Piece k with ``total_work[k] < work <= total_work[k+1]`` (clipped to [0, K-1])."""
+        if self.scale is not None:  # a binary search per path on totals formed as needed
+            size = self.knots.size
+            low = np.zeros(work.size, dtype=np.int64)
+            high = np.full(work.size, size, dtype=np.int64)
+            while np.any(low < high):
+                middle = (low + high) // 2
+                below = self._total("work", np.minimum(middle, size - 1)) < work
+                active = low < high
+                low = np.where(active & below, middle + 1, low)
+                high = np.where(active & ~below, middle, high)
+            return np.clip(low - 1, 0, size - 1)
         cumulative = self.total_work
         if cumulative.shape[0] == 1:
             index = np.searchsorted(cumulative[0], work, side="left")
@@ -250,9 +275,9 @@ class Schedule:
         §5.6, eq. 5.6.4).
         """
         piece = self._search_work(work)
-        delta = np.maximum(work - self._take(self.total_work, piece), 0.0)
-        a = self._take(self.total_start, piece)
-        b = self._take(self.total_slope, piece)
+        delta = np.maximum(work - self._total("work", piece), 0.0)
+        a = self._total("start", piece)
+        b = self._total("slope", piece)
         denominator = a + np.sqrt(np.maximum(a * a + 2.0 * b * delta, 0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             s = np.where(
@@ -287,19 +312,6 @@ class Schedule:
             fallback = np.where(usable, over_piece, 1.0)
             rates = np.where(bad, fallback, rates)
         return rates, work
-
-
-def _weighted_sum(scale: FloatArray, rows: FloatArray) -> FloatArray:
-    """``scale @ rows`` for (P, A) × (A, K), summed actor by actor in order.
-
-    A plain loop over the few actors: the same sums in the same order as adding the actors'
-    per-path values, and no BLAS threads (which a matrix product this thin gains nothing from
-    and which compete for the cores when several runs share a machine).
-    """
-    total: FloatArray = scale[:, :1] * rows[0]
-    for a in range(1, rows.shape[0]):
-        total += scale[:, a : a + 1] * rows[a]
-    return total
 
 
 def _zero_from(knots: FloatArray, off: NDArray[np.bool_]) -> FloatArray:

@@ -18,7 +18,7 @@ from hashtide.scenario import schema
 #: Paths per chunk. Fixed — not chosen from the machine's memory — because each chunk draws
 #: from its own random streams (:func:`hashtide.scenario.run.chunk_seeds`): the same seed then
 #: gives the same result on every machine.
-CHUNK_PATHS = 1_000
+CHUNK_PATHS = 5_000
 #: Times at which the chart series are sampled per path across the horizon.
 SERIES_POINTS = 61
 #: Refuse runs estimated above this peak memory by default [bytes] (2 GB).
@@ -86,7 +86,7 @@ def estimate_run(spec: schema.ScenarioSpec, n_paths: int) -> RunEstimate:
     >>> spec = load_scenario("scenarios/us-state-reserve.yaml")
     >>> estimate = estimate_run(spec, 1_000_000)
     >>> estimate.n_chunks, estimate.memory_bytes > DEFAULT_MAX_MEMORY_BYTES
-    (1000, True)
+    (200, True)
     """
     variants = max(1, len(spec.variants))
     sites = max(1, len(spec.actor.sites))
@@ -122,8 +122,8 @@ def check_resources(
     >>> try:
     ...     check_resources(spec, 1_000_000, max_memory_bytes=2e9)
     ... except ResourceLimitError as exc:
-    ...     print(str(exc)[:58])
-    1,000,000 paths × 3 variant(s) × 107 epochs in 1,000 chunk
+    ...     print(str(exc)[:60])
+    1,000,000 paths × 3 variant(s) × 107 epochs in 200 chunk(s)
     """
     estimate = estimate_run(spec, n_paths)
     if max_memory_bytes is not None and estimate.memory_bytes > max_memory_bytes:
