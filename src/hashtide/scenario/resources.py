@@ -122,7 +122,7 @@ def check_resources(
     >>> try:
     ...     check_resources(spec, 1_000_000, max_memory_bytes=2e9)
     ... except ResourceLimitError as exc:
-    ...     print(str(exc)[:60])
+    ...     print(str(exc)[:59])
     1,000,000 paths × 3 variant(s) × 107 epochs in 200 chunk(s)
     """
     estimate = estimate_run(spec, n_paths)
