@@ -18,7 +18,8 @@ and after: on a shared machine, wall-clock figures are only as good as it was qu
 
 The last line is machine-readable::
 
-    engine_s=<t> run_s=<t> ratio_wall=<r> ratio_cpu=<r> run_peak_mb=<m> large_s=<t> large_peak_mb=<m>
+    engine_s=<t> run_s=<t> ratio_wall=<r> ratio_cpu=<r> run_peak_mb=<m> large_s=<t> \
+large_peak_mb=<m>
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent / "scenarios" / "us-state-reserve.yaml"
-_PEAK = "print('VmHWM', [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1], file=sys.stderr)"
+_PEAK = (
+    "print('VmHWM', [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]"
+    ".split()[1], file=sys.stderr)"
+)
 
 
 def child(code: str) -> tuple[float, float, float]:
@@ -93,12 +97,20 @@ def main(argv: list[str] | None = None) -> None:
             f"run {r_wall:6.1f} s wall {r_cpu:6.1f} s CPU {r_peak:5.0f} MB | "
             f"ratio {r_wall / e_wall:4.2f} wall {r_cpu / e_cpu:4.2f} CPU   (load {load()})"
         )
-    ratio_wall = statistics.median(r / e for r, e in zip(run_wall, engine_wall, strict=True))
-    ratio_cpu = statistics.median(r / e for r, e in zip(run_cpu, engine_cpu, strict=True))
+    nan = float("nan")
+    ratio_wall = statistics.median(
+        [r / e for r, e in zip(run_wall, engine_wall, strict=True)] or [nan]
+    )
+    ratio_cpu = statistics.median(
+        [r / e for r, e in zip(run_cpu, engine_cpu, strict=True)] or [nan]
+    )
+    engine_s = statistics.median(engine_wall or [nan])
+    run_s = statistics.median(run_wall or [nan])
+    peak = max(run_peak or [nan])
     print(
-        f"{args.paths:,} paths, medians of {args.repeats}: engine {statistics.median(engine_wall):.1f} s, "
-        f"hashtide run {statistics.median(run_wall):.1f} s; run / engine = {ratio_wall:.2f} "
-        f"(wall), {ratio_cpu:.2f} (CPU); run peak memory {max(run_peak):,.0f} MB "
+        f"{args.paths:,} paths, medians of {args.repeats}: engine {engine_s:.1f} s, "
+        f"hashtide run {run_s:.1f} s; run / engine = {ratio_wall:.2f} "
+        f"(wall), {ratio_cpu:.2f} (CPU); run peak memory {peak:,.0f} MB "
         "(targets: ratio <= 2, peak < 2,000 MB)"
     )
     large_wall = large_peak = float("nan")
@@ -110,8 +122,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     print(f"load average after: {load()}")
     print(
-        f"engine_s={statistics.median(engine_wall):.2f} run_s={statistics.median(run_wall):.2f} "
-        f"ratio_wall={ratio_wall:.3f} ratio_cpu={ratio_cpu:.3f} run_peak_mb={max(run_peak):.0f} "
+        f"engine_s={engine_s:.2f} run_s={run_s:.2f} "
+        f"ratio_wall={ratio_wall:.3f} ratio_cpu={ratio_cpu:.3f} run_peak_mb={peak:.0f} "
         f"large_s={large_wall:.1f} large_peak_mb={large_peak:.0f}"
     )
 

@@ -27,17 +27,19 @@ DEFAULT_MAX_MEMORY_BYTES = 2e9
 #: Interpreter with numpy, scipy and pandas loaded, the chain history and the scenario [bytes]
 #: (measured: ``VmHWM`` of ``hashtide validate``, about 190 MB, rounded up).
 BASE_BYTES = 250e6
-#: Working memory per path and epoch while a chunk runs: the engine's per-epoch rows, the
-#: market's records and the accounting's (path, epoch, site) arrays [bytes]. Measured
-#: (benchmarks/run.py, peak RSS of 1,000- and 4,000-path runs of us-state-reserve: 5 sites),
-#: ≈ 8 bytes × (12 + 3 actors + 12 sites) per (path, epoch) plus the schedule's window.
+#: Working memory per path, epoch and site while a chunk runs: the engine's per-epoch rows, the
+#: market's records and the accounting's (path, epoch, site) arrays [bytes]. An upper bound:
+#: with it the estimate is 0.61 GB for 10,000 paths of us-state-reserve and 1.18 GB for
+#: 100,000, against peaks of 0.46 and 1.03 GB measured by benchmarks/run.py (2026-12-02).
 BYTES_PER_PATH_EPOCH_SITE = 110.0
 #: Kept per path and variant until the variant is reduced: ~20 figures, the yearly flows and
 #: the chart series (6 × :data:`SERIES_POINTS`), twice while the chunks are joined [bytes].
 BYTES_PER_PATH = 2 * 8 * (20 + 6 * SERIES_POINTS)
-#: Seconds per path × epoch × actor on the reference machine (2 shared cores, 2026): measured
-#: by benchmarks/run.py on us-state-reserve (6 actors); a rough guide only, shown to the user.
-SECONDS_PER_PATH_EPOCH_ACTOR = 2.2e-6
+#: CPU seconds per path × epoch × actor: 21 s of CPU for 10,000 paths of us-state-reserve
+#: (3 variants × 107 epochs × 6 actors) and 175 s for 100,000, measured by benchmarks/run.py
+#: on a shared 2-core machine (2026-12-02). A rough guide, shown to the user; wall-clock time
+#: is longer when other processes share the cores.
+SECONDS_PER_PATH_EPOCH_ACTOR = 1.1e-6
 
 
 @dataclass(frozen=True, kw_only=True)
