@@ -134,6 +134,7 @@ def write_sweep_report(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(page)
+        Path(scratch).chmod(0o644)  # mkstemp makes it private; a report is for sharing
         Path(scratch).replace(target)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
