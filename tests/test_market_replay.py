@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,10 @@ def test_seed_claims_are_checked(china_replay) -> None:  # type: ignore[no-untyp
     # The seed's 8 GW is about the whole network's draw (REFERENCES.md §3: ~170 EH/s × ~50 J/TH
     # ≈ 8.5 GW): hashtide's network figure is within its ±25 %.
     assert network.holds
+    # Regression snapshots (seeded, deterministic; hashtide 0.1.0.dev0): the claim's ±25 %
+    # above would let the network's power drift by a quarter unnoticed.
+    assert network.computed == pytest.approx(7_116_564_864, rel=1e-6)
+    assert sichuan.computed == pytest.approx(499_411_129, rel=1e-6)
     coal = claims["coal_per_day"]
     # Independent arithmetic: 8 GW for a day at 0.3055 kgce/kWh is 58,656 t, the seed's
     # "60,000 t"; hashtide's Sichuan load burns a small fraction of that.
@@ -117,6 +122,21 @@ def test_replay_report_and_tables(china_replay, tmp_path: Path) -> None:  # type
     assert summary["drop_height_actual"] == 689_472
     with pytest.raises(InvalidInputError, match=r"must end in \.html"):
         write_replay_report(china_replay, tmp_path / "report.txt")
+
+
+def test_replay_report_reads_as_written_for_people(china_replay, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Issue #15: the font list was HTML-escaped (the page fell back to serif), the event lines
+    # had no labels, raw keys (united_states, switch_smoothing_days) were shown, and a
+    # "5–95 %" legend entry stood for a band too thin to see.
+    html = write_replay_report(china_replay, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'font-family: system-ui, -apple-system, "Segoe UI"' in html
+    assert '"text":"Sichuan and Yunnan"' in html  # the event line's label
+    assert '"name":"United States"' in html  # the region chart's legend
+    assert "switch smoothing (days)" in html
+    for raw in ("united_states", "switch_smoothing_days", "china_hydro ×", "relocate_to"):
+        visible = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+        assert raw not in visible, raw
+    assert "so no band is drawn" in html  # the daily hashrate paths agree within 0.5 %
 
 
 def test_every_assumption_has_a_source(china_replay) -> None:  # type: ignore[no-untyped-def]

@@ -80,12 +80,13 @@ def test_classify_table_trail_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "cd-cloud-park" in result.output
     assert "prohibited" in result.output
-    assert "rule mining-disguised-as-data-centre fired" in result.output
+    assert "rule mining-in-data-centre fired" in result.output
+    assert "cites 发改运行〔2021〕1283号 （八）" in result.output
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Audit trail" in html
     assert "1283" in html
     data = json.loads((tmp_path / "decisions.json").read_text(encoding="utf-8"))
-    assert len(data["decisions"]) == 8
+    assert len(data["decisions"]) == 12  # the facilities in the example file
 
 
 def test_classify_json() -> None:
@@ -113,3 +114,37 @@ def test_classify_bad_pack_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["classify", str(facilities), "--rules", "china", "--no-report"])
     assert result.exit_code == 2
     assert "no rule pack 'china'" in result.output
+
+
+def test_classify_explain_prints_the_chain() -> None:
+    facilities = example_path("facilities.yaml")
+    result = runner.invoke(
+        app,
+        [
+            "classify",
+            str(facilities),
+            "--rules",
+            "china-sichuan-tariff",
+            "--explain",
+            "cd-cloud-park",
+            "--no-report",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # evidence → rule → clause → decision, in that order
+    order = [
+        "hardware.asic_count = 300",
+        "rule mining-in-data-centre fired",
+        "cites 发改运行〔2021〕1283号 （八）: “严禁利用数据中心开展虚拟货币“挖矿”活动”",
+        "tariff sichuan-186: +2.00 CNY/kWh on the whole account",
+        "decision: pow_mining → prohibited",
+        "rules that did not fire",
+    ]
+    positions = [out.index(text) for text in order]
+    assert positions == sorted(positions)
+    result = runner.invoke(
+        app, ["classify", str(facilities), "--rules", "china-ndrc-2021-1283", "--explain", "cd"]
+    )
+    assert result.exit_code == 2
+    assert "--explain: no facility 'cd'" in result.output

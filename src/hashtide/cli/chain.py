@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
-from hashtide.chain.history import epochs, provenance
-from hashtide.chain.verify import RetargetCheck, verify_retargets
-from hashtide.cli._common import EXIT_FAILURE, console, err_console, guarded
+from hashtide.cli._common import EXIT_FAILURE, console, err_console, guarded, plain
 from hashtide.errors import InvalidInputError
-from hashtide.units import HS_PER_EHS, SECONDS_PER_DAY
+
+# Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hashtide.chain.verify import RetargetCheck
 
 chain_app = typer.Typer(
     help=(
@@ -48,6 +41,16 @@ HeadersOption = Annotated[
 
 
 def _load(headers: Path | None) -> tuple[pd.DataFrame, str]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from hashtide.chain.history import epochs, provenance
+
     if headers is None:
         meta = provenance()
         return epochs(), f"shipped history (built {meta['built_on']})"
@@ -71,6 +74,8 @@ def _load(headers: Path | None) -> tuple[pd.DataFrame, str]:
 
 
 def _date(value: object) -> str:
+    import pandas as pd
+
     return "—" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")  # type: ignore[call-overload, arg-type]
 
 
@@ -121,6 +126,10 @@ def verify(
     the measured span to a few seconds, and the next period's first block must follow about one
     block interval later. Exits 1 if any check fails.
     """
+    from rich.table import Table
+
+    from hashtide.chain.verify import verify_retargets
+
     table, label = _load(headers)
     report = verify_retargets(table)
     if as_json:
@@ -140,7 +149,7 @@ def verify(
         return
     newest = int(table["start_height"].iloc[-1])
     console.print(
-        f"Replayed {len(report.checks)} retargets of the {label}: heights 0 … {newest:,} "
+        f"Replayed {len(report.checks)} retargets of the {plain(label)}: heights 0 … {newest:,} "
         f"(newest period starts at {newest:,})."
     )
     grid = Table(title="Retargets replayed exactly (both block times known)")
@@ -154,7 +163,7 @@ def verify(
         if check.kind == "span" and (show_all or not check.ok):
             mark = "[green]ok[/]  " if check.ok else "[bold red]FAIL[/]"
             console.print(
-                f"{mark} period {check.epoch} → height {check.height:,}: {check.detail}",
+                f"{mark} period {check.epoch} → height {check.height:,}: {plain(check.detail)}",
                 highlight=False,
             )
     unchecked = _ranges([c.height for c in report.checks if c.kind == "unchecked"])
@@ -174,7 +183,16 @@ def verify(
     console.print("[green]All checked retargets agree with Bitcoin Core's rule.[/]")
 
 
-def _since_start(table: pd.DataFrame, since: str) -> int:
+def _since_start(table: pd.DataFrame, since: str, *, built_on: str | None = None) -> int:
+    """Index of the first period that starts on or after ``since``.
+
+    Periods whose first-block time no source holds are kept when they follow the last known
+    period before ``since``. ``built_on`` (the shipped history's build date) bounds them: a
+    ``since`` after it matches nothing, instead of listing periods that surely started before.
+    """
+    import numpy as np
+    import pandas as pd
+
     try:
         when = pd.Timestamp(since)
     except (ValueError, TypeError) as exc:
@@ -184,7 +202,21 @@ def _since_start(table: pd.DataFrame, since: str) -> int:
     when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
     known = table["first_block_time"].notna().to_numpy()
     earlier = known & (table["first_block_time"] < when).to_numpy()
-    return int(np.flatnonzero(earlier)[-1]) + 1 if earlier.any() else 0
+    start = int(np.flatnonzero(earlier)[-1]) + 1 if earlier.any() else 0
+    newest = int(table["start_height"].iloc[-1])
+    if built_on is not None and when > pd.Timestamp(built_on, tz="UTC") + pd.Timedelta(days=1):
+        start = len(table)
+    if start >= len(table):
+        known_times = table.loc[known, "first_block_time"]
+        latest = (
+            "" if known_times.empty else f"; the newest known start is {known_times.max():%Y-%m-%d}"
+        )
+        built = f", in a history built on {built_on}" if built_on is not None else ""
+        raise InvalidInputError(
+            f"--since {since}: no period starts on or after it — the newest period starts at "
+            f"height {newest:,}{built}{latest}"
+        )
+    return start
 
 
 @chain_app.command()
@@ -216,10 +248,20 @@ def show(
     Times are header times of each period's first block (UTC); '—' marks a value no source
     holds (it is never estimated). Hashrate is implied by difficulty and the period's duration.
     """
+    import pandas as pd
+    from rich.table import Table
+
+    from hashtide.chain.history import provenance
+    from hashtide.report._io import check_output_file
+    from hashtide.units import HS_PER_EHS, SECONDS_PER_DAY
+
+    if plot is not None:
+        check_output_file(plot, option="--plot")
     table, label = _load(headers)
     table = table.assign(change_pct=table["difficulty"].pct_change() * 100)
     if since is not None:
-        table = table.iloc[_since_start(table, since) :]
+        built_on = provenance()["built_on"] if headers is None else None
+        table = table.iloc[_since_start(table, since, built_on=built_on) :]
     if last is not None or since is None:
         table = table.iloc[-(last or 12) :]
     if table.empty:
@@ -234,9 +276,9 @@ def show(
             nl=False,
         )
         if plot is not None:
-            console.print(f"chart written to {plot}", stderr=True)  # type: ignore[call-arg]
+            err_console.print(f"chart written to {plain(plot)}", highlight=False)
         return
-    grid = Table(title=f"Bitcoin retarget periods — {label}")
+    grid = Table(title=f"Bitcoin retarget periods — {plain(label)}")
     for name, justify in (
         ("period", "right"),
         ("start height", "right"),
@@ -262,4 +304,4 @@ def show(
         )
     console.print(grid)
     if plot is not None:
-        console.print(f"chart written to {plot}")
+        console.print(f"chart written to {plain(plot)}", highlight=False)

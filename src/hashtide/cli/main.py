@@ -9,6 +9,7 @@ import typer
 from hashtide import __version__
 from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
+from hashtide.cli.hardware import catalog
 from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
 from hashtide.cli.results import results_app
@@ -35,6 +36,7 @@ app.command()(replay)
 app.command()(backtest)
 app.command()(detect)
 app.command()(classify)
+app.command()(catalog)
 app.command()(sweep)
 app.add_typer(results_app, name="results")
 

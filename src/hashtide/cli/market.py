@@ -8,14 +8,15 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from hashtide.cli._common import console, err_console, guarded
+from hashtide.cli._common import Seed, console, err_console, guarded, plain
 from hashtide.errors import InvalidInputError
 
+# Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hashtide.market.events import Event
 
 ScenarioFile = Annotated[
@@ -50,7 +51,7 @@ def replay(
         int | None,
         typer.Option(min=1, max=100_000, help="Monte Carlo paths (default: the scenario's)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    seed: Seed = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -73,29 +74,38 @@ def replay(
     Carlo engine; scores the simulated difficulty against the chain, checks the claims and
     writes an HTML report with every assumption and its source.
     """
+    from rich.table import Table
+
     from hashtide.market.replay import run_replay
     from hashtide.market.report import summary_json, write_replay_report, write_replay_tables
     from hashtide.market.scenario import load_market_scenario
+    from hashtide.report._io import check_output_folder, safe_folder_name, write_folder
 
     spec = load_market_scenario(file)
+    target = out if out is not None else Path("out") / safe_folder_name(spec.scenario)
+    if not no_report:
+        check_output_folder(target)
 
     def progress(stage: int, stages: int, text: str) -> None:
         if not as_json:
-            err_console.print(f"[{stage}/{stages}] {text}", highlight=False)
+            err_console.print(plain(f"[{stage}/{stages}] {text}"), highlight=False)
 
     counterfactual = False if no_counterfactual else None
     result = run_replay(
         spec, n_paths=paths, seed=seed, counterfactual=counterfactual, progress=progress
     )
-    target = out if out is not None else Path("out") / spec.scenario
     written: list[Path] = []
     if not no_report:
-        written = [write_replay_report(result, target / "report.html")]
-        written += write_replay_tables(result, target)
+
+        def fill(folder: Path) -> None:
+            write_replay_report(result, folder / "report.html")
+            write_replay_tables(result, folder)
+
+        written = write_folder(target, fill)
     if as_json:
         typer.echo(json.dumps(summary_json(result), indent=2, default=str))
         return
-    table = Table(title=f"{spec.scenario}: difficulty per retarget period (T)")
+    table = Table(title=f"{plain(spec.scenario)}: difficulty per retarget period (T)")
     for name in ("height", "first block", "chain", "simulated", "counterfactual", "error"):
         table.add_column(name, justify="right")
     for r in _records(result.epochs):
@@ -120,9 +130,12 @@ def replay(
         )
     for claim in result.claims:
         verdict = "[green]holds[/]" if claim.holds else "[bold red]does not hold[/]"
-        console.print(f"claim: {claim.text} — {verdict}\n  {claim.explanation}", highlight=False)
+        console.print(
+            f"claim: {plain(claim.text)} — {verdict}\n  {plain(claim.explanation)}",
+            highlight=False,
+        )
     if written:
-        console.print(f"report: {target / 'report.html'}", highlight=False)
+        console.print(f"report: {plain(target / 'report.html')}", highlight=False)
 
 
 @guarded
@@ -163,7 +176,7 @@ def backtest(
             "instead of the engine's expected path.",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed for --paths.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed for --paths (>= 0).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Score the model's difficulty path against the chain, next to two naive baselines.
@@ -174,6 +187,8 @@ def backtest(
     3-period trend. Everything the model fits uses data before --from only. With --horizon,
     windows start every --every months and each is scored over --horizon periods.
     """
+    from rich.table import Table
+
     from hashtide.market.backtest import (
         backtest_windows,
         run_backtest,
@@ -214,7 +229,9 @@ def backtest(
         if as_json:
             typer.echo(json.dumps(result.to_json(), indent=2))
             return
-        table = Table(title=f"Backtest from {first} (height {result.start_height:,}), {mode}")
+        table = Table(
+            title=f"Backtest from {plain(first)} (height {result.start_height:,}), {mode}"
+        )
         for name in ("height", "first block", "chain", "model", "unchanged", "trend"):
             table.add_column(name, justify="right")
         for r in _records(result.epochs):
@@ -238,7 +255,7 @@ def backtest(
 
     def progress(done: int, total: int) -> None:
         if not as_json and done < total:
-            err_console.print(f"window {done + 1}/{total}: {starts[done]}", highlight=False)
+            err_console.print(f"window {done + 1}/{total}: {plain(starts[done])}", highlight=False)
 
     frame = backtest_windows(
         starts,

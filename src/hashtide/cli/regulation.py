@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
-from hashtide.cli._common import console, err_console, guarded
-from hashtide.regulation import detector as _detector
-from hashtide.regulation import facilities as _facilities
-from hashtide.regulation import rules as _rules
-from hashtide.regulation.meter import read_meter_csv
+from hashtide.cli._common import console, err_console, guarded, plain
+
+# Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 
 MeterFile = Annotated[
     Path,
@@ -55,20 +47,15 @@ AsJson = Annotated[
 ]
 
 
-def _write_outputs(target: Path, writers: dict[str, Callable[[Path], Path]]) -> list[Path]:
-    """Write each file into a scratch folder, then move them all into ``target``."""
-    target.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".hashtide-", dir=target))
-    try:
-        moved = []
+def _write_outputs(target: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
+    """Write each file into ``target`` all at once (see ``hashtide.report._io.write_folder``)."""
+    from hashtide.report._io import write_folder
+
+    def fill(folder: Path) -> None:
         for name, write in writers.items():
-            path = write(scratch / name)
-            final = target / name
-            path.replace(final)
-            moved.append(final)
-        return moved
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+            write(folder / name)
+
+    return write_folder(target, fill)
 
 
 def _json_writer(data: object) -> Callable[[Path], Path]:
@@ -150,6 +137,16 @@ def detect(
     Malformed input — bad timestamps, gaps, negative load, unknown units — exits 2 with every
     problem listed.
     """
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from hashtide.regulation import detector as _detector
+    from hashtide.regulation.meter import read_meter_csv
+    from hashtide.report._io import check_output_folder, safe_folder_name
+
+    target = out if out is not None else Path("out") / safe_folder_name(f"detect-{meter.stem}")
+    if not no_report:
+        check_output_folder(target)
     series = read_meter_csv(
         meter,
         timestamp_column=timestamp_column,
@@ -162,7 +159,6 @@ def detect(
     )
     result = _detector.detect(series, threshold=threshold)
     written: list[Path] = []
-    target = out if out is not None else Path("out") / f"detect-{meter.stem}"
     if not no_report:
         from hashtide.regulation.report import write_detect_report
 
@@ -177,7 +173,7 @@ def detect(
         typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
         return
     style = "bold red" if result.flagged else "bold green"
-    console.print(Panel(escape(result.verdict), title=escape(str(meter)), style=style))
+    console.print(Panel(plain(result.verdict), title=plain(str(meter)), style=style))
     summary = Table(show_header=False, box=None)
     summary.add_row("mining probability", f"{100 * result.mining_probability:.1f} %")
     summary.add_row(
@@ -196,7 +192,7 @@ def detect(
     evidence.add_column("fleet", justify="right", no_wrap=True)
     evidence.add_column("ASIC", justify="right", no_wrap=True)
     for item in result.evidence:
-        evidence.add_row(escape(item.sentence), _logit(item.fleet_logit), _logit(item.asic_logit))
+        evidence.add_row(plain(item.sentence), _logit(item.fleet_logit), _logit(item.asic_logit))
     console.print(evidence)
     if result.machines:
         machines = Table(
@@ -206,7 +202,7 @@ def detect(
             machines.add_column(name, justify="left" if name == "catalog model" else "right")
         for m in result.machines:
             machines.add_row(
-                m.model,
+                plain(m.model),
                 f"{m.power_w:,.0f}",
                 str(m.n_machines),
                 f"{m.n_low}–{m.n_high}" if m.fits else "none",
@@ -215,7 +211,8 @@ def detect(
         console.print(machines)
     if written:
         console.print(
-            f"report: {target / 'report.html'}  (and detection.json in {target})", highlight=False
+            f"report: {plain(target / 'report.html')}  (and detection.json in {plain(target)})",
+            highlight=False,
         )
 
 
@@ -226,10 +223,21 @@ def classify(
         str,
         typer.Option(
             "--rules",
-            help="The rule pack: a shipped one by name (positive-list-example, "
-            "china-ndrc-2021-1283) or a YAML file. Checked completely before use.",
+            help="The rule pack: a shipped one by name (china-ndrc-2021-1283, "
+            "china-sichuan-tariff, china-inner-mongolia-tariff, positive-list-example) or a YAML "
+            "file. Checked completely before use, every quote against its stored source text.",
         ),
     ],
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="FACILITY",
+            help="Classify this facility only and print its chain: its evidence, each rule that "
+            "fired with the clauses it cites, the decision, the tariff, the industry check, and "
+            "why the other rules did not fire.",
+        ),
+    ] = None,
     brief: Annotated[
         bool, typer.Option("--brief", help="Print the decisions table only, not the audit trail.")
     ] = False,
@@ -237,17 +245,43 @@ def classify(
     no_report: NoReport = False,
     as_json: AsJson = False,
 ) -> None:
-    """Classify facilities under a rule pack: industry category, regulatory track, audit trail.
+    """Classify facilities under a rule pack: category, track, tariff, industry check, audit trail.
 
-    Each facility's evidence — declared activity, hardware matched against the ASIC catalog,
-    the detector's output on its meter, network evidence (known pool endpoints, Stratum),
-    power density, location — is tested against the pack's rules. The first firing rule that
-    sets a category decides it; every firing rule, each condition with the value it tested and
-    where that value came from, is printed. Writes report.html and decisions.json to --out. A
-    pack with an unknown field, operator, value, list or source exits 2 with every problem listed.
+    Each facility's evidence — declared activity and registered industry code, project stage,
+    hardware matched against the ASIC catalog, the detector's output on its meter (or a declared
+    meter pattern), network evidence (pool endpoints, Stratum, peer-to-peer networks), tokens,
+    consumption — is tested against the pack's rules. The first firing rule that sets a category
+    decides it, the first that sets a track decides the track; every rule that fired is printed
+    with the clauses it cites (a short quote, checked against the stored text, and how that text
+    was verified) and the tests that made it fire. Writes report.html and decisions.json to
+    --out. A pack with an unknown field, operator, value, list, source, clause or a quote its
+    source does not contain exits 2 with every problem listed.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from hashtide.errors import InvalidInputError
+    from hashtide.regulation import facilities as _facilities
+    from hashtide.regulation import rules as _rules
+    from hashtide.regulation._validation import did_you_mean
+    from hashtide.report._io import check_output_folder, safe_folder_name
+
     pack = _rules.load_pack(rules)
+    target = (
+        out
+        if out is not None
+        else Path("out") / safe_folder_name(f"classify-{facilities.stem}-{pack.name}")
+    )
+    if not no_report:
+        check_output_folder(target)
     specs, base = _facilities.load_facilities(facilities)
+    if explain is not None:
+        if explain not in {s.id for s in specs}:
+            raise InvalidInputError(
+                f"--explain: no facility {explain!r} in {facilities}"
+                f"{did_you_mean(explain, tuple(s.id for s in specs))}"
+            )
+        specs = [s for s in specs if s.id == explain]  # only that one is classified
     decisions = []
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -259,17 +293,18 @@ def classify(
     ) as bar:
         task = bar.add_task("classifying", total=len(specs))
         for spec in specs:
-            bar.update(task, description=f"classifying {spec.id}")
+            bar.update(task, description=f"classifying {plain(spec.id)}")
             decisions.append(_rules.classify(_facilities.evidence_of(spec, base), pack))
             bar.advance(task)
     payload = {
         "pack": pack.name,
         "pack_file": pack.path,
+        "jurisdiction": pack.spec.jurisdiction,
+        "as_of": pack.spec.as_of,
         "facilities_file": str(facilities),
         "decisions": [d.as_dict() for d in decisions],
     }
     written: list[Path] = []
-    target = out if out is not None else Path("out") / f"classify-{facilities.stem}-{pack.name}"
     if not no_report:
         from hashtide.regulation.report import write_classify_report
 
@@ -283,26 +318,56 @@ def classify(
     if as_json:
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    table = Table(title=escape(f"{pack.spec.title} — {len(decisions)} facilities"))
-    for name in ("facility", "category", "track", "decided by", "flags"):
-        table.add_column(name, overflow="fold")
+    if explain is not None:
+        for line in decisions[0].explain():
+            console.print(plain(line), highlight=False, soft_wrap=True)
+        return
+    title = f"{pack.spec.title} — {len(decisions)} facilities ({pack.spec.jurisdiction})"
+    table = Table(title=plain(title))
+    for name in ("facility", "category", "track", "decided by", "tariff CNY/yr", "findings"):
+        table.add_column(
+            name, overflow="fold", justify="right" if name == "tariff CNY/yr" else "left"
+        )
     for d in decisions:
-        colour = {"prohibited": "red", "permitted": "green"}.get(d.track, "yellow")
+        colour = _TRACK_COLOUR.get(d.track, "yellow")
+        cost = d.tariff.cost_cny_per_year if d.tariff is not None else None
         table.add_row(
-            escape(d.facility_id),
-            d.category,
-            f"[{colour}]{d.track}[/]",
-            escape(d.decided_by),
-            escape(", ".join(d.flags)),
+            plain(d.facility_id),
+            plain(d.category),
+            f"[{colour}]{plain(d.track)}[/]",
+            plain(d.decided_by if d.decided_by == d.track_by else f"{d.decided_by} / {d.track_by}"),
+            "—"
+            if cost is None
+            else f"{cost:,.0f}" + (" if confirmed" if d.tariff.conditional else ""),
+            plain(", ".join(f"{f.kind} ({f.channel})" for f in d.findings)),
         )
     console.print(table)
+    unverified = [d.facility_id for d in decisions if not d.verified]
+    if unverified:
+        console.print(
+            plain(
+                "not verified against a stored copy of the text (secondary, reported or unverified "
+                f"sources; the audit lines say which): {', '.join(unverified)}"
+            ),
+            highlight=False,
+        )
     if not brief:
         for d in decisions:
             console.print()
             for line in d.audit_trail():
-                console.print(escape(line), highlight=False, soft_wrap=True)
+                console.print(plain(line), highlight=False, soft_wrap=True)
     if written:
         console.print(
-            f"\nreport: {target / 'report.html'}  (and decisions.json in {target})",
+            f"\nreport: {plain(target / 'report.html')}  (and decisions.json in {plain(target)})",
             highlight=False,
         )
+
+
+_TRACK_COLOUR = {
+    "prohibited": "red",
+    "phase_out": "red",
+    "verify_further": "yellow",
+    "compliant": "green",
+    "register_and_file": "cyan",
+    "financial_supervision": "magenta",
+}

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from hashtide.cli._common import console, err_console, guarded
-from hashtide.report.formatting import format_count, format_percent, format_usd
-from hashtide.report.scenario_report import format_claim_value
-from hashtide.report.security_section import format_probability
-from hashtide.scenario import ScenarioResult, load_scenario, run_scenario
-from hashtide.security import assess_scenario
-from hashtide.units import HS_PER_EHS
+from hashtide.cli._common import Seed, console, err_console, guarded, plain
+
+# Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from hashtide.scenario import ScenarioResult
 
 ScenarioFile = Annotated[
     Path,
@@ -38,47 +34,59 @@ def validate(file: ScenarioFile) -> None:
     Quantities need units (5 GW, 200 TH/s, 0.04 USD/kWh, 17.5 J/TH, 20 %/year); dates are
     YYYY-MM-DD; unknown keys are errors with a "did you mean". Exits 2 if anything is wrong.
     """
+    from hashtide.scenario.load import load_scenario
+
     spec = load_scenario(file)
     variants = ", ".join(v.name for v in spec.variants) or "base"
     console.print(
-        f"[green]ok[/]: {file} — scenario {spec.scenario!r}, start {spec.start}, "
-        f"sites: {len(spec.actor.sites)}, variants: {variants}, claims: {len(spec.claims)}",
+        f"[green]ok[/]: {plain(file)} — scenario {plain(repr(spec.scenario))}, start {spec.start}, "
+        f"sites: {len(spec.actor.sites)}, variants: {plain(variants)}, "
+        f"claims: {len(spec.claims)}",
         highlight=False,
         soft_wrap=True,
     )
 
 
 def _summary_table(result: ScenarioResult) -> Table:
+    from rich.table import Table
+
+    from hashtide.report.formatting import format_count, format_percent, pick_unit
+
+    variants = result.variants
+    # One unit per column, chosen from its values: a 6 MW site is not "0.0 TWh/yr".
+    hash_u, hash_size = pick_unit("hashrate", [v.installed_hashrate_hs for v in variants])
+    energy_u, energy_size = pick_unit("energy", [v.energy_kwh_per_year.median for v in variants])
+    co2_u, co2_size = pick_unit("co2", [v.co2_kg_per_year.median for v in variants])
     table = Table(
-        title=f"{result.scenario}: {result.actor}, {result.horizon_years:g} years from "
-        f"{_date(result.start_time_s)}, {result.n_paths:,} paths (medians; share of the network "
-        "after the rest reacts)"
+        title=f"{plain(result.scenario)}: {plain(result.actor)}, {result.horizon_years:g} years "
+        f"from {_date(result.start_time_s)}, {result.n_paths:,} paths (medians; share of the "
+        "network after the rest reacts)"
     )
     for name in (
         "variant",
         "machines",
-        "EH/s",
-        "mean EH/s",
+        hash_u,
+        f"mean {hash_u}",
         "share",
         "BTC/yr",
         "5–95 %",
         "USD/BTC",
-        "TWh/yr",
-        "Mt CO2/yr",
+        f"{energy_u}/yr",
+        f"{co2_u}/yr",
     ):
         table.add_column(name, justify="left" if name == "variant" else "right", no_wrap=True)
-    for v in result.variants:
+    for v in variants:
         table.add_row(
-            v.name,
+            plain(v.name),
             format_count(v.machines),
-            f"{v.installed_hashrate_hs / HS_PER_EHS:,.1f}",
-            f"{v.mean_hashrate_hs.median / HS_PER_EHS:,.1f}",
+            f"{v.installed_hashrate_hs / hash_size:,.1f}",
+            f"{v.mean_hashrate_hs.median / hash_size:,.1f}",
             format_percent(v.network_share_frac.median),
             f"{v.btc_per_year.median:,.0f}",
             f"{v.btc_per_year.p5:,.0f}–{v.btc_per_year.p95:,.0f}",
             f"{v.cost_usd_per_btc.median:,.0f}",
-            f"{v.energy_kwh_per_year.median / 1e9:,.1f}",
-            f"{v.co2_kg_per_year.median / 1e9:,.2f}",
+            f"{v.energy_kwh_per_year.median / energy_size:,.1f}",
+            f"{v.co2_kg_per_year.median / co2_size:,.2f}",
         )
     return table
 
@@ -90,6 +98,10 @@ def _date(time_s: float) -> str:
 
 
 def _claims_table(result: ScenarioResult) -> Table:
+    from rich.table import Table
+
+    from hashtide.report.scenario_report import format_claim_value
+
     table = Table(title="Claims check: the published figure beside hashtide's, same inputs")
     for name in ("claim", "variant", "stated", "computed", "holds"):
         table.add_column(
@@ -104,10 +116,10 @@ def _claims_table(result: ScenarioResult) -> Table:
             )
         )
         table.add_row(
-            c.claim,
-            c.variant,
-            format_claim_value(c, c.stated),
-            format_claim_value(c, c.computed),
+            plain(c.claim),
+            plain(c.variant),
+            plain(format_claim_value(c, c.stated)),
+            plain(format_claim_value(c, c.computed)),
             verdict,
         )
     return table
@@ -115,9 +127,15 @@ def _claims_table(result: ScenarioResult) -> Table:
 
 def _security_table(result: ScenarioResult) -> Table:
     """The security figures of each variant's actor at its peak share (``hashtide.security``)."""
+    from rich.table import Table
+
+    from hashtide.report.formatting import format_percent, format_usd
+    from hashtide.report.security_section import format_probability
+    from hashtide.security import assess_scenario
+
     items = assess_scenario(result)
     table = Table(
-        title=f"Security at the {result.actor}'s peak share (median path; see the report)",
+        title=f"Security at the {plain(result.actor)}'s peak share (median path; see the report)",
         caption="largest: the largest actor at the peak; HHI in points, a lower bound (the rest "
         "split into pools as in the report); N. c.: Nakamoto coefficient; P(z=6): exact "
         "double-spend probability after 6 confirmations; z@0.1%: confirmations for a 0.1 % "
@@ -131,10 +149,10 @@ def _security_table(result: ScenarioResult) -> Table:
     for s in items:
         z6 = next((r.exact for r in s.double_spend if r.z == 6), float("nan"))
         table.add_row(
-            s.variant,
+            plain(s.variant),
             format_percent(s.peak_share_frac),
             f"{s.peak_time:%Y-%m-%d}",
-            "the actor" if s.largest_actor == s.actor else s.largest_actor,
+            "the actor" if s.largest_actor == s.actor else plain(s.largest_actor),
             f"{round(s.hhi * 10_000):,}",
             str(s.nakamoto_coefficient),
             format_probability(z6),
@@ -152,7 +170,7 @@ def run(
         int | None,
         typer.Option(min=1, max=1_000_000, help="Monte Carlo paths (default: the scenario's)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    seed: Seed = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -184,8 +202,21 @@ def run(
     and CO2 — the claims check, and the security figures at the actor's peak share. Writes
     report.html (interactive charts, works offline) and CSV/JSON tables to --out.
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from hashtide.report._io import check_output_folder, safe_folder_name
+    from hashtide.scenario import load_scenario, run_scenario
+
     spec = load_scenario(file)
-    target = out if out is not None else Path("out") / spec.scenario
+    target = out if out is not None else Path("out") / safe_folder_name(spec.scenario)
+    if not no_report:
+        check_output_folder(target)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -202,7 +233,7 @@ def run(
             name = spec.variants[variant].name if spec.variants else "base"
             bar.update(
                 task,
-                description=f"variant {variant + 1}/{variants} ({name})",
+                description=f"variant {variant + 1}/{variants} ({plain(name)})",
                 completed=min(done, expected),
                 total=expected,
             )
@@ -223,24 +254,19 @@ def run(
         console.print(_security_table(result))
     if written:
         console.print(
-            f"report: {target / 'report.html'}  (and {len(written) - 1} more files in {target})",
+            f"report: {plain(target / 'report.html')}  "
+            f"(and {len(written) - 1} more files in {plain(target)})",
             highlight=False,
         )
 
 
 def _write_outputs(result: ScenarioResult, target: Path) -> list[Path]:
-    """Write the report and tables to a scratch folder, then move them into ``target``."""
+    """Write the report and tables into ``target`` all at once (see ``write_folder``)."""
+    from hashtide.report._io import write_folder
     from hashtide.report.scenario_report import write_report, write_tables
 
-    target.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".hashtide-", dir=target))
-    try:
-        files = [write_report(result, scratch / "report.html"), *write_tables(result, scratch)]
-        moved = []
-        for path in files:
-            final = target / path.name
-            path.replace(final)
-            moved.append(final)
-        return moved
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    def fill(folder: Path) -> None:
+        write_report(result, folder / "report.html")
+        write_tables(result, folder)
+
+    return write_folder(target, fill)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import brentq
 
+from hashtide._checks import real, reals
 from hashtide.errors import InvalidInputError
 
 FloatArray = npt.NDArray[np.float64]
@@ -24,8 +25,8 @@ FloatArray = npt.NDArray[np.float64]
 def _flows(
     cash_flows_usd: Sequence[float] | FloatArray, times_years: Sequence[float] | FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    flows = np.asarray(cash_flows_usd, dtype=float)
-    times = np.asarray(times_years, dtype=float)
+    flows = reals("cash_flows_usd", cash_flows_usd)
+    times = reals("times_years", times_years)
     if flows.ndim != 1 or flows.shape != times.shape or flows.size == 0:
         raise InvalidInputError(
             f"cash_flows_usd (shape {flows.shape}) and times_years (shape {times.shape}) must be "
@@ -57,7 +58,7 @@ def npv_usd(
     >>> abs(npv_usd([-100.0, 110.0], [0.0, 1.0], discount_rate=0.10)) < 1e-9
     True
     """
-    if not discount_rate > -1:
+    if not real("discount_rate", discount_rate) > -1:
         raise InvalidInputError(f"discount_rate={discount_rate!r} must be > -1")
     flows, times = _flows(cash_flows_usd, times_years)
     return float(np.sum(flows * (1.0 + discount_rate) ** -times))
@@ -264,6 +265,7 @@ def break_even_btc_price_usd(
     """
     costs, times = _flows(costs_usd, times_years)
     btc, _ = _flows(btc_mined, times_years)
+    real("discount_rate", discount_rate)
     if np.any(btc < 0):
         raise InvalidInputError("btc_mined must be >= 0")
     discount = (1.0 + discount_rate) ** -times

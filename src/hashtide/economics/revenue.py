@@ -11,6 +11,7 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from hashtide._checks import reals
 from hashtide.errors import InvalidInputError
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import HS_PER_THS, J_PER_KWH, SAT_PER_BTC, SECONDS_PER_DAY
@@ -20,13 +21,13 @@ Num: TypeAlias = float | npt.NDArray[np.float64]
 
 
 def _positive(name: str, value: object) -> None:
-    array = np.asarray(value, dtype=float)
+    array = reals(name, value)
     if not np.all(np.isfinite(array)) or np.any(array <= 0):
         raise InvalidInputError(f"{name}={value!r} must be finite and > 0")
 
 
 def _non_negative(name: str, value: object) -> None:
-    array = np.asarray(value, dtype=float)
+    array = reals(name, value)
     if not np.all(np.isfinite(array)) or np.any(array < 0):
         raise InvalidInputError(f"{name}={value!r} must be finite and >= 0")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from hashtide._checks import real
 from hashtide.errors import InvalidInputError
 
 #: Calorific equivalent of electricity [kg of standard coal (kgce) per kWh]: 3.6 MJ / 29.3076
@@ -36,6 +37,7 @@ def coal_tce(
     >>> round(coal_tce(8e6 * 24))
     58656
     """
+    energy_kwh, kgce_per_kwh = real("energy_kwh", energy_kwh), real("kgce_per_kwh", kgce_per_kwh)
     if energy_kwh < 0 or kgce_per_kwh <= 0:
         raise InvalidInputError(
             f"energy_kwh={energy_kwh!r} must be >= 0 and kgce_per_kwh={kgce_per_kwh!r} > 0"
@@ -45,6 +47,7 @@ def coal_tce(
 
 def passenger_cars(co2_kg_per_year: float) -> float:
     """How many typical passenger cars emit ``co2_kg_per_year`` in a year (US EPA 4.6 t/car)."""
+    co2_kg_per_year = real("co2_kg_per_year", co2_kg_per_year)
     if co2_kg_per_year < 0:
         raise InvalidInputError(f"co2_kg_per_year={co2_kg_per_year!r} must be >= 0")
     return co2_kg_per_year / CO2_KG_PER_PASSENGER_CAR_YEAR

@@ -29,7 +29,7 @@ _HOURS_PER_YEAR = 8_766.0  # 365.25 days, as units.SECONDS_PER_YEAR
 
 
 def _fraction(name: str, value: float) -> None:
-    if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+    if isinstance(value, bool) or not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
         raise InvalidInputError(f"{name}={value!r} must be a fraction in [0, 1]")
 
 

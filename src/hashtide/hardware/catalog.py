@@ -9,12 +9,13 @@ import io
 import json
 import re
 from importlib import resources
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hashtide.errors import DataError, InvalidInputError
 from hashtide.hardware.model import MinerModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _TABLE = "asic_catalog.csv"
 _META = "asic_catalog.meta.json"
@@ -42,28 +43,45 @@ _EFFICIENCY_ROUNDING = 0.0005 + 1e-9
 
 # Words get_model ignores at the start of a name, and spellings it treats as the same.
 _PREFIX_WORDS = frozenset(
-    {"bitmain", "antminer", "microbt", "whatsminer", "canaan", "ebang", "bitdeer"}
+    {
+        "bitmain",
+        "antminer",
+        "microbt",
+        "whatsminer",
+        "canaan",
+        "ebang",
+        "ebit",
+        "strongu",
+        "bitdeer",
+    }
 )
 _SYNONYMS = {"avalonminer": "avalon", "hydro": "hyd", "immersion": "imm"}
 
 
 def lookup_key(name: str) -> str:
-    """The form of a model name :func:`get_model` compares: case, spaces, ``-``/``_``/``.``,
-    a leading maker or product-line word (Bitmain, Antminer, MicroBT, Whatsminer, Canaan,
-    Ebang, Bitdeer) and the spellings Hydro/Hyd, Immersion/Imm, AvalonMiner/Avalon do not
-    matter.
+    """The form of a model name :func:`get_model` compares.
+
+    Case, how words are separated (spaces, ``-``, ``_``, an abbreviation's ``.``), a leading
+    maker or product-line word (Bitmain, Antminer, MicroBT, Whatsminer, Canaan, Ebang, Ebit,
+    StrongU, Bitdeer) and the spellings Hydro/Hyd, Immersion/Imm, AvalonMiner/Avalon do not
+    matter. Where words break does:
+    ``S21XP`` is not ``S21 XP`` (a name that runs words together, or splits one, is not taken
+    for another model silently; :func:`get_model` suggests the model instead).
 
     Examples
     --------
-    >>> lookup_key("Bitmain Antminer S21 XP Hydro") == lookup_key("s21 xp hyd")
+    >>> lookup_key("Bitmain Antminer S21 XP Hydro") == lookup_key("s21-xp hyd")
     True
+    >>> lookup_key("Antminer S21XP") == lookup_key("Antminer S21 XP")
+    False
     """
-    words = re.sub(r"[\s_\-.]+", " ", name.casefold()).split()
+    # A dot ends an abbreviation ("Imm.") unless a digit follows ("E9.2").
+    words = re.sub(r"[\s_\-]+|\.(?!\d)", " ", name.casefold()).split()
     words = [_SYNONYMS.get(word, word) for word in words]
     while len(words) > 1 and words[0] in _PREFIX_WORDS:
         words.pop(0)
-    key = "".join(words)
-    return re.sub(r"^avalon(\d)", r"avalona\1", key)
+    key = " ".join(words)
+    return re.sub(r"^avalon (\d)", r"avalon a\1", key)
 
 
 def _optional(value: str) -> str | None:
@@ -150,6 +168,8 @@ def catalog() -> pd.DataFrame:
     >>> float(s21.hashrate_ths), float(s21.power_w), float(s21.efficiency_j_per_th)
     (200.0, 3500.0, 17.5)
     """
+    import pandas as pd
+
     models = _models()
     columns: dict[str, list[Any]] = {name: [] for name in CATALOG_COLUMNS}
     for model in models:
@@ -167,8 +187,10 @@ def get_model(name: str) -> MinerModel:
     Parameters
     ----------
     name : str
-        A model name: case, spaces, ``-``/``_``/``.``, a leading "Bitmain", "Antminer",
-        "MicroBT", "Whatsminer", "Canaan" (etc.) and Hydro/Hyd, Immersion/Imm do not matter.
+        A model name as the catalog writes it (``hashtide catalog`` lists them): case, the
+        separators between words (space, ``-``, ``_``), a leading "Bitmain", "Antminer",
+        "MicroBT", "Whatsminer", "Canaan" (etc.) and Hydro/Hyd, Immersion/Imm do not matter;
+        where words break does (see :func:`lookup_key`).
 
     Returns
     -------
@@ -177,7 +199,8 @@ def get_model(name: str) -> MinerModel:
     Raises
     ------
     InvalidInputError
-        If no catalog model has that name; the message suggests the closest names.
+        If no catalog model has that name; the message suggests the closest names (first the
+        model whose name differs only in where words break, e.g. ``S21XP`` → ``S21 XP``).
 
     Examples
     --------
@@ -185,6 +208,10 @@ def get_model(name: str) -> MinerModel:
     'Antminer S21'
     >>> get_model("S21 XP Hydro").hashrate_ths
     473.0
+    >>> get_model("S21XP")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hashtide.errors.InvalidInputError: unknown ASIC model 'S21XP'; did you mean 'Antminer S21 XP'...
     >>> get_model("M66S")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -196,7 +223,12 @@ def get_model(name: str) -> MinerModel:
     key = lookup_key(name)
     if key in index:
         return index[key]
-    close = difflib.get_close_matches(key, index, n=3, cutoff=0.5)
+    compact = key.replace(" ", "")
+    same_letters = [k for k in index if k.replace(" ", "") == compact]
+    close = same_letters + [
+        k for k in difflib.get_close_matches(key, index, n=3, cutoff=0.5) if k not in same_letters
+    ]
+    close = close[:3]
     names = [repr(index[k].model) for k in close]
     if len(names) > 1:
         hint = f"; did you mean {', '.join(names[:-1])} or {names[-1]}?"
@@ -205,8 +237,7 @@ def get_model(name: str) -> MinerModel:
     else:
         hint = "; no model has a similar name"
     raise InvalidInputError(
-        f"unknown ASIC model {name!r}{hint} "
-        f"(hashtide.hardware.catalog() lists all {len(index)} models)"
+        f"unknown ASIC model {name!r}{hint} ('hashtide catalog' lists all {len(index)} models)"
     )
 
 
@@ -232,3 +263,39 @@ def catalog_provenance() -> dict[str, Any]:
     text = resources.files("hashtide.data").joinpath(_META).read_text(encoding="utf-8")
     meta: dict[str, Any] = json.loads(text)
     return meta
+
+
+def search_models(text: str) -> list[MinerModel]:
+    """The catalog models whose name or maker holds every word of ``text``, oldest first.
+
+    Case and the separators of :func:`lookup_key` do not matter; an empty ``text`` gives every
+    model.
+
+    Raises
+    ------
+    InvalidInputError
+        If no model matches; the message suggests close names.
+
+    Examples
+    --------
+    >>> [m.model for m in search_models("xp imm")]
+    ['Antminer S21 XP Imm']
+    >>> len(search_models("s21 xp hyd"))  # S21 XP Hyd, S21e XP Hyd, S21e XP Hyd 3U, S21 XP+ Hyd
+    4
+    """
+    words = lookup_key(text).split() if text.strip() else []
+    found = [
+        m
+        for m in _models()
+        if all(
+            word in f"{lookup_key(m.model)} {(m.manufacturer or '').casefold()}" for word in words
+        )
+    ]
+    if not found:
+        index = _index()
+        close = difflib.get_close_matches(lookup_key(text), index, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(index[k].model) for k in close)}?" if close else ""
+        raise InvalidInputError(
+            f"no catalog model matches {text!r}{hint} (hashtide catalog lists all {len(index)})"
+        )
+    return found

@@ -174,10 +174,13 @@ def _month_index(time_s: npt.ArrayLike) -> npt.NDArray[np.int64]:
     return months
 
 
-_CBECI = "CBECI's default power price (REFERENCES.md §8)"
+_CBECI = (
+    "CBECI's default power price, 0.05 USD/kWh (Cambridge Bitcoin Electricity Consumption Index "
+    "methodology)"
+)
 _NBS = (
     "the provinces' 2020 generation mix (National Bureau of Statistics of China via huaon.com, "
-    "compiled by CCAF: ../shared/data/raw/cbeci/cbeci_china_province_power_mix_2019-2021.csv) "
+    "compiled by CCAF for the CBECI China provincial power mix 2019-2021) "
     "× IPCC AR5 lifecycle medians (thermal as coal 820, hydro 24, wind 12, solar 48 g/kWh)"
 )
 _PRICE_NOTE = (

@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} — hashtide replay</title>
 <style>
-body { font-family: {{ font }}; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+body { font-family: {{ font|safe }}; max-width: 1100px; margin: 2em auto; padding: 0 1em;
        color: #222; line-height: 1.45; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -118,12 +120,35 @@ def _layout(fig: Any, title: str, y_title: str) -> None:
 
 
 def _event_lines(fig: Any, result: ReplayResult) -> None:
+    """A dotted line at each event's start, labelled with its name (events sharing a day, one
+    label)."""
+    names: dict[pd.Timestamp, list[str]] = {}
     for event in result.spec.events:
-        fig.add_vline(x=pd.Timestamp(event.start, tz="UTC"), line_dash="dot", line_color="#aaa")
+        names.setdefault(pd.Timestamp(event.start, tz="UTC"), []).append(event.name)
+    for when, labels in names.items():
+        fig.add_vline(x=when, line_dash="dot", line_color="#aaa")
+        fig.add_annotation(
+            x=when,
+            y=1,
+            yref="paper",
+            text="; ".join(labels),
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            showarrow=False,
+            font={"size": 9, "color": "#777"},
+        )
 
 
-def _band(fig: Any, x: Any, low: Any, high: Any, colour: str, name: str) -> None:
+def _band(fig: Any, x: Any, low: Any, high: Any, colour: str, name: str) -> bool:
+    """Draw the 5–95 % band, unless it would be invisible (paths within 0.5 % of each other):
+    a legend entry with nothing drawn misleads. Returns whether it was drawn."""
     import plotly.graph_objects as go
+
+    spread = np.abs(np.asarray(high, dtype=float) - np.asarray(low, dtype=float))
+    scale = np.nanmax(np.abs(np.asarray(high, dtype=float)), initial=0.0)
+    if not scale > 0 or not np.nanmax(spread, initial=0.0) > 0.005 * scale:
+        return False
 
     fig.add_trace(go.Scatter(x=x, y=high, line={"width": 0}, showlegend=False, hoverinfo="skip"))
     fig.add_trace(
@@ -137,6 +162,7 @@ def _band(fig: Any, x: Any, low: Any, high: Any, colour: str, name: str) -> None
             hoverinfo="skip",
         )
     )
+    return True
 
 
 def _charts(result: ReplayResult) -> list[dict[str, Any]]:
@@ -201,7 +227,7 @@ def _charts(result: ReplayResult) -> list[dict[str, Any]]:
     )
 
     fig = go.Figure()
-    _band(
+    hashrate_band = _band(
         fig,
         daily.index,
         daily.hashrate_hs_p5 / 1e18,
@@ -237,8 +263,14 @@ def _charts(result: ReplayResult) -> list[dict[str, Any]]:
             "hashrate",
             "Network hashrate",
             fig,
-            "Simulated daily hashrate (median, 5–95 %) against each period's mean "
-            "hashrate implied by the chain (difficulty × 2^32 × 2016 / duration).",
+            "Simulated daily hashrate ("
+            + (
+                "median, 5–95 %"
+                if hashrate_band
+                else "median; the paths differ by less than 0.5 %, so no band is drawn"
+            )
+            + ") against each period's mean hashrate implied by the chain (difficulty × 2^32 × "
+            "2016 / duration).",
         )
     )
 
@@ -362,7 +394,7 @@ def _charts(result: ReplayResult) -> list[dict[str, Any]]:
                 x=daily.index,
                 y=daily[column] / 1e18,
                 stackgroup="one",
-                name=column.removesuffix("_hs"),
+                name=_region_names(result).get(column.removesuffix("_hs"), column),
                 mode="none",
             )
         )
@@ -394,6 +426,42 @@ def _charts(result: ReplayResult) -> list[dict[str, Any]]:
         )
         out.append({"title": title, "html": Markup(html), "caption": caption})
     return out
+
+
+def _region_names(result: ReplayResult) -> dict[str, str]:
+    """Region key → display name (``united_states`` → ``United States``)."""
+    from hashtide.market.scenario import regions_of
+
+    return {r.key: r.name for r in regions_of(result.spec)}
+
+
+#: How a parameter's unit suffix reads in a label.
+_SUFFIXES = {"_days": " (days)", "_years": " (years)", "_frac_per_month": " (share per month)"}
+_IDENTIFIER = re.compile(r"(?<![\w./])[a-z]+(?:_[a-z0-9]+)+(?![\w./(])")
+
+
+def _readable(text: str, regions: dict[str, str]) -> str:
+    """``text`` with region keys and parameter names written for readers.
+
+    Examples
+    --------
+    >>> _readable("relocate_to {united_states: 0.46}, switch_smoothing_days 14",
+    ...           {"united_states": "United States"})
+    'relocate to {United States: 0.46}, switch smoothing (days) 14'
+    >>> _readable("see mining_map_shares.csv", {})
+    'see mining_map_shares.csv'
+    """
+
+    def word(match: re.Match[str]) -> str:
+        key = match.group(0)
+        if key in regions:
+            return regions[key]
+        for suffix, label in _SUFFIXES.items():
+            if key.endswith(suffix):
+                return key.removesuffix(suffix).replace("_", " ") + label
+        return key.replace("_", " ")
+
+    return _IDENTIFIER.sub(word, text)
 
 
 def _scores(result: ReplayResult) -> list[str]:
@@ -459,7 +527,7 @@ def _context(result: ReplayResult) -> dict[str, Any]:
             "stated": fmt(c.stated, c.unit),
             "computed": fmt(c.computed, c.unit),
             "holds": c.holds,
-            "explanation": c.explanation,
+            "explanation": _readable(c.explanation, _region_names(result)),
         }
         for c in result.claims
     ]
@@ -507,7 +575,14 @@ def _context(result: ReplayResult) -> dict[str, Any]:
         "charts": _charts(result),
         "epoch_header": header,
         "epoch_rows": rows,
-        "assumptions": result.assumptions(),
+        "assumptions": [
+            replace(
+                a,
+                name=_readable(a.name, _region_names(result)),
+                value=_readable(a.value, _region_names(result)),
+            )
+            for a in result.assumptions()
+        ],
         "data_notes": data_notes,
         "version": __version__,
     }
@@ -538,8 +613,8 @@ def write_replay_report(result: ReplayResult, path: str | Path) -> Path:
         html = render_replay_report(result)
     except ImportError as exc:
         raise HashtideError(
-            f"the HTML report needs the 'plot' extra ({exc.name} is missing): "
-            "pip install 'hashtide[plot]'"
+            f"the HTML report needs {exc.name}, which hashtide depends on: "
+            "pip install --force-reinstall hashtide"
         ) from exc
 
     def write(tmp: Path) -> None:

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from hashtide._validation import read_yaml, validate
-from hashtide.errors import ScenarioError
+from hashtide.errors import InvalidInputError, ScenarioError
 from hashtide.hardware import MinerModel, get_model
 from hashtide.market.behaviour import BehaviourParams
 from hashtide.market.events import (
@@ -37,7 +37,7 @@ from hashtide.market.events import (
     StateProgram,
 )
 from hashtide.market.regions import DEFAULT_REGIONS, Region
-from hashtide.scenario.fields import check, date_validator, quantity
+from hashtide.scenario.fields import Integer, Number, check, date_validator, quantity
 from hashtide.scenario.units import UnitParseError, parse_quantity
 from hashtide.units import SECONDS_PER_DAY
 
@@ -83,10 +83,19 @@ def _region(value: Any) -> str:
 RegionKey = Annotated[str, AfterValidator(_region)]
 
 
-class Strict(BaseModel):
-    """Unknown keys are errors; values are immutable."""
+def _known_miner(name: str) -> str:
+    """``name`` if the hardware catalog has it, else its "did you mean" (as ``run`` would)."""
+    try:
+        get_model(name)
+    except InvalidInputError as exc:
+        raise ValueError(str(exc)) from None
+    return name
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Strict(BaseModel):
+    """Unknown keys are errors; values are immutable; numbers are finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BanSpec(Strict):
@@ -137,7 +146,7 @@ class PriceShockSpec(Strict):
     name: str = Field(min_length=1)
     regions: list[RegionKey] = Field(min_length=1)
     start: Date
-    factor: Annotated[float, Field(gt=0)]
+    factor: Annotated[Number, Field(gt=0, le=1000)]
     ramp: Days = 0.0
     end: Date | None = None
     source: str = ""
@@ -150,7 +159,7 @@ class ProgramSpec(Strict):
     name: str = Field(min_length=1)
     start: Date
     facility_power: Power
-    miner: str = "Antminer S21"
+    miner: Annotated[str, AfterValidator(_known_miner)] = "Antminer S21"
     ramp: Days = 0.0
     pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] = 1.1
     power_price: PriceEnergy = 0.03
@@ -168,12 +177,12 @@ class RegionOverride(Strict):
     """Changes to one region's assumptions (the rest keep :data:`DEFAULT_REGIONS`' values)."""
 
     power_price: PriceEnergy | None = None
-    spread: Annotated[float, Field(gt=0, le=3)] | None = None
+    spread: Annotated[Number, Field(gt=0, le=3)] | None = None
     pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] | None = (
         None
     )
     availability: list[Fraction] | None = Field(default=None, min_length=12, max_length=12)
-    price_factors: list[Annotated[float, Field(gt=0)]] | None = Field(
+    price_factors: list[Annotated[Number, Field(gt=0, le=1000)]] | None = Field(
         default=None, min_length=12, max_length=12
     )
     source: str = ""
@@ -192,6 +201,13 @@ class BehaviourSpec(Strict):
 
 
 ClaimQuantity = Literal["power", "network_power", "coal_per_day", "network_share"]
+#: The kind of unit a claim's stated text is read in, per quantity.
+CLAIM_KINDS: dict[str, str] = {
+    "power": "power",
+    "network_power": "power",
+    "coal_per_day": "mass",
+    "network_share": "fraction",
+}
 
 
 class ClaimSpec(Strict):
@@ -210,13 +226,15 @@ class ClaimSpec(Strict):
     regions: list[RegionKey] = Field(default_factory=list)
     region_frac: Fraction = 1.0
     region_frac_source: str = ""
-    stated: str | float
+    stated: str | Number
     tolerance: Fraction = 0.25
 
     @model_validator(mode="after")
     def _regions(self) -> ClaimSpec:
         if self.quantity in ("power", "coal_per_day", "network_share") and not self.regions:
             raise ValueError(f"quantity {self.quantity!r} needs regions")
+        if isinstance(self.stated, str):  # read as the replay reads it (market.replay)
+            _wrap(lambda v: parse_quantity(v, CLAIM_KINDS[self.quantity]), self.stated)
         return self
 
 
@@ -225,11 +243,13 @@ class ScoreSpec(Strict):
 
     from_: Date = Field(alias="from")
     to: Date
-    expect_drop_at: int | None = Field(
+    expect_drop_at: Integer | None = Field(
         None, description="start height of the epoch with the largest difficulty drop"
     )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class MarketScenarioSpec(Strict):
@@ -239,8 +259,8 @@ class MarketScenarioSpec(Strict):
     description: str = ""
     start: Date
     end: Date
-    paths: int = Field(200, ge=1, le=100_000)
-    seed: int = 0
+    paths: Integer = Field(200, ge=1, le=100_000)
+    seed: Integer = Field(0, ge=0)
     counterfactual: bool = True
     score: ScoreSpec | None = None
     regions: dict[RegionKey, RegionOverride] = Field(default_factory=dict)
@@ -259,6 +279,12 @@ class MarketScenarioSpec(Strict):
         for i, event in enumerate(self.events):
             if isinstance(event, BanSpec) and set(event.relocate_to) & set(event.regions):
                 raise ValueError(f"events[{i}]: relocate_to names a banned region")
+        for i, claim in enumerate(self.claims):
+            if not self.start <= claim.date <= self.end:
+                raise ValueError(
+                    f"claims[{i}].date {claim.date} is outside the replay "
+                    f"({self.start} to {self.end})"
+                )
         return self
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
+from hashtide._checks import integer
 from hashtide.errors import InvalidInputError
 
 #: The target of difficulty 1 (nBits 0x1d00ffff), the reference Core's ``GetDifficulty`` uses.
@@ -26,9 +27,12 @@ class DecodedCompact(NamedTuple):
     overflow: bool
 
 
-def _check_bits(bits: int) -> None:
-    if isinstance(bits, bool) or not isinstance(bits, int) or not 0 <= bits <= 0xFFFF_FFFF:
+def _check_bits(bits: int) -> int:
+    """``bits`` as a Python int (numpy integers accepted, ``bool`` refused), checked."""
+    value = integer("bits", bits, what="an unsigned 32-bit integer")
+    if not 0 <= value <= 0xFFFF_FFFF:
         raise InvalidInputError(f"bits={bits!r} must be an unsigned 32-bit integer")
+    return value
 
 
 def decode_compact(bits: int) -> DecodedCompact:
@@ -53,7 +57,7 @@ def decode_compact(bits: int) -> DecodedCompact:
     ``0x00800000`` is set; overflow iff ``word != 0`` and ``size > 34``, or ``word > 0xff`` and
     ``size > 33``, or ``word > 0xffff`` and ``size > 32``.
     """
-    _check_bits(bits)
+    bits = _check_bits(bits)
     size = bits >> 24
     word = bits & _MANTISSA_MASK
     if size <= 3:
@@ -121,7 +125,8 @@ def target_to_bits(target: int) -> int:
     >>> hex(target_to_bits(2**224 - 1))
     '0x1d00ffff'
     """
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < 2**256:
+    target = integer("target", target, what="an integer in [0, 2**256)")
+    if not 0 <= target < 2**256:
         raise InvalidInputError(f"target={target!r} must be an integer in [0, 2**256)")
     size = (target.bit_length() + 7) // 8
     compact = target << (8 * (3 - size)) if size <= 3 else target >> (8 * (size - 3))
@@ -153,7 +158,7 @@ def difficulty(bits: int) -> float:
     >>> difficulty(0x1D00FFFF)
     1.0
     """
-    _check_bits(bits)
+    bits = _check_bits(bits)
     shift = (bits >> 24) & 0xFF
     mantissa = bits & 0x00FF_FFFF
     if mantissa == 0:
@@ -170,6 +175,5 @@ def difficulty(bits: int) -> float:
 
 def target_to_difficulty(target: int) -> float:
     """Difficulty of a full 256-bit target: ``DIFFICULTY_1_TARGET / target`` (a float)."""
-    if target <= 0:
-        raise InvalidInputError(f"target={target!r} must be > 0")
+    target = integer("target", target, minimum=1)
     return DIFFICULTY_1_TARGET / target

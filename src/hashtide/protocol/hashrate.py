@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from hashtide._checks import integer, real
 from hashtide.errors import InvalidInputError
 
 #: Expected hashes to find one block at difficulty 1 (≈ 2**32; exactly 2**256/(0xffff·2**208+1)
@@ -28,6 +29,8 @@ def difficulty_to_hashrate_hs(
     >>> f"{difficulty_to_hashrate_hs(1.0):,.2f} H/s"
     '7,158,278.83 H/s'
     """
+    difficulty = real("difficulty", difficulty)
+    block_interval_s = real("block_interval_s", block_interval_s)
     if not difficulty > 0 or not block_interval_s > 0:
         raise InvalidInputError(
             f"difficulty={difficulty!r} and block_interval_s={block_interval_s!r} must be > 0"
@@ -39,6 +42,8 @@ def hashrate_hs_to_difficulty(
     hashrate_hs: float, block_interval_s: float = _DEFAULT_SPACING_S
 ) -> float:
     """Difficulty at which ``hashrate_hs`` finds blocks every ``block_interval_s`` on average."""
+    hashrate_hs = real("hashrate_hs", hashrate_hs)
+    block_interval_s = real("block_interval_s", block_interval_s)
     if not hashrate_hs > 0 or not block_interval_s > 0:
         raise InvalidInputError(
             f"hashrate_hs={hashrate_hs!r} and block_interval_s={block_interval_s!r} must be > 0"
@@ -51,6 +56,5 @@ def expected_hashes_per_block(target: int) -> int:
 
     This is Bitcoin Core's ``GetBlockProof`` (``src/chain.cpp``), the work a block adds.
     """
-    if target < 0:
-        raise InvalidInputError(f"target={target!r} must be >= 0")
+    target = integer("target", target, minimum=0)
     return 2**256 // (target + 1)

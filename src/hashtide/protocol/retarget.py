@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hashtide.errors import InvalidInputError
+from hashtide._checks import integer
 from hashtide.protocol.compact import bits_to_target, target_to_bits
 from hashtide.protocol.params import MAINNET, ChainParams
 
@@ -12,6 +12,7 @@ def clamp_timespan_s(actual_timespan_s: int, *, params: ChainParams = MAINNET) -
 
     Core's ``CalculateNextWorkRequired``: ``T/4`` is integer division (302,400 s on mainnet).
     """
+    actual_timespan_s = integer("actual_timespan_s", actual_timespan_s)
     lower = params.pow_target_timespan_s // 4
     upper = params.pow_target_timespan_s * 4
     return min(max(actual_timespan_s, lower), upper)
@@ -66,12 +67,9 @@ def next_bits(
     >>> hex(next_bits(0x1D00FFFF, 1261130161, 1262152739))
     '0x1d00d86a'
     """
-    for name, value in (
-        ("first_block_time_s", first_block_time_s),
-        ("last_block_time_s", last_block_time_s),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidInputError(f"{name}={value!r} must be an integer number of seconds")
+    seconds = "an integer number of seconds"
+    first_block_time_s = integer("first_block_time_s", first_block_time_s, what=seconds)
+    last_block_time_s = integer("last_block_time_s", last_block_time_s, what=seconds)
     if params.pow_no_retargeting:
         bits_to_target(last_bits)  # validates
         return last_bits
@@ -82,6 +80,5 @@ def next_bits(
 
 def is_retarget_height(height: int, *, params: ChainParams = MAINNET) -> bool:
     """Whether block ``height`` starts a new retarget period (``height % 2016 == 0``)."""
-    if height < 0:
-        raise InvalidInputError(f"height={height!r} must be >= 0")
+    height = integer("height", height, minimum=0)
     return height % params.difficulty_adjustment_interval == 0

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from hashtide.errors import InvalidInputError
+from hashtide._checks import integer
 from hashtide.protocol.params import MAINNET, ChainParams
 
 #: After this many halvings the right shift would be undefined in C++; Core returns 0.
 _MAX_HALVINGS = 64
 
 
-def _check_height(height: int) -> None:
-    if isinstance(height, bool) or not isinstance(height, int) or height < 0:
-        raise InvalidInputError(f"height={height!r} must be an integer >= 0")
+def _check_height(height: int) -> int:
+    return integer("height", height, minimum=0)
 
 
 def block_subsidy_sat(height: int, *, params: ChainParams = MAINNET) -> int:
@@ -26,7 +25,7 @@ def block_subsidy_sat(height: int, *, params: ChainParams = MAINNET) -> int:
     >>> block_subsidy_sat(840_000)
     312500000
     """
-    _check_height(height)
+    height = _check_height(height)
     halvings = height // params.subsidy_halving_interval
     if halvings >= _MAX_HALVINGS:
         return 0
@@ -35,8 +34,7 @@ def block_subsidy_sat(height: int, *, params: ChainParams = MAINNET) -> int:
 
 def halving_height(index: int, *, params: ChainParams = MAINNET) -> int:
     """Height of the first block of halving ``index`` (1 → 210,000; 4 → 840,000)."""
-    if isinstance(index, bool) or not isinstance(index, int) or index < 1:
-        raise InvalidInputError(f"index={index!r} must be an integer >= 1")
+    index = integer("index", index, minimum=1)
     return index * params.subsidy_halving_interval
 
 
@@ -45,7 +43,7 @@ def cumulative_subsidy_sat(end_height: int, *, params: ChainParams = MAINNET) ->
 
     Summed era by era, so it is exact and fast for any height.
     """
-    _check_height(end_height)
+    end_height = integer("end_height", end_height, minimum=0)
     interval = params.subsidy_halving_interval
     total = 0
     era = 0

@@ -34,6 +34,8 @@ ACTIVITIES: Final = (
     "data_storage",
     "general_data_centre",
     "edge_compute",
+    "gpu_mining",
+    "storage_mining",
     "office",
     "other",
 )
@@ -45,12 +47,65 @@ Activity = Literal[
     "data_storage",
     "general_data_centre",
     "edge_compute",
+    "gpu_mining",
+    "storage_mining",
     "office",
     "other",
 ]
 #: Kinds of hardware an inventory may list. ``asic`` items are matched against the catalog.
-HardwareKind = Literal["asic", "gpu_server", "gpu", "cpu_server", "storage", "network", "other"]
-_GPU_KINDS: Final = ("gpu_server", "gpu")
+HardwareKind = Literal[
+    "asic", "gpu_server", "gpu", "consumer_gpu", "cpu_server", "storage", "network", "other"
+]
+_GPU_KINDS: Final = ("gpu_server", "gpu", "consumer_gpu")
+#: Project stages as 1283号 distinguishes them: 存量 (running) and 增量 (being built or planned).
+ProjectStage = Literal["existing", "under_construction", "planned"]
+#: Load patterns a meter may show (from ``hashtide detect``/``screen`` or an inspection); the
+#: hidden-fleet names are those of the load generator and ``screen``.
+METER_PATTERNS: Final = (
+    "onset",
+    "batches",
+    "always_on",
+    "night_only",
+    "weekend_only",
+    "curtailed",
+    "seasonal_heat",
+    "gpu_mining",
+    "ai_training_jobs",
+    "ai_inference_diurnal",
+    "office_diurnal",
+    "storage_pos",
+    "none",
+)
+#: Patterns that look like a mining fleet (an always-on block, or one switched on and off by
+#: price or tariff).
+MINING_LIKE_PATTERNS: Final = (
+    "onset",
+    "batches",
+    "always_on",
+    "night_only",
+    "weekend_only",
+    "curtailed",
+    "seasonal_heat",
+    "gpu_mining",
+)
+MeterPattern = Literal[
+    "onset",
+    "batches",
+    "always_on",
+    "night_only",
+    "weekend_only",
+    "curtailed",
+    "seasonal_heat",
+    "gpu_mining",
+    "ai_training_jobs",
+    "ai_inference_diurnal",
+    "office_diurnal",
+    "storage_pos",
+    "none",
+]
+#: Hours in a year of continuous running [h].
+HOURS_PER_YEAR: Final = 8760.0
+_TEXT: Final = 500
 
 
 class _Strict(BaseModel):
@@ -61,9 +116,9 @@ class HardwareItem(_Strict):
     """One line of a hardware inventory: ``{model: Antminer S19j Pro, count: 40}``."""
 
     model: str = Field(min_length=1)
-    count: int = Field(ge=1)
+    count: int = Field(ge=1, le=10_000_000, strict=True)
     kind: HardwareKind | None = None
-    power_w: float | None = Field(default=None, gt=0)
+    power_w: float | None = Field(default=None, gt=0, le=1e7, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _matched(self) -> HardwareItem:
@@ -87,14 +142,15 @@ class Location(_Strict):
     """Where a facility is: ISO 3166-1 alpha-2 country, region, city."""
 
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    region: str | None = None
-    city: str | None = None
+    region: str | None = Field(default=None, max_length=_TEXT)
+    city: str | None = Field(default=None, max_length=_TEXT)
 
 
 class Network(_Strict):
     """What was seen on the facility's network (by its operator, an ISP, or an inspection)."""
 
-    pool_endpoints: list[str] = Field(default_factory=list)
+    pool_endpoints: list[str] = Field(default_factory=list, max_length=1000)
+    p2p_networks: list[str] = Field(default_factory=list, max_length=100)
     stratum_v1_seen: bool | None = None
     stratum_v2_seen: bool | None = None
     vpn_only: bool | None = None
@@ -111,6 +167,27 @@ class MeterRef(_Strict):
     allow_gaps: bool = False
 
 
+class MeterEvidence(_Strict):
+    """A load pattern found elsewhere (``hashtide screen``, an earlier detection, an inspection)."""
+
+    pattern: MeterPattern
+    source: str = Field(min_length=1, max_length=_TEXT)
+
+
+class Project(_Strict):
+    """The project's stage: running (存量), or being built or planned (增量)."""
+
+    stage: ProjectStage | None = None
+    commissioned: str | None = Field(default=None, max_length=40)
+
+
+class Energy(_Strict):
+    """Consumption from the utility's records [kWh per year]."""
+
+    account_kwh_per_year: float | None = Field(default=None, ge=0, le=1e13, allow_inf_nan=False)
+    mining_kwh_per_year: float | None = Field(default=None, ge=0, le=1e13, allow_inf_nan=False)
+
+
 class DetectorResult(_Strict):
     """A detector result obtained elsewhere (when no meter file is given)."""
 
@@ -124,7 +201,7 @@ class Registration(_Strict):
 
     registered: bool | None = None
     filing_id: str | None = None
-    industry_code: str | None = None
+    industry_code: str | None = Field(default=None, pattern=r"^[A-Ta-t]?\d{4}$")
 
 
 class Tokens(_Strict):
@@ -138,21 +215,26 @@ class Tokens(_Strict):
 class FacilitySpec(_Strict):
     """One facility as written in a facilities file."""
 
-    id: str = Field(min_length=1)
-    name: str | None = None
-    operator: str | None = None
+    id: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, max_length=_TEXT)
+    operator: str | None = Field(default=None, max_length=_TEXT)
+    ownership: Literal["state_owned", "private"] | None = None
+    site_lessor: str | None = Field(default=None, max_length=_TEXT)
     declared_activity: Activity | None = None
+    project: Project = Field(default_factory=Project)
     location: Location = Field(default_factory=Location)
-    floor_area_m2: float | None = Field(default=None, gt=0)
-    contracted_power_kw: float | None = Field(default=None, gt=0)
-    it_power_kw: float | None = Field(default=None, ge=0)
-    hardware: list[HardwareItem] = Field(default_factory=list)
+    floor_area_m2: float | None = Field(default=None, gt=0, le=1e9, allow_inf_nan=False)
+    contracted_power_kw: float | None = Field(default=None, gt=0, le=1e8, allow_inf_nan=False)
+    it_power_kw: float | None = Field(default=None, ge=0, le=1e8, allow_inf_nan=False)
+    hardware: list[HardwareItem] = Field(default_factory=list, max_length=10_000)
     network: Network = Field(default_factory=Network)
     meter: MeterRef | None = None
     detector: DetectorResult | None = None
+    meter_evidence: MeterEvidence | None = None
+    energy: Energy = Field(default_factory=Energy)
     registration: Registration = Field(default_factory=Registration)
     tokens: Tokens = Field(default_factory=Tokens)
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=10_000)
 
     @field_validator("meter", mode="before")
     @classmethod
@@ -196,6 +278,17 @@ FIELDS: Final[dict[str, FieldSpec]] = {
     "id": FieldSpec(type="str", description="facility identifier"),
     "name": FieldSpec(type="str", description="facility name"),
     "operator": FieldSpec(type="str", description="operating company"),
+    "ownership": FieldSpec(
+        type="enum", description="state-owned unit or private", values=("state_owned", "private")
+    ),
+    "site_lessor": FieldSpec(
+        type="str", description="who lets the site (landlord, park, data-centre host)"
+    ),
+    "project.stage": FieldSpec(
+        type="enum",
+        description="existing (running, 存量) or under_construction / planned (增量)",
+        values=("existing", "under_construction", "planned"),
+    ),
     "declared_activity": FieldSpec(
         type="enum", description="activity the operator declares", values=ACTIVITIES
     ),
@@ -224,6 +317,9 @@ FIELDS: Final[dict[str, FieldSpec]] = {
     "hardware.asic_models": FieldSpec(type="list", description="catalog names of the ASICs"),
     "hardware.gpu_count": FieldSpec(type="int", description="GPU servers and GPUs listed"),
     "hardware.gpu_power_kw": FieldSpec(type="number", unit="kW", description="their power"),
+    "hardware.consumer_gpu_count": FieldSpec(
+        type="int", description="consumer GPUs listed (kind consumer_gpu)"
+    ),
     "hardware.storage_power_kw": FieldSpec(
         type="number", unit="kW", description="power of storage listed"
     ),
@@ -239,6 +335,33 @@ FIELDS: Final[dict[str, FieldSpec]] = {
     "detector.estimated_machines": FieldSpec(
         type="int", description="reference-class machines that would draw the detected step"
     ),
+    "meter.pattern": FieldSpec(
+        type="enum",
+        description="load pattern (declared meter_evidence, or the detector's when it gives one)",
+        values=METER_PATTERNS,
+    ),
+    "meter.mining_like": FieldSpec(
+        type="bool",
+        description="the meter looks like a mining fleet: detector flag, or a mining-like pattern",
+    ),
+    "energy.account_kwh_per_year": FieldSpec(
+        type="number",
+        unit="kWh/yr",
+        description="the account's consumption: declared, else metered mean × 8,760 h, else "
+        "declared IT load × 8,760 h, else the inventory's nameplate × 8,760 h",
+    ),
+    "energy.mining_kwh_per_year": FieldSpec(
+        type="number",
+        unit="kWh/yr",
+        description="consumption of the mining machines: declared, else ASIC nameplate × 8,760 h "
+        "(at most the account's), else the detected step × 8,760 h",
+    ),
+    "energy.mining_share_frac": FieldSpec(
+        type="number", unit="0–1", description="mining consumption over the account's"
+    ),
+    "network.p2p_networks": FieldSpec(
+        type="list", description="peer-to-peer networks the site was seen in (bitcoin, filecoin…)"
+    ),
     "network.pool_endpoints": FieldSpec(
         type="list", description="hosts[:ports] the site connects to, as observed"
     ),
@@ -250,7 +373,10 @@ FIELDS: Final[dict[str, FieldSpec]] = {
     ),
     "network.vpn_only": FieldSpec(type="bool", description="all traffic leaves through a VPN"),
     "registration.registered": FieldSpec(type="bool", description="registered with the authority"),
-    "registration.industry_code": FieldSpec(type="str", description="registered industry code"),
+    "registration.industry_code": FieldSpec(
+        type="str",
+        description="registered GB/T 4754-2017 code, 4 digits (a leading letter dropped)",
+    ),
     "tokens.earns_tokens": FieldSpec(type="bool", description="income paid in crypto tokens"),
     "tokens.issues_tokens": FieldSpec(type="bool", description="issues its own token"),
     "tokens.stakes_tokens": FieldSpec(type="bool", description="stakes tokens (validator)"),
@@ -306,6 +432,9 @@ def evidence_of(facility: FacilitySpec, base: Path | None = None) -> FacilityEvi
     put("id", facility.id, "declared")
     put("name", facility.name, "declared")
     put("operator", facility.operator, "declared")
+    put("ownership", facility.ownership, "declared")
+    put("site_lessor", facility.site_lessor, "declared")
+    put("project.stage", facility.project.stage, "declared")
     put("declared_activity", facility.declared_activity, "declared")
     put("location.country", facility.location.country, "declared")
     put("location.region", facility.location.region, "declared")
@@ -324,6 +453,11 @@ def evidence_of(facility: FacilitySpec, base: Path | None = None) -> FacilityEvi
         gpus = [h for h in others if h.kind in _GPU_KINDS]
         put("hardware.gpu_count", sum(h.count for h in gpus), "hardware inventory")
         put(
+            "hardware.consumer_gpu_count",
+            sum(h.count for h in gpus if h.kind == "consumer_gpu"),
+            "hardware inventory",
+        )
+        put(
             "hardware.gpu_power_kw",
             sum(h.count * (h.power_w or 0) for h in gpus) / 1e3,
             "hardware inventory",
@@ -339,11 +473,13 @@ def evidence_of(facility: FacilitySpec, base: Path | None = None) -> FacilityEvi
         put("hardware.total_power_kw", total, "hardware inventory (nameplate)")
     network = facility.network
     put("network.pool_endpoints", list(network.pool_endpoints), "network observation")
+    put("network.p2p_networks", [n.casefold() for n in network.p2p_networks], "network observation")
     put("network.stratum_v1_seen", network.stratum_v1_seen, "network observation")
     put("network.stratum_v2_seen", network.stratum_v2_seen, "network observation")
     put("network.vpn_only", network.vpn_only, "network observation")
     put("registration.registered", facility.registration.registered, "registry")
-    put("registration.industry_code", facility.registration.industry_code, "registry")
+    code = facility.registration.industry_code
+    put("registration.industry_code", code[-4:] if code else None, "registry (GB/T 4754-2017)")
     put("tokens.earns_tokens", facility.tokens.earns_tokens, "declared")
     put("tokens.issues_tokens", facility.tokens.issues_tokens, "declared")
     put("tokens.stakes_tokens", facility.tokens.stakes_tokens, "declared")
@@ -383,6 +519,7 @@ def evidence_of(facility: FacilitySpec, base: Path | None = None) -> FacilityEvi
             put(
                 "power.site_kw", values["hardware.total_power_kw"], "hardware inventory (nameplate)"
             )
+    _meter_and_energy(facility, values, origin, put, detection)
     if values["power.site_kw"] is not None and facility.floor_area_m2:
         put(
             "power.density_w_per_m2",
@@ -392,6 +529,71 @@ def evidence_of(facility: FacilitySpec, base: Path | None = None) -> FacilityEvi
     return FacilityEvidence(
         facility_id=facility.id, values=values, origin=origin, detection=detection
     )
+
+
+def _meter_and_energy(
+    facility: FacilitySpec,
+    values: dict[str, Any],
+    origin: dict[str, str],
+    put: Any,
+    detection: Any,
+) -> None:
+    """The meter pattern and the yearly consumption fields (see :data:`FIELDS`)."""
+    pattern = getattr(detection, "pattern", None) if detection is not None else None
+    if isinstance(pattern, str) and pattern in METER_PATTERNS:
+        put("meter.pattern", pattern, origin.get("detector.flagged", "detector"))
+    elif facility.meter_evidence is not None:
+        put("meter.pattern", facility.meter_evidence.pattern, facility.meter_evidence.source)
+    pattern_says = values["meter.pattern"] in MINING_LIKE_PATTERNS
+    if values["detector.flagged"] is True and values["meter.pattern"] and not pattern_says:
+        put(
+            "meter.mining_like",
+            True,
+            f"{origin['detector.flagged']}: flagged, pattern {values['meter.pattern']}",
+        )
+    elif values["meter.pattern"] is not None:
+        put(
+            "meter.mining_like",
+            pattern_says,
+            f"pattern {values['meter.pattern']} ({origin['meter.pattern']})",
+        )
+    elif values["detector.flagged"] is not None:
+        put("meter.mining_like", values["detector.flagged"], origin["detector.flagged"])
+    energy = facility.energy
+    if energy.account_kwh_per_year is not None:
+        put(
+            "energy.account_kwh_per_year", energy.account_kwh_per_year, "declared (utility account)"
+        )
+    elif values["power.site_kw"] is not None:
+        put(
+            "energy.account_kwh_per_year",
+            values["power.site_kw"] * HOURS_PER_YEAR,
+            f"{origin['power.site_kw']} × 8,760 h",
+        )
+    account = values["energy.account_kwh_per_year"]
+    if energy.mining_kwh_per_year is not None:
+        put("energy.mining_kwh_per_year", energy.mining_kwh_per_year, "declared (utility account)")
+    elif values["hardware.asic_power_kw"]:
+        mining = values["hardware.asic_power_kw"] * HOURS_PER_YEAR
+        capped = account is not None and mining > account
+        put(
+            "energy.mining_kwh_per_year",
+            min(mining, account) if capped else mining,
+            "ASIC nameplate × 8,760 h" + (", capped at the account's" if capped else ""),
+        )
+    elif detection is not None and detection.flagged and detection.estimated_power_kw:
+        put(
+            "energy.mining_kwh_per_year",
+            detection.estimated_power_kw * HOURS_PER_YEAR,
+            f"detected step × 8,760 h ({origin['detector.flagged']})",
+        )
+    mining = values["energy.mining_kwh_per_year"]
+    if mining is not None and account:
+        put(
+            "energy.mining_share_frac",
+            min(1.0, mining / account),
+            "energy.mining_kwh_per_year / energy.account_kwh_per_year",
+        )
 
 
 def check_field(name: str) -> str | None:

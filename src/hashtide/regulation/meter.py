@@ -21,7 +21,9 @@ Conventions
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -33,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashtide._validation import decode_text
 from hashtide.errors import InvalidInputError
 from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
@@ -54,6 +57,13 @@ _SUFFIXES: Final[dict[str, str]] = {
 #: The shortest series the detector accepts [days]: one full week, so that weekly periodicity
 #: and a before/after comparison are defined.
 MIN_DAYS: Final = 7
+#: Largest meter file read [bytes]: a year of 1-minute readings is about 15 MB.
+MAX_METER_BYTES: Final = 200_000_000
+#: Largest plausible reading [kW, or kWh per interval]: a terawatt, 100 times the largest
+#: mining site; anything above is a unit or parsing mistake.
+MAX_READING_KW: Final = 1e9
+#: Years a meter reading may carry (electricity smart meters postdate 1970).
+METER_YEARS: Final = (1970, 2100)
 #: Problems listed per kind before "… and N more".
 _SHOW: Final = 5
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
@@ -197,10 +207,40 @@ def _lines(indices: Sequence[int] | npt.NDArray[np.intp], first_line: int) -> st
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _one_time(text: str, utc: bool) -> Any:
+    """One timestamp, or NaT where it cannot be read."""
+    try:
+        return pd.to_datetime(text, format="ISO8601", utc=utc)
+    except (ValueError, OverflowError):
+        return pd.NaT
+
+
+def check_timezone(timezone: str) -> str:
+    """``timezone`` if it is an IANA zone name pandas knows, else :class:`InvalidInputError`."""
+    try:
+        if not isinstance(timezone, str) or not timezone.strip():
+            raise ValueError("empty")
+        pd.DatetimeIndex([0]).tz_localize("UTC").tz_convert(timezone)
+    except Exception:  # pytz/zoneinfo/dateutil raise different types for an unknown zone
+        raise InvalidInputError(
+            f"timezone={timezone!r} is not a time zone name (e.g. 'UTC', 'Europe/London', "
+            "'Asia/Shanghai')"
+        ) from None
+    return timezone
+
+
 def _parse_times(
     raw: pd.Series, timezone: str, first_line: int, problems: list[str]
 ) -> pd.DatetimeIndex:
     text = raw.astype(str).str.strip()
+    years = pd.to_numeric(text.str.extract(r"^(\d{4})", expand=False), errors="coerce")
+    outside = np.flatnonzero(((years < METER_YEARS[0]) | (years > METER_YEARS[1])).to_numpy())
+    if outside.size:
+        examples = ", ".join(repr(text.iloc[i]) for i in outside[:3])
+        problems.append(
+            f"{outside.size} timestamp(s) outside the years {METER_YEARS[0]}–{METER_YEARS[1]} "
+            f"(lines {_lines(outside, first_line)}: {examples})"
+        )
     has_offset = text.str.contains(_OFFSET)
     if has_offset.any() and not has_offset.all():
         naive = np.flatnonzero(~has_offset.to_numpy())
@@ -208,7 +248,19 @@ def _parse_times(
             f"timestamps mix UTC offsets and local times: lines {_lines(naive, first_line)} have "
             "no offset while others do; give every timestamp an offset (e.g. 2019-03-04T10:00Z)"
         )
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(has_offset.all()))
+    if outside.size:
+        return pd.DatetimeIndex([pd.NaT] * len(text), tz="UTC")
+    mixed = bool(has_offset.any() and not has_offset.all())
+    # mixed: the local times are already reported; read them as UTC to find unreadable ones
+    readable = text.where(has_offset, text + "Z") if mixed else text
+    try:
+        parsed = pd.to_datetime(
+            readable, format="ISO8601", errors="coerce", utc=bool(has_offset.all()) or mixed
+        )
+    except (ValueError, OverflowError):  # e.g. out of pandas' range despite the year check
+        parsed = pd.Series(
+            [_one_time(t, bool(has_offset.all()) or mixed) for t in readable], index=text.index
+        )
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         examples = ", ".join(repr(text.iloc[i]) for i in bad[:3])
@@ -217,7 +269,7 @@ def _parse_times(
             f"{examples}); write them as ISO 8601, e.g. 2019-03-04 10:00 or 2019-03-04T10:00Z"
         )
     index = pd.DatetimeIndex(parsed)
-    if not has_offset.all() and not bad.size:
+    if not has_offset.all() and not bad.size and not mixed:
         try:
             index = index.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
         except Exception as exc:  # pytz/zoneinfo raise different types for an unknown zone
@@ -344,7 +396,10 @@ def meter_from_frame(
         if c is not None and c not in frame.columns
     ]
     if missing:
-        have = ", ".join(map(repr, frame.columns))
+        names = [
+            repr(str(c)) if len(str(c)) <= 40 else repr(str(c)[:37]) + "…" for c in frame.columns
+        ]
+        have = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         hints = []
         for name in missing:
             close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=1)
@@ -353,9 +408,12 @@ def meter_from_frame(
             f"{source}: no column {', '.join(hints)}; the file has {have}. Name the columns "
             "timestamp and power_kw, or say which to use (--timestamp-column, --power-column)"
         )
+    check_timezone(timezone)
     unit_name, size, is_energy = _unit_of(power_column, unit)
     problems: list[str] = []
     time = _parse_times(frame[timestamp_column], timezone, first_line, problems)
+    problems[:] = [f"column {timestamp_column!r}: {p}" for p in problems]
+    before = len(problems)
     values = pd.to_numeric(frame[power_column], errors="coerce").to_numpy(dtype=float)
     raw = frame[power_column]
     empty = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
@@ -377,6 +435,12 @@ def meter_from_frame(
         problems.append(
             f"{infinite.size} infinite reading(s) at lines {_lines(infinite, first_line)}"
         )
+    huge = np.flatnonzero(np.isfinite(values) & (values * size > MAX_READING_KW))
+    if huge.size:
+        problems.append(
+            f"{huge.size} reading(s) above {MAX_READING_KW:g} kW (a terawatt) at lines "
+            f"{_lines(huge, first_line)} (e.g. {values[huge[0]]:g} {unit_name}); check the unit"
+        )
     negative = np.flatnonzero(values < 0)
     if negative.size:
         problems.append(
@@ -384,6 +448,19 @@ def meter_from_frame(
             f"(e.g. {values[negative[0]]:g} {unit_name}); a load cannot be negative — a meter "
             "that nets out on-site generation must be split into import and export first"
         )
+    problems[before:] = [f"column {power_column!r}: {p}" for p in problems[before:]]
+    for column in (price_column, temperature_column):
+        if column is not None:
+            cells = frame[column]
+            numbers = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+            filled = ~(cells.isna().to_numpy() | (cells.astype(str).str.strip() == "").to_numpy())
+            wrong = np.flatnonzero(filled & ~np.isfinite(numbers))
+            if wrong.size:
+                examples = ", ".join(repr(cells.iloc[i]) for i in wrong[:3])
+                problems.append(
+                    f"column {column!r}: {wrong.size} value(s) are not finite numbers (lines "
+                    f"{_lines(wrong, first_line)}: {examples})"
+                )
     interval = SECONDS_PER_HOUR
     slots = np.arange(len(frame), dtype=np.int64)
     if not any("timestamp" in p for p in problems) and len(time):
@@ -422,6 +499,19 @@ def meter_from_frame(
     )
 
 
+def _wider_than_header(lines: list[str], header_line: int) -> tuple[int, int, int] | None:
+    """(line, fields, header fields) of the first row with more fields than the header."""
+    rows = csv.reader(lines[header_line - 1 :])
+    try:
+        width = len(next(rows, []))
+        for offset, row in enumerate(rows, start=1):
+            if row and not row[0].lstrip().startswith("#") and len(row) > width:
+                return header_line + offset, len(row), width
+    except csv.Error:  # left to pandas, which names the problem
+        return None
+    return None
+
+
 def read_meter_csv(
     path: str | Path,
     *,
@@ -446,16 +536,44 @@ def read_meter_csv(
     """
     path = Path(path)
     try:
-        frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_METER_BYTES + 1)
     except FileNotFoundError:
         raise InvalidInputError(f"{path}: no such file") from None
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"{path}: cannot be read as CSV ({exc})") from None
-    frame = frame.replace({"": None})
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_METER_BYTES:
+        raise InvalidInputError(f"{path}: larger than {MAX_METER_BYTES:,} bytes")
+    text = decode_text(raw, path, "meter file", InvalidInputError)
+    lines = text.splitlines()
     header_line = 1
-    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    while header_line <= len(text) and text[header_line - 1].lstrip().startswith("#"):
+    while header_line <= len(lines) and (
+        lines[header_line - 1].lstrip().startswith("#") or not lines[header_line - 1].strip()
+    ):
         header_line += 1
+    if header_line > len(lines):
+        raise InvalidInputError(
+            f"{path}: empty; a meter file has a header row (e.g. timestamp,power_kw) and then "
+            "one reading per line"
+        )
+    wide = _wider_than_header(lines, header_line)
+    if wide is not None:
+        raise InvalidInputError(
+            f"{path}: line {wide[0]} has {wide[1]} fields but the header (line {header_line}) "
+            f"names {wide[2]} columns"
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), comment="#", dtype=str, keep_default_na=False, index_col=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InvalidInputError(f"{path}: cannot be read as CSV ({exc})") from None
+    if frame.empty:
+        raise InvalidInputError(
+            f"{path}: no readings after the header (line {header_line}); a meter file has one "
+            "reading per line"
+        )
+    frame = frame.replace({"": None})
     return meter_from_frame(
         frame,
         timestamp_column=timestamp_column,

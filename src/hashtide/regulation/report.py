@@ -54,8 +54,8 @@ def _write(path: Path, render: Any) -> Path:
         html = render()
     except ImportError as exc:
         raise HashtideError(
-            f"the HTML report needs the 'plot' extra ({exc.name} is missing): "
-            "pip install 'hashtide[plot]'"
+            f"the HTML report needs {exc.name}, which hashtide depends on: "
+            "pip install --force-reinstall hashtide"
         ) from exc
 
     def write(tmp: Path) -> None:
@@ -147,6 +147,7 @@ def render_classify_report(pack: RulePack, decisions: Sequence[Decision], facili
 
     context = {
         "pack": pack.spec,
+        "sources": list(pack.sources.values()),
         "pack_path": pack.path,
         "decisions": decisions,
         "facilities": facilities,

@@ -1,92 +1,97 @@
 """Rule packs: declarative rules from evidence to an industry category and a regulatory track.
 
-A rule pack (YAML) holds its **sources** (the laws, notices or proposals its rules come from),
-named **lists** (e.g. known mining-pool endpoints, each entry with its source), a default
-**track** per category, and ordered **rules**. A rule has a condition on evidence fields
-(:data:`~hashtide.regulation.facilities.FIELDS`), an outcome (category, track, flags) and the
-source it cites. Packs are checked completely at load (:func:`load_pack`): unknown keys and
-fields with a "did you mean", operators that do not fit a field's type, enum values that do not
-exist, undefined lists and sources — every problem at once, with its key path.
+A rule pack (YAML) says what it models — its **jurisdiction** and the date its texts were
+checked (**as_of**) — and holds its **sources** (ids of stored excerpt files,
+:mod:`hashtide.regulation.sources`, or inline ones), named **lists** (e.g. pool endpoints),
+named **conditions**, a default **track** per category, ordered **rules**, an **industry code
+table** (GB/T 4754-2017 codes and the categories each covers) and **tariffs** (differential
+power prices). Every rule **cites** at least one clause with a short quote, and the quote must
+be part of that clause's stored excerpt: a rule without a citation, a citation of a clause with
+no stored excerpt, or a quote the excerpt does not contain is an error at load, like an unknown
+field, an operator that does not fit a field's type or an undefined list — every problem at once,
+with its key path. A pack may ``extends:`` another (a provincial pack on the national one): it
+inherits everything, its own rules are tried first and its tariffs are added.
 
-Classification (:func:`classify`) evaluates every rule against a facility's evidence. The
-**first** firing rule that sets a category decides it (so order rules from specific to general);
-its track, or the pack's track for that category, is the track; the flags of **all** firing
-rules are collected. Nothing fires: the pack's default. The :class:`Decision` keeps the audit
-trail — every rule that fired, each of its conditions with the value it was tested on and where
-that value came from — and the ids of the rules that did not fire.
+Classification (:func:`classify`) evaluates every rule against a facility's evidence. The first
+firing rule that sets a **category** decides it, and the first firing rule that sets a **track**
+decides the track (so a lead that asks for verification can sit above the category rules);
+otherwise the pack's track for the category applies. Nothing sets a category: the pack's
+default. The flags of all firing rules are collected. Then the **tariff** that applies to the
+category where the facility is (the most specific region wins) is costed on the consumption the
+text names (the mining machines', or the whole account's), and the **industry check** compares
+the registered code with what the declaration, the evidence and the meter show
+(:mod:`hashtide.regulation.industry`). The :class:`Decision` keeps the audit trail: each rule
+that fired with the clauses it cites and the tests that made it fire (never a failed one), each
+rule that did not fire with the tests that failed, the tariff and the findings.
 
-Condition syntax
-----------------
-``{field: F, op: OP, value: V}`` or ``{field: F, op: matches_any, list: NAME}``, combined with
-``{all: [...]}``, ``{any: [...]}`` and ``{not: ...}``. Operators by field type (:data:`OPS`):
-
-* number, int: ``==  !=  <  <=  >  >=``, ``between`` ``[low, high]``
-* str, enum: ``==  !=``, ``in`` / ``not_in`` a list, ``matches`` a regular expression
-* bool: ``==``, ``!=`` (``true`` or ``false``)
-* list: ``contains`` a value, ``contains_any`` values or a ``list``, ``matches_any`` a pack
-  list (for ``network.pool_endpoints``: the host or any of its parent domains is on the list,
-  or the address is in a listed network), ``empty``, ``not_empty``
-* any field: ``known``, ``unknown`` (no value given; every other operator is false on an
-  unknown value, and the audit trail says so)
+Condition syntax: :mod:`hashtide.regulation.conditions`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hashtide.errors import InvalidInputError
 from hashtide.regulation._validation import did_you_mean, read_yaml, validate
-from hashtide.regulation.facilities import FIELDS, FacilityEvidence, check_field
+from hashtide.regulation.conditions import (
+    ConditionTrace,
+    Node,
+    endpoint_matches,
+    evaluate,
+    parse,
+    short,
+)
+from hashtide.regulation.facilities import FacilityEvidence
+from hashtide.regulation.sources import Citation, Source, check_citation, is_file, load_source
 
 Category = Literal[
-    "pow_mining", "pos_validator", "ai_compute", "data_storage", "general_data_centre", "office"
+    "pow_mining",
+    "gpu_mining",
+    "storage_mining",
+    "pos_validator",
+    "token_edge_node",
+    "ai_compute",
+    "data_storage",
+    "general_data_centre",
+    "office",
 ]
-Track = Literal["permitted", "register_and_file", "financial_supervision", "prohibited"]
-#: Industry categories and regulatory tracks, as the issue defines them.
+Track = Literal[
+    "prohibited",
+    "phase_out",
+    "verify_further",
+    "compliant",
+    "register_and_file",
+    "financial_supervision",
+]
+#: Industry categories (light mining — GPU, storage, validators, token edge nodes — apart from
+#: ASIC PoW mining) and regulatory tracks.
 CATEGORIES: Final[tuple[str, ...]] = get_args(Category)
 TRACKS: Final[tuple[str, ...]] = get_args(Track)
-#: Operators allowed for each field type (``known``/``unknown`` apply to every type).
-OPS: Final[dict[str, tuple[str, ...]]] = {
-    "number": ("==", "!=", "<", "<=", ">", ">=", "between"),
-    "int": ("==", "!=", "<", "<=", ">", ">=", "between"),
-    "str": ("==", "!=", "in", "not_in", "matches"),
-    "enum": ("==", "!=", "in", "not_in"),
-    "bool": ("==", "!="),
-    "list": ("contains", "contains_any", "matches_any", "empty", "not_empty"),
-}
-_ANY_OPS: Final = ("known", "unknown")
-_NO_VALUE: Final = ("known", "unknown", "empty", "not_empty", "matches_any")
 #: Packs shipped with hashtide, by name (``--rules NAME``).
-SHIPPED_PACKS: Final = ("positive-list-example", "china-ndrc-2021-1283")
+SHIPPED_PACKS: Final = (
+    "china-ndrc-2021-1283",
+    "china-sichuan-tariff",
+    "china-inner-mongolia-tariff",
+    "positive-list-example",
+)
+_MAX_EXTENDS: Final = 4
+_ID: Final = r"^[a-z0-9][a-z0-9_.-]*$"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(_Strict):
-    """A law, notice, proposal or document a rule cites."""
-
-    id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    publisher: str | None = None
-    date: str | None = None
-    url: str | None = None
-    note: str | None = None
-
-
 class ListEntry(_Strict):
     """One entry of a named list, with where it comes from."""
 
-    value: str = Field(min_length=1)
+    value: str = Field(min_length=1, max_length=300)
     note: str | None = None
     source: str | None = None
 
@@ -96,7 +101,12 @@ class NamedList(_Strict):
 
     description: str | None = None
     source: str
-    entries: list[ListEntry] = Field(min_length=1)
+    entries: list[ListEntry] = Field(min_length=1, max_length=10_000)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The entries' values."""
+        return tuple(e.value for e in self.entries)
 
 
 class Outcome(_Strict):
@@ -115,160 +125,73 @@ class DefaultOutcome(_Strict):
     note: str | None = None
 
 
-class Rule(_Strict):
-    """One rule: a condition on evidence, an outcome, and the source it cites."""
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+
+class Rule(_Strict):
+    """One rule: a condition on evidence, an outcome, and the clauses it cites."""
+
+    id: str = Field(pattern=_ID, max_length=80)
     description: str = Field(min_length=1)
     when: Any
     then: Outcome
-    source: str
-    cite: str | None = None
+    cite: list[Citation] = Field(min_length=1)
+
+    _cites = field_validator("cite", mode="before")(_one_or_many)
+
+
+class IndustryCode(_Strict):
+    """One registered industry code: its name and the categories its business covers."""
+
+    name: str = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
+    cite: Citation
+
+
+class IndustryTable(_Strict):
+    """GB/T 4754-2017 codes → categories, and what a mismatch means under the pack's law."""
+
+    standard: str
+    codes: dict[str, IndustryCode] = Field(min_length=1)
+    mismatch_cite: list[Citation] = Field(min_length=1)
+
+    _cites = field_validator("mismatch_cite", mode="before")(_one_or_many)
+
+
+class Tariff(_Strict):
+    """A differential power price for some categories, in some regions, on some consumption."""
+
+    id: str = Field(pattern=_ID)
+    description: str = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
+    regions: list[str] | None = None
+    surcharge_cny_per_kwh: float = Field(gt=0, le=100, allow_inf_nan=False)
+    applies_to: Literal["mining_consumption", "whole_account"]
+    cite: list[Citation] = Field(min_length=1)
+
+    _cites = field_validator("cite", mode="before")(_one_or_many)
 
 
 class PackSpec(_Strict):
-    """A rule pack as written in its YAML file."""
+    """A rule pack as written in its YAML file (after ``extends`` is resolved)."""
 
-    pack: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    pack: str = Field(pattern=_ID, max_length=80)
     title: str
-    jurisdiction: str | None = None
+    jurisdiction: str = Field(min_length=1)
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     version: str | None = None
     description: str | None = None
     disclaimer: str | None = None
-    sources: list[Source] = Field(min_length=1)
+    extends: str | None = None
+    sources: list[Any] = Field(min_length=1, max_length=200)
     lists: dict[str, NamedList] = Field(default_factory=dict)
+    conditions: dict[str, Any] = Field(default_factory=dict)
     tracks: dict[Category, Track]
     default: DefaultOutcome
-    rules: list[Rule] = Field(min_length=1)
-
-
-# --- conditions ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Condition:
-    """A leaf condition: ``field op value`` (or ``field matches_any list``)."""
-
-    field: str
-    op: str
-    value: Any = None
-    list_name: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Group:
-    """``all`` / ``any`` of several conditions, or ``not`` of one."""
-
-    kind: Literal["all", "any", "not"]
-    items: tuple[Node, ...]
-
-
-Node = Condition | Group
-
-
-def _parse(node: Any, path: str, lists: Mapping[str, NamedList], problems: list[str]) -> Node:
-    """Parse and check a condition tree; problems are appended with their key paths."""
-    if not isinstance(node, dict):
-        problems.append(f"{path}: a condition is a mapping ({{field, op, value}} or all/any/not)")
-        return Group(kind="all", items=())
-    groups = [k for k in ("all", "any", "not") if k in node]
-    if groups:
-        kind = groups[0]
-        extra = sorted(set(node) - {kind})
-        if extra:
-            problems.append(f"{path}: {kind!r} cannot be combined with {extra}")
-        body = node[kind]
-        if kind == "not":
-            return Group(kind="not", items=(_parse(body, f"{path}.not", lists, problems),))
-        if not isinstance(body, list) or not body:
-            problems.append(f"{path}.{kind}: must be a non-empty list of conditions")
-            return Group(kind="all", items=())
-        items = tuple(_parse(b, f"{path}.{kind}[{i}]", lists, problems) for i, b in enumerate(body))
-        return Group(kind=kind, items=items)  # type: ignore[arg-type]
-    allowed = {"field", "op", "value", "list"}
-    for key in sorted(set(node) - allowed):
-        hint = did_you_mean(str(key), ("field", "op", "value", "list", "all", "any", "not"))
-        problems.append(f"{path}: unknown key {key!r}{hint}")
-    name = node.get("field")
-    op = node.get("op")
-    if not isinstance(name, str):
-        problems.append(f"{path}.field: required (an evidence field, e.g. hardware.asic_count)")
-        return Condition(field="", op="known")
-    message = check_field(name)
-    if message:
-        problems.append(f"{path}.field: {message}")
-        return Condition(field=name, op="known")
-    spec = FIELDS[name]
-    allowed_ops = (*OPS[spec.type], *_ANY_OPS)
-    if not isinstance(op, str) or op not in allowed_ops:
-        problems.append(
-            f"{path}.op: {op!r} does not apply to {name} ({spec.type}); use one of "
-            f"{', '.join(allowed_ops)}"
-        )
-        return Condition(field=name, op="known")
-    value = node.get("value")
-    list_name = node.get("list")
-    if op in _NO_VALUE and "value" in node:
-        problems.append(f"{path}.value: {op!r} takes no value")
-    if op == "matches_any" or (op == "contains_any" and list_name is not None):
-        if list_name not in lists:
-            names = tuple(lists) or ("(the pack defines no lists)",)
-            problems.append(
-                f"{path}.list: {list_name!r} is not a list of this pack"
-                + did_you_mean(str(list_name), names)
-            )
-    elif list_name is not None:
-        problems.append(f"{path}.list: only matches_any and contains_any take a list")
-    if op not in _NO_VALUE and not (op == "contains_any" and list_name is not None):
-        if "value" not in node:
-            problems.append(f"{path}.value: required for {op!r}")
-        else:
-            _check_value(name, spec.type, spec.values, op, value, f"{path}.value", problems)
-    return Condition(field=name, op=op, value=value, list_name=list_name)
-
-
-def _check_value(
-    name: str,
-    kind: str,
-    values: tuple[str, ...],
-    op: str,
-    value: Any,
-    path: str,
-    problems: list[str],
-) -> None:
-    def is_number(v: Any) -> bool:
-        return isinstance(v, int | float) and not isinstance(v, bool)
-
-    if op in ("in", "not_in", "contains_any"):
-        if not isinstance(value, list) or not value:
-            problems.append(f"{path}: {op!r} needs a non-empty list, got {value!r}")
-            return
-        items = value
-    elif op == "between":
-        if not (isinstance(value, list) and len(value) == 2 and all(map(is_number, value))):
-            problems.append(f"{path}: 'between' needs [low, high] numbers, got {value!r}")
-        elif value[0] > value[1]:
-            problems.append(f"{path}: 'between' needs low <= high, got {value!r}")
-        return
-    elif op == "matches":
-        try:
-            re.compile(str(value))
-        except re.error as exc:
-            problems.append(f"{path}: {value!r} is not a regular expression ({exc})")
-        return
-    else:
-        items = [value]
-    for item in items:
-        if kind in ("number", "int") and not is_number(item):
-            problems.append(f"{path}: {name} is a number; {item!r} is not")
-        elif kind == "bool" and not isinstance(item, bool):
-            problems.append(f"{path}: {name} is true or false; {item!r} is neither")
-        elif kind in ("str", "enum", "list") and not isinstance(item, str):
-            problems.append(f"{path}: {name} holds text; {item!r} is not text")
-        elif kind == "enum" and item not in values:
-            problems.append(
-                f"{path}: {item!r} is not a value of {name}{did_you_mean(item, values)}"
-            )
+    rules: list[Rule] = Field(min_length=1, max_length=2000)
+    industry_codes: IndustryTable | None = None
+    tariffs: list[Tariff] = Field(default_factory=list)
 
 
 # --- packs --------------------------------------------------------------------------------------
@@ -276,9 +199,10 @@ def _check_value(
 
 @dataclass(frozen=True, kw_only=True)
 class RulePack:
-    """A checked rule pack: the spec and each rule's parsed condition."""
+    """A checked rule pack: the spec, its sources with their excerpts, parsed conditions."""
 
     spec: PackSpec
+    sources: Mapping[str, Source]
     conditions: Mapping[str, Node]
     path: str
 
@@ -289,29 +213,95 @@ class RulePack:
 
     def source(self, source_id: str) -> Source:
         """The source with this id."""
-        return next(s for s in self.spec.sources if s.id == source_id)
+        return self.sources[source_id]
+
+    def citation(self, cite: Citation) -> dict[str, Any]:
+        """A citation with its source's details (for the audit trail and JSON)."""
+        from hashtide.regulation.sources import describe_citation
+
+        src = self.sources[cite.source]
+        clause = src.clause(cite.clause)
+        return {
+            "source": src.id,
+            "document": src.label(),
+            "title": src.title,
+            "clause": cite.clause,
+            "heading": clause.heading if clause else None,
+            "quote": cite.quote,
+            "url": src.url,
+            "date": src.date,
+            "status": src.status,
+            "verification": src.verification,
+            "verified": src.verified and (clause is None or clause.numbering_verified),
+            "text": describe_citation(cite, src),
+        }
+
+
+def _resolve_sources(spec: PackSpec, problems: list[str], base: Path) -> dict[str, Source]:
+    from pydantic import ValidationError
+
+    from hashtide._validation import describe
+
+    out: dict[str, Source] = {}
+    for i, entry in enumerate(spec.sources):
+        if isinstance(entry, dict):
+            try:
+                src = Source.model_validate(entry)
+            except ValidationError as exc:
+                problems.extend(f"sources[{i}].{describe(Source, e)}" for e in exc.errors())
+                continue
+        elif isinstance(entry, str):
+            try:
+                src = load_source(entry, relative_to=base)
+            except InvalidInputError as exc:
+                problems.append(f"sources[{i}]: {exc}")
+                continue
+        else:
+            problems.append(
+                f"sources[{i}]: {entry!r} is neither a source id (text) nor a source (a mapping)"
+            )
+            continue
+        if src.id in out:
+            problems.append(f"sources[{i}].id: {src.id!r} is used twice")
+        out[src.id] = src
+    for src in out.values():
+        if src.superseded_by and src.superseded_by not in out:
+            problems.append(
+                f"sources: {src.id!r} is superseded by {src.superseded_by!r}, which the pack "
+                "does not list (list it, so readers see the current text)"
+            )
+    return out
+
+
+def _check_cites(
+    cites: Sequence[Citation], sources: Mapping[str, Source], path: str, problems: list[str]
+) -> None:
+    for j, cite in enumerate(cites):
+        problems.extend(check_citation(cite, sources, f"{path}[{j}]"))
 
 
 def parse_pack(data: Any, *, source: str = "<pack>") -> RulePack:
     """Check already-loaded pack data (e.g. a dict); raise listing every problem."""
+    data = _with_base(data, source, depth=0)
     spec = validate(PackSpec, data, source, "a rule pack")
     problems: list[str] = []
-    source_ids = [s.id for s in spec.sources]
-    for i, s in enumerate(spec.sources):
-        if source_ids.count(s.id) > 1 and source_ids.index(s.id) == i:
-            problems.append(f"sources[{i}].id: {s.id!r} is used twice")
+    sources = _resolve_sources(spec, problems, Path(source).parent)
+    source_ids = tuple(sources)
     for name, named in spec.lists.items():
-        if named.source not in source_ids:
+        if named.source not in sources:
             problems.append(
                 f"lists.{name}.source: {named.source!r} is not a source of this pack"
-                f"{did_you_mean(named.source, tuple(source_ids))}"
+                f"{did_you_mean(named.source, source_ids)}"
             )
         for j, entry in enumerate(named.entries):
-            if entry.source is not None and entry.source not in source_ids:
+            if entry.source is not None and entry.source not in sources:
                 problems.append(
                     f"lists.{name}.entries[{j}].source: {entry.source!r} is not a source of "
-                    f"this pack{did_you_mean(entry.source, tuple(source_ids))}"
+                    f"this pack{did_you_mean(entry.source, source_ids)}"
                 )
+    named_nodes: dict[str, Node] = {}
+    for name, body in spec.conditions.items():
+        named_nodes[name] = parse(body, f"conditions.{name}", spec.lists, named_nodes, problems)
     conditions: dict[str, Node] = {}
     seen: set[str] = set()
     for i, rule in enumerate(spec.rules):
@@ -319,35 +309,77 @@ def parse_pack(data: Any, *, source: str = "<pack>") -> RulePack:
         if rule.id in seen:
             problems.append(f"{path}.id: {rule.id!r} is used by an earlier rule")
         seen.add(rule.id)
-        if rule.source not in source_ids:
-            problems.append(
-                f"{path}.source: {rule.source!r} is not a source of this pack"
-                f"{did_you_mean(rule.source, tuple(source_ids))}"
-            )
+        _check_cites(rule.cite, sources, f"{path}.cite", problems)
         if not (rule.then.category or rule.then.track or rule.then.flags):
             problems.append(f"{path}.then: sets nothing (give a category, a track or flags)")
-        if rule.then.category and not rule.then.track and rule.then.category not in spec.tracks:
+        category = rule.then.category
+        if category and category not in spec.tracks and not rule.then.track:
             problems.append(
-                f"{path}.then: category {rule.then.category!r} has no track here and none in "
-                "the pack's tracks"
+                f"{path}.then: category {rule.then.category!r} has no track here and none "
+                "in the pack's tracks"
             )
-        conditions[rule.id] = _parse(rule.when, f"{path}.when", spec.lists, problems)
+        conditions[rule.id] = parse(rule.when, f"{path}.when", spec.lists, named_nodes, problems)
     if spec.default.track is None and spec.default.category not in spec.tracks:
         problems.append(f"default: category {spec.default.category!r} has no track")
+    table = spec.industry_codes
+    if table is not None:
+        if table.standard not in sources:
+            problems.append(f"industry_codes.standard: {table.standard!r} is not a source")
+        for code, row in table.codes.items():
+            if not (code.isdigit() and len(code) == 4):
+                problems.append(f"industry_codes.codes.{code}: a code is 4 digits (e.g. '6450')")
+            _check_cites([row.cite], sources, f"industry_codes.codes.{code}.cite", problems)
+        _check_cites(table.mismatch_cite, sources, "industry_codes.mismatch_cite", problems)
+    for i, tariff in enumerate(spec.tariffs):
+        _check_cites(tariff.cite, sources, f"tariffs[{i}].cite", problems)
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise InvalidInputError(f"{source}: {len(problems)} problem(s):\n{lines}")
-    return RulePack(spec=spec, conditions=conditions, path=source)
+    return RulePack(spec=spec, sources=sources, conditions=conditions, path=source)
 
 
-def pack_path(name_or_path: str | Path) -> Path:
+def _with_base(data: Any, source: str, *, depth: int) -> Any:
+    """``data`` merged onto the pack it ``extends`` (its own rules first, tariffs added)."""
+    if not isinstance(data, dict) or not data.get("extends"):
+        return data
+    base_name = data["extends"]
+    if depth >= _MAX_EXTENDS:
+        raise InvalidInputError(f"{source}: extends: more than {_MAX_EXTENDS} levels (a cycle?)")
+    if not isinstance(base_name, str):
+        raise InvalidInputError(f"{source}: extends: {base_name!r} is not a pack name")
+    base_path = pack_path(base_name, relative_to=Path(source).parent)
+    base = _with_base(read_yaml(base_path, "rule pack"), str(base_path), depth=depth + 1)
+    if not isinstance(base, dict):
+        raise InvalidInputError(f"{base_path}: a rule pack is a mapping of keys to values")
+    merged = {k: v for k, v in base.items() if k != "extends"}
+    for key, value in data.items():
+        if key == "sources":
+            known = [s if isinstance(s, str) else s.get("id") for s in base.get("sources", [])]
+            extra = [
+                s for s in value or [] if (s if isinstance(s, str) else s.get("id")) not in known
+            ]
+            merged[key] = [*base.get("sources", []), *extra]
+        elif key in ("lists", "conditions", "tracks") and isinstance(value, dict):
+            merged[key] = {**base.get(key, {}), **value}
+        elif key == "rules" and isinstance(value, list):
+            merged[key] = [*value, *base.get("rules", [])]
+        elif key == "tariffs" and isinstance(value, list):
+            merged[key] = [*base.get("tariffs", []), *value]
+        else:
+            merged[key] = value
+    return merged
+
+
+def pack_path(name_or_path: str | Path, *, relative_to: Path | None = None) -> Path:
     """The file of a shipped pack (by name, :data:`SHIPPED_PACKS`) or the path given."""
     text = str(name_or_path)
     if text in SHIPPED_PACKS:
         root = resources.files("hashtide.data").joinpath("regulation/packs")
         return Path(str(root.joinpath(f"{text}.yaml")))
     path = Path(name_or_path)
-    if not path.exists() and path.suffix == "" and "/" not in text:
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    if not is_file(path) and path.suffix == "" and "/" not in text:
         raise InvalidInputError(
             f"no rule pack {text!r}: not a file, and not a shipped pack"
             f"{did_you_mean(text, SHIPPED_PACKS)}"
@@ -361,63 +393,35 @@ def load_pack(name_or_path: str | Path) -> RulePack:
     Examples
     --------
     >>> pack = load_pack("china-ndrc-2021-1283")
-    >>> pack.spec.jurisdiction, len(pack.spec.rules) > 3
-    ('CN', True)
+    >>> pack.spec.jurisdiction, pack.spec.as_of, len(pack.spec.rules) > 5
+    ('CN', '2026-12-02', True)
     """
     path = pack_path(name_or_path)
     return parse_pack(read_yaml(path, "rule pack"), source=str(path))
 
 
-# --- evaluation ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class ConditionTrace:
-    """One leaf condition as evaluated: what was tested, on which value, and the result."""
-
-    field: str
-    op: str
-    expected: Any
-    actual: Any
-    origin: str | None
-    matched: bool
-    detail: str = ""
-
-    def text(self) -> str:
-        """``hardware.asic_count = 40 >= 1 ✔ (hardware inventory …)``."""
-        mark = "✔" if self.matched else "✘"
-        shown = "unknown" if self.actual is None else _short(self.actual)
-        if self.expected is None:
-            expected = ""
-        elif isinstance(self.expected, str) and self.expected.startswith("list "):
-            expected = f" {self.expected}"
-        else:
-            expected = f" {_short(self.expected)}"
-        where = f" [{self.origin}]" if self.origin else ""
-        extra = f" — {self.detail}" if self.detail else ""
-        return f"{mark} {self.field} = {shown}: {self.op}{expected}{extra}{where}"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, list) and len(value) > 4:
-        return repr(value[:4])[:-1] + f", … {len(value) - 4} more]"
-    return repr(value)
+# --- decisions ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class FiredRule:
-    """A rule that fired, with its source and the conditions that made it fire."""
+    """A rule that fired, with the clauses it cites and the tests that made it fire."""
 
     rule_id: str
     description: str
     category: str | None
     track: str | None
     flags: tuple[str, ...]
-    source: Mapping[str, Any]
-    cite: str | None
+    cites: tuple[Mapping[str, Any], ...]
     conditions: tuple[ConditionTrace, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotFired:
+    """A rule that did not fire, and the tests that failed."""
+
+    rule_id: str
+    failed: tuple[ConditionTrace, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -426,43 +430,95 @@ class Decision:
 
     facility_id: str
     pack: str
+    as_of: str
     category: str
     track: str
     decided_by: str
+    track_by: str
     flags: tuple[str, ...]
     fired: tuple[FiredRule, ...]
-    not_fired: tuple[str, ...]
+    not_fired: tuple[NotFired, ...]
     evidence: Mapping[str, Any]
     origin: Mapping[str, str]
+    tariff: Any = None
+    findings: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()
     detection: Any = field(default=None, compare=False)
 
+    @property
+    def verified(self) -> bool:
+        """Whether every clause the decision rests on is verified against stored text."""
+        cites = [c for r in self.fired for c in r.cites]
+        if self.tariff is not None:
+            cites.extend(self.tariff.cites)
+        cites.extend(c for f in self.findings for c in f.cites)
+        return all(c["verified"] for c in cites)
+
     def audit_trail(self) -> list[str]:
-        """The decision in sentences: which rules fired, on which evidence."""
-        lines = [
-            f"{self.facility_id}: {self.category} → {self.track} "
-            f"(decided by {'the default' if self.decided_by == 'default' else self.decided_by})"
-        ]
+        """The decision in sentences: rules that fired, the clauses they cite, on which evidence."""
+        by = "the default" if self.decided_by == "default" else self.decided_by
+        track_by = (
+            "" if self.track_by in (self.decided_by, "category") else f"; track by {self.track_by}"
+        )
+        lines = [f"{self.facility_id}: {self.category} → {self.track} (decided by {by}{track_by})"]
         for rule in self.fired:
-            cite = f", {rule.cite}" if rule.cite else ""
-            lines.append(
-                f"  rule {rule.rule_id} fired — {rule.description} [{rule.source['title']}{cite}]"
+            outcome = ", ".join(
+                x for x in (rule.category or "", rule.track or "", " ".join(rule.flags)) if x
             )
+            lines.append(f"  rule {rule.rule_id} fired ⇒ {outcome} — {rule.description}")
+            lines.extend(f"    cites {c['text']}" for c in rule.cites)
             lines.extend(f"    {c.text()}" for c in rule.conditions)
+        if self.tariff is not None:
+            lines.extend(f"  {line}" for line in self.tariff.lines())
+        for finding in self.findings:
+            lines.extend(f"  {line}" for line in finding.lines())
         if self.flags:
             lines.append(f"  flags: {', '.join(self.flags)}")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return lines
+
+    def explain(self) -> list[str]:
+        """The chain evidence → rule → clause → decision, and why other rules did not fire."""
+        lines = [
+            f"{self.facility_id} under {self.pack} (texts as of {self.as_of})",
+            "evidence:",
+        ]
+        for name, value in self.evidence.items():
+            if value is not None:
+                lines.append(f"  {name} = {short(value)}  [{self.origin.get(name, '')}]")
+        lines.append("rules that fired (evidence → rule → clause):")
+        if not self.fired:
+            lines.append("  none")
+        lines.extend(self.audit_trail()[1:])
+        lines.append(
+            f"decision: {self.category} → {self.track} "
+            f"(category by {self.decided_by}, track by {self.track_by})"
+            + ("" if self.verified else " — rests in part on clauses not verified against text")
+        )
+        lines.append("rules that did not fire (the tests that failed):")
+        for nf in self.not_fired:
+            failed = "; ".join(t.text() for t in nf.failed[:3]) or "—"
+            more = f" (+{len(nf.failed) - 3} more)" if len(nf.failed) > 3 else ""
+            lines.append(f"  {nf.rule_id}: {failed}{more}")
         return lines
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (the evidence with its origins, every fired rule's conditions)."""
+        """JSON-ready form (the evidence with its origins, every fired rule's citations)."""
         from hashtide.regulation.evidence import jsonable
+
+        def trace(t: ConditionTrace) -> dict[str, Any]:
+            return {**t.__dict__, "text": t.text()}
 
         out: dict[str, Any] = jsonable(
             {
                 "facility": self.facility_id,
                 "pack": self.pack,
+                "as_of": self.as_of,
                 "category": self.category,
                 "track": self.track,
                 "decided_by": self.decided_by,
+                "track_by": self.track_by,
+                "verified": self.verified,
                 "flags": list(self.flags),
                 "fired": [
                     {
@@ -471,13 +527,18 @@ class Decision:
                         "category": r.category,
                         "track": r.track,
                         "flags": list(r.flags),
-                        "source": dict(r.source),
-                        "cite": r.cite,
-                        "conditions": [c.__dict__ for c in r.conditions],
+                        "cites": [dict(c) for c in r.cites],
+                        "conditions": [trace(c) for c in r.conditions],
                     }
                     for r in self.fired
                 ],
-                "not_fired": list(self.not_fired),
+                "not_fired": [
+                    {"rule": n.rule_id, "failed": [trace(t) for t in n.failed]}
+                    for n in self.not_fired
+                ],
+                "tariff": None if self.tariff is None else self.tariff.as_dict(),
+                "findings": [f.as_dict() for f in self.findings],
+                "notes": list(self.notes),
                 "evidence": {
                     k: {"value": v, "origin": self.origin.get(k)}
                     for k, v in self.evidence.items()
@@ -488,123 +549,22 @@ class Decision:
         return out
 
 
-def _endpoint_host(endpoint: str) -> str:
-    text = endpoint.strip().casefold()
-    text = text.split("://", 1)[-1].split("/", 1)[0]
-    if text.startswith("["):  # [IPv6]:port
-        return text[1:].split("]", 1)[0]
-    if text.count(":") == 1:
-        text = text.split(":", 1)[0]
-    return text.split("@")[-1]
-
-
-def _endpoint_matches(endpoint: str, pattern: str) -> bool:
-    host = _endpoint_host(endpoint)
-    pattern = pattern.strip().casefold()
-    try:
-        network = ipaddress.ip_network(pattern, strict=False)
-    except ValueError:
-        return host == pattern or host.endswith("." + pattern)
-    try:
-        return ipaddress.ip_address(host) in network
-    except ValueError:
-        return False
-
-
-def _leaf(
-    cond: Condition, evidence: FacilityEvidence, lists: Mapping[str, NamedList]
-) -> ConditionTrace:
-    actual = evidence.values.get(cond.field)
-    origin = evidence.origin.get(cond.field)
-    op, value = cond.op, cond.value
-    expected: Any = value if cond.list_name is None else f"list {cond.list_name}"
-
-    def trace(matched: bool, detail: str = "") -> ConditionTrace:
-        return ConditionTrace(
-            field=cond.field,
-            op=op,
-            expected=expected,
-            actual=actual,
-            origin=origin,
-            matched=matched,
-            detail=detail,
-        )
-
-    if op == "known":
-        return trace(actual is not None)
-    if op == "unknown":
-        return trace(actual is None)
-    if actual is None:
-        return trace(False, "no value: the condition cannot hold")
-    if op in ("==", "!="):
-        same = actual == value
-        return trace(same if op == "==" else not same)
-    if op in ("<", "<=", ">", ">="):
-        result = {
-            "<": actual < value,
-            "<=": actual <= value,
-            ">": actual > value,
-            ">=": actual >= value,
-        }
-        return trace(bool(result[op]))
-    if op == "between":
-        return trace(bool(value[0] <= actual <= value[1]))
-    if op in ("in", "not_in"):
-        inside = actual in value
-        return trace(inside if op == "in" else not inside)
-    if op == "matches":
-        return trace(re.search(str(value), str(actual)) is not None)
-    if op == "contains":
-        return trace(any(str(a).casefold() == str(value).casefold() for a in actual))
-    if op == "empty":
-        return trace(len(actual) == 0)
-    if op == "not_empty":
-        return trace(len(actual) > 0)
-    wanted = (
-        [e.value for e in lists[cond.list_name].entries] if cond.list_name is not None else value
-    )
-    hits = []
-    for item in actual:
-        for pattern in wanted:
-            if op == "matches_any" and cond.field == "network.pool_endpoints":
-                ok = _endpoint_matches(str(item), str(pattern))
-            else:
-                ok = str(item).casefold() == str(pattern).casefold()
-            if ok:
-                hits.append(f"{item} ~ {pattern}")
-                break
-    return trace(bool(hits), "; ".join(hits))
-
-
-def _evaluate(
-    node: Node, evidence: FacilityEvidence, lists: Mapping[str, NamedList]
-) -> tuple[bool, list[ConditionTrace]]:
-    if isinstance(node, Condition):
-        result = _leaf(node, evidence, lists)
-        return result.matched, [result]
-    outcomes = [_evaluate(item, evidence, lists) for item in node.items]
-    traces = [t for _, ts in outcomes for t in ts]
-    if node.kind == "all":
-        return all(ok for ok, _ in outcomes), traces
-    if node.kind == "any":
-        return any(ok for ok, _ in outcomes), traces
-    return not outcomes[0][0], traces
-
-
 def classify(evidence: FacilityEvidence, pack: RulePack) -> Decision:
     """Classify one facility's evidence under ``pack`` (see the module notes)."""
+    from hashtide.regulation.industry import applicable_tariff, industry_findings
+
     spec = pack.spec
     fired: list[FiredRule] = []
-    not_fired: list[str] = []
-    category = track = None
-    decided_by = "default"
+    not_fired: list[NotFired] = []
+    category: str | None = None
+    track: str | None = None
+    decided_by = track_by = "default"
     flags: list[str] = []
     for rule in spec.rules:
-        ok, traces = _evaluate(pack.conditions[rule.id], evidence, spec.lists)
-        if not ok:
-            not_fired.append(rule.id)
+        result = evaluate(pack.conditions[rule.id], evidence, spec.lists)
+        if not result.held:
+            not_fired.append(NotFired(rule_id=rule.id, failed=result.failed))
             continue
-        src = pack.source(rule.source)
         fired.append(
             FiredRule(
                 rule_id=rule.id,
@@ -612,30 +572,47 @@ def classify(evidence: FacilityEvidence, pack: RulePack) -> Decision:
                 category=rule.then.category,
                 track=rule.then.track,
                 flags=tuple(rule.then.flags),
-                source=src.model_dump(exclude_none=True),
-                cite=rule.cite,
-                conditions=tuple(traces),
+                cites=tuple(pack.citation(c) for c in rule.cite),
+                conditions=result.support,
             )
         )
         flags.extend(f for f in rule.then.flags if f not in flags)
         if category is None and rule.then.category is not None:
-            category = rule.then.category
-            track = rule.then.track or spec.tracks[category]
-            decided_by = rule.id
+            category, decided_by = rule.then.category, rule.id
+        if track is None and rule.then.track is not None:
+            track, track_by = rule.then.track, rule.id
     if category is None:
         category = spec.default.category
-        track = spec.default.track or spec.tracks[category]
+        if track is None and spec.default.track is not None:
+            track, track_by = spec.default.track, "default"
+    if track is None:
+        track, track_by = spec.tracks[category], "category"  # type: ignore[index]
+    tariff = applicable_tariff(evidence, category, track, pack)
+    findings = industry_findings(evidence, category, track, decided_by, pack)
+    notes = []
+    country = evidence.values.get("location.country")
+    jurisdiction = spec.jurisdiction[:2]
+    if isinstance(country, str) and jurisdiction.isupper() and country != jurisdiction:
+        notes.append(
+            f"the facility is in {country}; this pack models {spec.jurisdiction} texts, so the "
+            "decision illustrates them and binds no one there"
+        )
     return Decision(
         facility_id=evidence.facility_id,
         pack=spec.pack,
+        as_of=spec.as_of,
         category=category,
-        track=str(track),
+        track=track,
         decided_by=decided_by,
+        track_by=track_by,
         flags=tuple(flags),
         fired=tuple(fired),
         not_fired=tuple(not_fired),
         evidence=dict(evidence.values),
         origin=dict(evidence.origin),
+        tariff=tariff,
+        findings=tuple(findings),
+        notes=tuple(notes),
         detection=evidence.detection,
     )
 
@@ -649,8 +626,8 @@ def classify_file(
     --------
     >>> from hashtide.regulation import example_path
     >>> pack, decisions = classify_file(example_path("facilities.yaml"), "china-ndrc-2021-1283")
-    >>> [(d.facility_id, d.category, d.track) for d in decisions[:3]]  # doctest: +ELLIPSIS
-    [('sh-office-12f', 'pow_mining', 'prohibited'), ('sh-ai-lab', 'ai_compute', ...), ...]
+    >>> [(d.facility_id, d.category) for d in decisions[:2]]
+    [('sh-office-12f', 'pow_mining'), ('sh-data-services-3f', 'general_data_centre')]
     """
     from hashtide.regulation.facilities import evidence_of, load_facilities
 
@@ -660,7 +637,7 @@ def classify_file(
 
 
 def pack_summary(pack: RulePack) -> Sequence[Mapping[str, Any]]:
-    """One row per rule: id, outcome, source title and citation (for tables)."""
+    """One row per rule: id, outcome, and the clauses it cites (for tables)."""
     return [
         {
             "rule": r.id,
@@ -668,8 +645,25 @@ def pack_summary(pack: RulePack) -> Sequence[Mapping[str, Any]]:
             "track": r.then.track
             or (pack.spec.tracks.get(r.then.category, "") if r.then.category else ""),
             "flags": ", ".join(r.then.flags),
-            "source": pack.source(r.source).title,
-            "cite": r.cite or "",
+            "cites": "; ".join(pack.citation(c)["text"] for c in r.cite),
         }
         for r in pack.spec.rules
     ]
+
+
+__all__ = [
+    "CATEGORIES",
+    "SHIPPED_PACKS",
+    "TRACKS",
+    "Decision",
+    "FiredRule",
+    "NotFired",
+    "RulePack",
+    "classify",
+    "classify_file",
+    "endpoint_matches",
+    "load_pack",
+    "pack_path",
+    "pack_summary",
+    "parse_pack",
+]

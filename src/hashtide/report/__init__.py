@@ -1,1 +1,1 @@
-"""Tables, charts and reports built from hashtide's results (plotting needs ``hashtide[plot]``)."""
+"""Tables, charts and reports built from hashtide's results (PNG charts need ``hashtide[plot]``)."""

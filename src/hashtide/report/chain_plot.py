@@ -11,6 +11,7 @@ import pandas as pd
 from hashtide.errors import HashtideError, InvalidInputError
 from hashtide.protocol.params import MAINNET, ChainParams
 from hashtide.report._io import write_atomically
+from hashtide.report.formatting import format_hashrate
 from hashtide.units import HS_PER_EHS, SECONDS_PER_DAY
 
 _SUFFIXES = (".png", ".html")
@@ -37,6 +38,37 @@ def halving_times(
             out.append((height, pd.Timestamp(when, unit="s", tz="UTC")))
         height += params.subsidy_halving_interval
     return out
+
+
+def with_gaps(table: pd.DataFrame, *, interval: int = 2016) -> pd.DataFrame:
+    """The periods with a known first-block time, with a break where unknown ones were.
+
+    A period whose start time no source holds has no place on a time axis. Dropping it alone
+    would draw the line on across the gap as if the difficulty had held; instead a row with
+    no values (``NaN``) is put just after the last period before the gap, so the line stops
+    there and starts again after it.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({
+    ...     "start_height": [0, 2016, 4032, 6048],
+    ...     "first_block_time": pd.to_datetime(["2009-01-03", "2009-01-27", None, "2009-03-20"],
+    ...                                        utc=True),
+    ...     "difficulty": [1.0, 1.0, 1.0, 1.18],
+    ...     "hashrate_hs": [7e6, 7e6, 7e6, 8e6]})
+    >>> with_gaps(t)["difficulty"].tolist()
+    [1.0, 1.0, nan, 1.18]
+    """
+    known = table.dropna(subset=["first_block_time"])
+    heights = known["start_height"].to_numpy()
+    after_gap = np.flatnonzero(np.diff(heights) > interval)
+    if not len(after_gap):
+        return known
+    breaks = known.iloc[after_gap][["start_height", "first_block_time"]].copy()
+    breaks["first_block_time"] += pd.Timedelta(seconds=1)
+    breaks["start_height"] += 1
+    joined = pd.concat([known, breaks], ignore_index=True)
+    return joined.sort_values("start_height", kind="stable").reset_index(drop=True)
 
 
 def _png(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: Path) -> None:
@@ -113,11 +145,11 @@ def _html(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: P
     fig.add_trace(
         go.Scatter(
             x=times,
-            y=table["hashrate_hs"] / HS_PER_EHS,
-            name="implied hashrate [EH/s]",
+            y=table["hashrate_hs"],
+            name="implied hashrate",
             mode="markers",
             marker={"size": 4},
-            hovertemplate="%{y:.4g} EH/s<extra></extra>",
+            hovertemplate="%{y:.4s}H/s<extra></extra>",
         ),
         secondary_y=True,
     )
@@ -132,8 +164,18 @@ def _html(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: P
             xanchor="left",
             font={"size": 10},
         )
-    fig.update_yaxes(type="log", title_text="difficulty", secondary_y=False)
-    fig.update_yaxes(type="log", title_text="implied hashrate [EH/s]", secondary_y=True)
+    # Ticks people read: difficulties 1 … 100 T, hashrates 1 MH/s … 1,000 EH/s (an axis in EH/s
+    # read "454.147μ" for 2010).
+    fig.update_yaxes(type="log", title_text="difficulty", tickformat="~s", secondary_y=False)
+    fig.update_yaxes(
+        type="log",
+        title_text="implied hashrate",
+        tickmode="array",
+        tickvals=(ticks := _hashrate_ticks(table["hashrate_hs"])),
+        ticktext=[format_hashrate(v) for v in ticks],
+        showgrid=False,
+        secondary_y=True,
+    )
     fig.update_layout(
         title="Bitcoin difficulty and implied hashrate per retarget period",
         hovermode="x unified",
@@ -142,11 +184,21 @@ def _html(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: P
     fig.write_html(path, include_plotlyjs=True, full_html=True)
 
 
+def _hashrate_ticks(hashrate_hs: pd.Series) -> list[float]:
+    """Ticks at 1 kH/s, 1 MH/s, 1 GH/s … covering ``hashrate_hs`` (one per SI prefix)."""
+    values = hashrate_hs[np.isfinite(hashrate_hs) & (hashrate_hs > 0)]
+    if values.empty:
+        return []
+    low = int(np.floor(np.log10(values.min()) / 3)) * 3
+    high = int(np.floor(np.log10(values.max()) / 3)) * 3
+    return [10.0**e for e in range(low, high + 1, 3)]
+
+
 def plot_history(table: pd.DataFrame, path: str | Path, *, params: ChainParams = MAINNET) -> Path:
     """Write a chart of ``table`` (an epoch table) to ``path``: ``.png`` or ``.html``.
 
     The HTML file is self-contained (plotly.js inlined) so it opens offline. The file is
-    written atomically. Needs the ``plot`` extra (``pip install 'hashtide[plot]'``).
+    written atomically. PNG needs the ``plot`` extra (``pip install 'hashtide[plot]'``).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -155,8 +207,8 @@ def plot_history(table: pd.DataFrame, path: str | Path, *, params: ChainParams =
             f"plot file {str(path)!r}: unknown type {suffix or '(none)'!r}; use .png or .html"
         )
     halvings = halving_times(table, params=params)
-    table = table.dropna(subset=["first_block_time"])  # a period without a time has no x
-    if table.empty:
+    table = with_gaps(table, interval=params.difficulty_adjustment_interval)
+    if table["difficulty"].isna().all():
         raise InvalidInputError(
             "nothing to plot: no period in the selection has a known first-block time"
         )
@@ -164,7 +216,10 @@ def plot_history(table: pd.DataFrame, path: str | Path, *, params: ChainParams =
     try:
         write_atomically(path, lambda tmp: writer(table, halvings, tmp))
     except ImportError as exc:
-        raise HashtideError(
-            f"plotting needs the 'plot' extra ({exc.name} is missing): pip install 'hashtide[plot]'"
-        ) from exc
+        hint = (
+            "PNG charts need the 'plot' extra: pip install 'hashtide[plot]' (or write .html)"
+            if suffix == ".png"
+            else "reinstall hashtide: pip install --force-reinstall hashtide"
+        )
+        raise HashtideError(f"{exc.name or 'a plotting library'} is missing; {hint}") from exc
     return path

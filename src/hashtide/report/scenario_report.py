@@ -7,7 +7,7 @@ results for machines: ``summary.csv``, ``claims.csv``, ``sites.csv``, ``series.c
 ``cash_flow.csv``, ``summary.json`` (and ``series.parquet`` when pyarrow is installed).
 
 Every file is written atomically: a reader never sees a half-written one. The HTML report needs
-the ``plot`` extra (plotly and jinja2); the tables need only pandas.
+plotly and jinja2; the tables need only pandas.
 """
 
 from __future__ import annotations
@@ -671,7 +671,7 @@ def write_report(result: ScenarioResult, path: str | Path) -> Path:
     InvalidInputError
         If ``path`` does not end in ``.html`` or ``.htm``.
     HashtideError
-        If the ``plot`` extra (plotly, jinja2) is not installed.
+        If plotly or jinja2 (dependencies of hashtide) cannot be imported.
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
@@ -682,8 +682,8 @@ def write_report(result: ScenarioResult, path: str | Path) -> Path:
         html = render_report(result)
     except ImportError as exc:
         raise HashtideError(
-            f"the HTML report needs the 'plot' extra ({exc.name} is missing): "
-            "pip install 'hashtide[plot]'"
+            f"the HTML report needs {exc.name}, which hashtide depends on: "
+            "pip install --force-reinstall hashtide"
         ) from exc
     write_atomically(path, _text(html))
     return path

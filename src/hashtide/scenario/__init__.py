@@ -5,11 +5,45 @@
 5000000000.0
 """
 
-from hashtide.scenario.load import load_scenario, parse_scenario
-from hashtide.scenario.results import Band, ClaimCheck, ScenarioResult, SiteResult, VariantResult
-from hashtide.scenario.run import run_scenario
-from hashtide.scenario.schema import ScenarioSpec
-from hashtide.scenario.units import parse_quantity
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hashtide.scenario.load import load_scenario, parse_scenario
+    from hashtide.scenario.results import (
+        Band,
+        ClaimCheck,
+        ScenarioResult,
+        SiteResult,
+        VariantResult,
+    )
+    from hashtide.scenario.run import run_scenario
+    from hashtide.scenario.schema import ScenarioSpec
+    from hashtide.scenario.units import parse_quantity
+
+# Imported on first use, so that reading a scenario file ('hashtide validate') does not load
+# the engine, pandas and scipy.
+_HOMES = {
+    "Band": "results",
+    "ClaimCheck": "results",
+    "ScenarioResult": "results",
+    "SiteResult": "results",
+    "VariantResult": "results",
+    "load_scenario": "load",
+    "parse_scenario": "load",
+    "run_scenario": "run",
+    "ScenarioSpec": "schema",
+    "parse_quantity": "units",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"hashtide.scenario.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'hashtide.scenario' has no attribute {name!r}")
+
 
 __all__ = [
     "Band",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from hashtide.errors import ScenarioError
 from hashtide.scenario import schema
 from hashtide.scenario.results import ClaimCheck, ScenarioResult, VariantResult
-from hashtide.scenario.units import UnitParseError, parse_quantity
 
 #: quantity → (unit kind for parsing the stated value, display unit, how to read the result)
 _QUANTITIES = {
@@ -36,21 +35,11 @@ def computed_value(variant: VariantResult, quantity: str) -> float:
 
 
 def stated_value(claim: schema.ClaimSpec) -> float:
-    """A claim's stated figure in hashtide's unit for its quantity."""
-    kind, _ = _QUANTITIES[claim.quantity]
-    if kind == "count":
-        if isinstance(claim.stated, int | float):
-            return float(claim.stated)
-        try:
-            return float(str(claim.stated).replace(",", "").replace("_", ""))
-        except ValueError:
-            raise ScenarioError(
-                f"claim {claim.text!r}: stated {claim.stated!r} is not a number"
-            ) from None
+    """A claim's stated figure in hashtide's unit for its quantity (:func:`schema.parse_stated`)."""
     try:
-        return parse_quantity(claim.stated, kind)
-    except UnitParseError as exc:
-        raise ScenarioError(f"claim {claim.text!r}: stated {exc}") from None
+        return schema.parse_stated(claim.quantity, claim.stated)
+    except ValueError as exc:
+        raise ScenarioError(f"claim {claim.text!r}: {exc}") from None
 
 
 def check_claims(spec: schema.ScenarioSpec, result: ScenarioResult) -> tuple[ClaimCheck, ...]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import Any
 
-from hashtide._validation import read_yaml, validate
+from hashtide._validation import decode_text, read_yaml, validate
 from hashtide.errors import ScenarioError
 from hashtide.scenario.schema import ScenarioSpec
+
+#: Largest BTC price file read [bytes] (a daily series since 2009 is about 150 kB).
+MAX_PRICE_FILE_BYTES = 20_000_000
 
 
 def _read_price_file(data: dict[str, Any], base: Path, source: str) -> None:
@@ -19,11 +23,21 @@ def _read_price_file(data: dict[str, Any], base: Path, source: str) -> None:
         return
     path = base / price["file"]
     try:
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PRICE_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(
             f"{source}: btc_price.file: cannot read {path} ({exc.strerror})"
         ) from None
+    if len(raw) > MAX_PRICE_FILE_BYTES:
+        raise ScenarioError(
+            f"{source}: btc_price.file {path} is larger than {MAX_PRICE_FILE_BYTES:,} bytes"
+        )
+    text = decode_text(raw, path, "price file", ScenarioError)
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ScenarioError(f"{source}: btc_price.file {path}: not a CSV file ({exc})") from None
     if not rows or not {"date", "price_usd"} <= set(rows[0]):
         raise ScenarioError(
             f"{source}: btc_price.file {path}: needs a header with columns date,price_usd"
@@ -31,12 +45,14 @@ def _read_price_file(data: dict[str, Any], base: Path, source: str) -> None:
     problems = []
     points = []
     for line, row in enumerate(rows, start=2):
+        cell = row.get("price_usd")
         try:
-            value = float(row["price_usd"])
-        except (TypeError, ValueError):
-            problems.append(
-                f"  - {path} line {line}: price_usd {row['price_usd']!r} is not a number"
-            )
+            value = float(cell) if cell is not None and len(cell) <= 40 else None
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value):
+            what = "a number" if value is None else "a finite number"
+            problems.append(f"  - {path} line {line}: price_usd {cell!r} is not {what}")
             continue
         points.append({"date": row["date"], "price": f"{value} USD"})
     if problems:

@@ -159,7 +159,10 @@ def run_scenario(
         net.implied_hashrate_hs if spec.network.hashrate == "from-chain" else spec.network.hashrate
     )
     variants = spec.variants or [
-        schema.VariantSpec(name="base", facility_power=spec.actor.facility_power or 0.0)
+        # Already-validated figures in base units: constructed, not re-parsed as text.
+        schema.VariantSpec.model_construct(
+            name="base", facility_power=spec.actor.facility_power or 0.0
+        )
     ]
     epochs_expected = math.ceil((end_s - net.start.time_s) / (14 * 86_400.0)) + 1
     n_chunks = math.ceil(n_paths / CHUNK_PATHS)

@@ -7,11 +7,16 @@ hashtide's unit (``facility_power_w``). Unknown keys are errors with a "did you 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from hashtide.scenario.fields import check, date_validator, quantity
+from hashtide.energy import grid_intensity_g_per_kwh, lifecycle_intensity_g_per_kwh
+from hashtide.errors import InvalidInputError
+from hashtide.hardware import get_model
+from hashtide.scenario.fields import Integer, Number, check, date_validator, quantity
+from hashtide.scenario.units import UnitParseError, parse_quantity
 
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
@@ -25,7 +30,11 @@ MoneyPerPower = Annotated[
 BtcAmount = Annotated[float, quantity("btc"), check(lambda v: v >= 0, "must be >= 0 BTC")]
 BtcPrice = Annotated[float, quantity("btc_price"), check(lambda v: v > 0, "must be > 0 USD/BTC")]
 Duration = Annotated[float, quantity("duration"), check(lambda v: v > 0, "must be > 0")]
-Rate = Annotated[float, quantity("rate"), check(lambda v: v > -1, "must be > -100 %/year")]
+Rate = Annotated[
+    float,
+    quantity("rate"),
+    check(lambda v: -1 < v <= 10, "must be > -100 %/year and at most 1000 %/year"),
+]
 Fraction = Annotated[
     float, quantity("fraction"), check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
 ]
@@ -39,12 +48,34 @@ Intensity = Annotated[float, quantity("intensity"), check(lambda v: v >= 0, "mus
 
 
 Date = Annotated[dt.date, date_validator("2026-06-01")]
+#: A scenario starts on a day when the chain existed at midnight UTC: after the genesis block
+#: (2009-01-03 18:15 UTC).
+StartDate = Annotated[dt.date, date_validator("2026-06-01", earliest=dt.date(2009, 1, 4))]
+#: Longest horizon a scenario may run [s]: a century (nothing hashtide models means more).
+MAX_HORIZON_S = 100 * 31_557_600.0
+#: Most the rest of the world may grow over a horizon (×): 1e21 H/s today times this stays far
+#: below the largest hashrate a 256-bit target can express (~1e63 H/s).
+MAX_NETWORK_GROWTH = 1e30
+
+
+def _known_miner(name: str) -> str:
+    """``name`` if the catalog has it (the lookup ``run`` makes), else its "did you mean"."""
+    try:
+        get_model(name)
+    except InvalidInputError as exc:
+        raise ValueError(str(exc)) from None
+    return name
+
+
+MinerName = Annotated[str, Field(min_length=1), AfterValidator(_known_miner)]
 
 
 class Strict(BaseModel):
     """Base of every scenario section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class ConstantAvailability(Strict):
@@ -59,10 +90,10 @@ class MonthlyAvailability(Strict):
 
 class OffPeakAvailability(Strict):
     kind: Literal["off_peak"]
-    night_start_h: float = Field(22.0, ge=0, le=24)
-    night_end_h: float = Field(6.0, ge=0, le=24)
+    night_start_h: Number = Field(22.0, ge=0, le=24)
+    night_end_h: Number = Field(6.0, ge=0, le=24)
     weekends: bool = True
-    utc_offset_h: float = Field(0.0, ge=-14, le=14)
+    utc_offset_h: Number = Field(0.0, ge=-14, le=14)
     peak_frac: Fraction = 0.0
 
 
@@ -94,7 +125,15 @@ class GridSpec(Strict):
     """A country's or region's average grid carbon intensity (Ember, via Our World in Data)."""
 
     region: str = Field(min_length=1)
-    year: int = Field(ge=2010, le=2030)
+    year: Integer = Field(ge=2010, le=2030)
+
+    @model_validator(mode="after")
+    def _known(self) -> GridSpec:
+        try:
+            grid_intensity_g_per_kwh(self.region, self.year)
+        except InvalidInputError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
 
 class SiteSpec(Strict):
@@ -117,6 +156,11 @@ class SiteSpec(Strict):
     def _one_intensity(self) -> SiteSpec:
         if self.intensity is not None and self.grid is not None:
             raise ValueError("give intensity or grid, not both")
+        if self.intensity is None and self.grid is None:  # the fuel's lifecycle figure is used
+            try:
+                lifecycle_intensity_g_per_kwh(self.fuel)
+            except InvalidInputError as exc:
+                raise ValueError(f"fuel: {exc}") from None
         return self
 
 
@@ -133,7 +177,7 @@ class ActorSpec(Strict):
     """A miner the scenario follows: a fleet of one machine model spread over sites."""
 
     name: str = Field(min_length=1)
-    miner: str | MinerSpec
+    miner: MinerName | MinerSpec
     machine_price: Money | None = None
     facility_power: Power | None = None
     lifetime: Duration = 5 * 31_557_600.0
@@ -149,15 +193,28 @@ class ActorSpec(Strict):
         names = [site.name for site in self.sites]
         if len(set(names)) != len(names):
             raise ValueError(f"site names must be unique; got {names}")
+        if self.machine_price is None:  # run prices the machines as build.miner_of does
+            if isinstance(self.miner, MinerSpec):
+                name, price = self.miner.name, self.miner.price
+            else:
+                listed = get_model(self.miner)
+                name, price = listed.model, listed.price_usd
+            if price is None or not math.isfinite(price):
+                raise ValueError(
+                    f"the miner {name!r} has no listed price; give machine_price (e.g. 2699 USD)"
+                )
         return self
 
 
 class NetworkSpec(Strict):
     """The rest of the world's miners."""
 
-    hashrate: Hashrate | Literal["from-chain"] = "from-chain"
+    hashrate: (
+        Annotated[Hashrate, check(lambda v: v >= 1e6, "must be at least 1 MH/s")]
+        | Literal["from-chain"]
+    ) = "from-chain"
     growth: Rate = 0.0
-    response_elasticity: float = Field(1.0, ge=0, le=20)
+    response_elasticity: Number = Field(1.0, ge=0, le=20)
 
 
 class PricePoint(Strict):
@@ -223,6 +280,41 @@ Quantity = Literal[
 ]
 
 
+#: The kind of unit a claim's stated figure is read in, per quantity ("count": a bare number).
+CLAIM_KINDS: dict[str, str] = {
+    "machines": "count",
+    "hashrate": "hashrate",
+    "mean_hashrate": "hashrate",
+    "network_share": "fraction",
+    "btc_per_year": "btc",
+    "cost_per_btc": "btc_price",
+    "energy_per_year": "energy",
+    "co2_per_year": "mass",
+}
+
+
+def parse_stated(quantity: str, stated: str | float) -> float:
+    """A claim's stated figure in hashtide's unit for ``quantity`` (``ValueError`` if unreadable).
+
+    A count may be written with thousands separators (``1,660,000``); every other quantity
+    needs its unit (``33 EH/s``, ``450 BTC``).
+    """
+    kind = CLAIM_KINDS[quantity]
+    if kind != "count":
+        try:
+            return parse_quantity(stated, kind)
+        except UnitParseError as exc:
+            raise ValueError(f"stated {exc}") from None
+    text = str(stated).replace(",", "").replace("_", "").strip()
+    try:
+        value = float(text) if len(text) <= 40 else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"stated {stated!r} is not a finite number of machines")
+    return value
+
+
 class ClaimSpec(Strict):
     """A published statement to check against what hashtide computes with the same inputs."""
 
@@ -230,8 +322,13 @@ class ClaimSpec(Strict):
     source: str = ""
     variant: str
     quantity: Quantity
-    stated: str | float
+    stated: str | Number
     tolerance: Fraction = 0.05
+
+    @model_validator(mode="after")
+    def _readable(self) -> ClaimSpec:
+        parse_stated(self.quantity, self.stated)
+        return self
 
 
 class ScenarioSpec(Strict):
@@ -239,10 +336,10 @@ class ScenarioSpec(Strict):
 
     scenario: str = Field(min_length=1)
     description: str = ""
-    start: Date
-    horizon: Duration
-    paths: int = Field(1_000, ge=1, le=1_000_000)
-    seed: int = 0
+    start: StartDate
+    horizon: Annotated[Duration, check(lambda v: v <= MAX_HORIZON_S, "must be at most 100 years")]
+    paths: Integer = Field(1_000, ge=1, le=1_000_000)
+    seed: Integer = Field(0, ge=0)
     network: NetworkSpec = Field(default_factory=lambda: NetworkSpec(response_elasticity=1.0))
     btc_price: PriceSpec
     fees: BtcAmount = 0.0
@@ -257,6 +354,13 @@ class ScenarioSpec(Strict):
             raise ValueError(f"variant names must be unique; got {names}")
         if not self.variants and self.actor.facility_power is None:
             raise ValueError("give actor.facility_power, or variants with a facility_power each")
+        growth = (1 + self.network.growth) ** (self.horizon / 31_557_600.0)
+        if growth > MAX_NETWORK_GROWTH:
+            raise ValueError(
+                f"network.growth {self.network.growth:.0%}/year over the horizon multiplies the "
+                f"network {growth:.3g}-fold; at most {MAX_NETWORK_GROWTH:.0e}-fold fits Bitcoin's "
+                "targets: lower the growth or the horizon"
+            )
         known = names or ["base"]
         for i, claim in enumerate(self.claims):
             if claim.variant not in known:

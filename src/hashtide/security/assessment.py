@@ -199,21 +199,23 @@ def assess_variant(
     at_peak = concentration.iloc[peak_index]
     baseline = np.array([s for _, s in rest.actors])
 
+    # an actor with the whole network (a tiny network, rounding) catches up surely: P = 1
+    attacker = min(peak, math.nextafter(1.0, 0.0))
     double_spend = tuple(
         DoubleSpendRisk(
             z=_validate.count("confirmations", z),
-            exact=double_spend_probability(peak, z, "exact"),
-            nakamoto=double_spend_probability(peak, z, "nakamoto"),
+            exact=double_spend_probability(attacker, z, "exact"),
+            nakamoto=double_spend_probability(attacker, z, "nakamoto"),
         )
         for z in confirmations
     )
-    needed_z = confirmations_needed(peak, risk) if peak < 0.5 else None
+    needed_z = confirmations_needed(attacker, risk) if peak < 0.5 else None
     selfish = tuple(
         SelfishMiningCheck(
             gamma=g,
             threshold_frac=selfish_mining_threshold(g),
-            revenue_frac=selfish_mining_revenue(peak, g),
-            profitable=selfish_mining_profitable(peak, g),
+            revenue_frac=selfish_mining_revenue(attacker, g),
+            profitable=selfish_mining_profitable(attacker, g),
         )
         for g in gammas
     )
@@ -221,7 +223,7 @@ def assess_variant(
     paying = [check.gamma for check in selfish if check.profitable]
     if rng is not None and paying and peak < 0.5:
         run = simulate_selfish_mining(
-            peak, min(paying), n_periods=selfish_periods, n_paths=selfish_paths, rng=rng
+            attacker, min(paying), n_periods=selfish_periods, n_paths=selfish_paths, rng=rng
         )
         payback = selfish_mining_payback(run)
 

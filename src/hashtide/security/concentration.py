@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashtide._checks import reals
 from hashtide.errors import InvalidInputError
 from hashtide.security import _validate
 
@@ -41,9 +42,11 @@ _SUM_TOLERANCE: Final = 1e-9
 
 
 def _shares(shares_frac: npt.ArrayLike, axis: int) -> FloatArray:
-    array = np.asarray(shares_frac, dtype=float)
+    array = reals("shares_frac", shares_frac, finite=False)
     if array.ndim == 0:
         raise InvalidInputError("shares_frac must have an actor axis (got a scalar)")
+    if array.shape[axis if -array.ndim <= axis < array.ndim else -1] == 0:
+        raise InvalidInputError("shares_frac is empty; give the share of at least one actor")
     if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(array > 1):
         bad = float(array[~(np.isfinite(array) & (array >= 0) & (array <= 1))].ravel()[0])
         raise InvalidInputError(
@@ -210,7 +213,7 @@ POOLS_MEMPOOL_2022_2025: Final = ActorShares(
     source=(
         "mempool.space block counts, 3 years to 2025-03-28 (Finbold, via "
         "https://freecryptozone.com/two-bitcoin-mining-swimming-pools-mined-over-51-of-all-btc"
-        "-within-the-final-three-years); REFERENCES.md §6"
+        "-within-the-final-three-years)"
     ),
 )
 
@@ -226,7 +229,7 @@ COUNTRIES_CBECI_2022_01: Final = ActorShares(
         ("Russia", 0.0466),
     ),
     source="CBECI mining map, January 2022 (Cambridge Centre for Alternative Finance); "
-    "REFERENCES.md §4",
+    "https://trtworld.com/magazine/china-remerges-as-major-bitcoin-mining-hub-despite-ban-57241",
 )
 
 

@@ -1,0 +1,195 @@
+"""Malformed YAML inputs and quantities: each class from issue #15 is refused by name.
+
+Every input here is hand-made; the expected message fragments are what the loader must say
+(file, key path, line), not values computed by the code under test.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from hashtide._validation import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml, read_yaml
+from hashtide.errors import InvalidInputError, ScenarioError
+from hashtide.market.scenario import load_market_scenario
+from hashtide.scenario import load_scenario, parse_quantity
+from hashtide.scenario.units import UnitParseError
+
+ROOT = Path(__file__).resolve().parents[1]
+RESERVE = ROOT / "scenarios" / "us-state-reserve.yaml"
+SINGLE = ROOT / "scenarios" / "single-site-miner.yaml"
+CHINA = ROOT / "scenarios" / "china-2021-ban.yaml"
+
+
+def _edited(tmp_path: Path, source: Path, old: str, new: str) -> Path:
+    """``source`` with its first ``old`` replaced by ``new``, written to ``tmp_path``."""
+    text = source.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / source.name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, fragment: str) -> int:
+    """The 1-based line of ``fragment`` in ``path`` (found independently of the loader)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if fragment in line:
+            return number
+    raise AssertionError(fragment)
+
+
+# --- A. the YAML reader ----------------------------------------------------------------------
+
+
+def test_undecodable_byte_names_file_line_and_offset(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"scenario: x\ndescription: caf\xe9\n")
+    # independent: 'scenario: x\n' is 12 bytes, 'description: caf' 16 more -> offset 28
+    with pytest.raises(ScenarioError, match=r"latin1\.yaml.*byte 0xe9 at line 2, column 17 "
+                       r"\(byte offset 28\)"):  # fmt: skip
+        load_scenario(path)
+
+
+def test_duplicate_keys_name_both_lines(tmp_path: Path) -> None:
+    path = _edited(tmp_path, SINGLE, "paths:", "seed: 1\npaths:")
+    first, second = sorted(
+        n for n, ln in enumerate(path.read_text().splitlines(), 1) if ln.startswith("seed:")
+    )
+    with pytest.raises(ScenarioError, match=f"duplicate key 'seed' at lines {first} and {second}"):
+        load_scenario(path)
+
+
+def test_nesting_and_size_are_bounded(tmp_path: Path) -> None:
+    # issue #15: 5,000 nested '[' gave a RecursionError
+    with pytest.raises(ScenarioError, match=f"nested deeper than {MAX_YAML_DEPTH} levels"):
+        parse_yaml("a: " + "[" * 5000 + "]" * 5000, "deep.yaml", ScenarioError)
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# " + b"x" * MAX_YAML_BYTES + b"\n")
+    with pytest.raises(InvalidInputError, match="larger than 1,000,000 bytes"):
+        read_yaml(big, "rule pack", InvalidInputError)
+    # aliases expanding exponentially ("billion laughs") are counted, not expanded
+    laughs = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+    for name, prev in zip("bcdefg", "abcdef", strict=True):
+        laughs += f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]\n"
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError, match="too many values"):
+        parse_yaml(laughs, "laughs.yaml", ScenarioError)
+    assert time.perf_counter() - started < 30  # a hang guard, not a speed target
+
+
+def test_huge_integer_literal_is_refused() -> None:
+    with pytest.raises(ScenarioError, match=r"line 1, column 8: the integer .* too many digits"):
+        parse_yaml("paths: " + "9" * 5000, "x.yaml", ScenarioError)
+
+
+def test_impossible_unquoted_date_names_key_and_line(tmp_path: Path) -> None:
+    # issue #15: unquoted 'start: 2026-13-01' was 'internal error: ValueError: month must be…'
+    path = _edited(tmp_path, SINGLE, "start: ", "start: 2026-13-01\n#")
+    line = _line_of(path, "start: 2026-13-01")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert "start: '2026-13-01' is not a date (month must be in 1..12)" in message
+    assert f"(line {line})" in message
+
+
+def test_empty_value_is_a_required_value(tmp_path: Path) -> None:
+    # issue #15: 'horizon:' left empty was AttributeError: 'NoneType' object has no attribute…
+    path = _edited(tmp_path, RESERVE, "horizon: 4 years", "horizon:")
+    line = _line_of(path, "horizon:")
+    with pytest.raises(ScenarioError, match=rf"horizon: a value is required .*\(line {line}\)"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", ".NaN"])
+def test_non_finite_yaml_numbers_are_refused(tmp_path: Path, value: str) -> None:
+    path = _edited(tmp_path, RESERVE, "response_elasticity: 1", f"response_elasticity: {value}")
+    with pytest.raises(ScenarioError, match=r"network\.response_elasticity: .* not a finite"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        ("paths: 1000", "paths: true", "paths: True Input should be a valid integer"),
+        ("paths: 1000", "paths: 1000.0", "paths: 1000.0 Input should be a valid integer"),
+        ("seed: 2026", "seed: -1", "seed: -1 Input should be greater than or equal to 0"),
+        ("response_elasticity: 1", "response_elasticity: true", "valid number"),
+        ("response_elasticity: 1", "response_elasticity: 'nan'", "valid number"),
+    ],
+)
+def test_numbers_are_strict(tmp_path: Path, old: str, new: str, match: str) -> None:
+    path = _edited(tmp_path, RESERVE, old, new)
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(path)
+
+
+def test_market_scenario_shares_the_reader(tmp_path: Path) -> None:
+    path = _edited(tmp_path, CHINA, "start: ", "start: 2021-02-30\n#")
+    with pytest.raises(ScenarioError, match=r"start: '2021-02-30' is not a date \(day is out"):
+        load_market_scenario(path)
+
+
+# --- B. quantities are parsed, never evaluated -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("9**9**9 W", "arithmetic is not read"),  # issue #15: validate hung (pint evaluated it)
+        ("10**400 MW", "arithmetic is not read"),  # issue #15: OverflowError
+        ("2*3 GW", "arithmetic is not read"),
+        ("1e999 W", "the number is too large"),
+        ("1e300 EW", "too large to be a quantity of power"),
+        ("inf W", "not a finite number"),
+        ("nan W", "not a finite number"),
+        ("5 GW GW", "in units of"),
+        ("5 zorks", "unknown unit 'zorks'"),
+        ("5 GW/", "is not a quantity"),
+        ("5 TH/s", "is a quantity of hashrate; expected W"),
+        ("5 GW" + " W" * 40, "at most 80"),
+    ],
+)
+def test_quantity_errors(text: str, match: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(UnitParseError, match=match):
+        parse_quantity(text, "power")
+    assert time.perf_counter() - started < 5  # a hang guard, not a speed target
+
+
+def test_percent_twice_is_refused() -> None:
+    # issue #15: "100 %%" was silently accepted
+    with pytest.raises(UnitParseError, match="is not a quantity"):
+        parse_quantity("100 %%", "fraction")
+
+
+@pytest.mark.parametrize("text", ["5 TH/s", "5 Th/s", "5 th/s", "5 TH/S", "5 Thash/s", "5e12 H/s"])
+def test_hash_rate_units_in_any_case(text: str) -> None:
+    # issue #15: '5 Th/s' was 'a quantity of hours per year'; 5 TH = 5e12 hashes (SI tera)
+    assert parse_quantity(text, "hashrate") == 5e12
+
+
+def test_hour_stays_an_hour_outside_hash_rates() -> None:
+    assert parse_quantity("500 h/year", "hours_per_year") == 500.0
+    assert parse_quantity("17.5 J/Th", "efficiency") == 17.5
+    with pytest.raises(UnitParseError, match="is a quantity of hashrate; expected hours"):
+        parse_quantity("5 Th/year", "hours_per_year")
+
+
+# --- C. dates within the span hashtide can speak about ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "match"),
+    [
+        ("2008-12-31", "2008-12-31 is outside the dates allowed here: 2009-01-04 to 2100-12-31"),
+        ("2009-01-03", "2009-01-03 is outside the dates allowed here: 2009-01-04"),
+        ("2200-01-01", "2200-01-01 is outside the dates allowed here: 2009-01-04 to 2100-12-31"),
+    ],
+)
+def test_start_outside_the_allowed_span(tmp_path: Path, start: str, match: str) -> None:
+    path = _edited(tmp_path, SINGLE, "start: ", f"start: {start}\n#")
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(path)
