@@ -231,7 +231,7 @@ def test_difficulty_one_and_its_neighbours() -> None:
     assert difficulty(0x1D07FFF8) == 0xFFFF / 0x7FFF8
     with pytest.raises(InvalidInputError, match="zero mantissa"):
         difficulty(0x1D000000)
-    with pytest.raises(InvalidInputError, match="must be > 0"):
+    with pytest.raises(InvalidInputError, match="target=0 must be"):
         target_to_difficulty(0)
 
 
@@ -241,7 +241,7 @@ def test_work_of_the_largest_and_smallest_targets() -> None:
     assert expected_hashes_per_block(0) == 2**256
     assert expected_hashes_per_block(2**256 - 1) == 1
     assert expected_hashes_per_block(0xFFFF << 208) == 2**256 // ((0xFFFF << 208) + 1)
-    with pytest.raises(InvalidInputError, match="must be >= 0"):
+    with pytest.raises(InvalidInputError, match="target=-1 must be"):
         expected_hashes_per_block(-1)
 
 

@@ -22,8 +22,17 @@ def _pack(bounds: list[float], op: str = "between") -> Any:
         {
             "pack": "bounds",
             "title": "a pack with one numeric rule",
-            "sources": [{"id": "law", "title": "The Law"}],
-            "tracks": {"general_data_centre": "register_and_file", "office": "permitted"},
+            "jurisdiction": "XX",
+            "as_of": "2026-12-01",
+            "sources": [
+                {
+                    "id": "law",
+                    "title": "The Law",
+                    "verification": "official_copy",
+                    "clauses": [{"id": "1", "excerpt": "Large IT loads are registered."}],
+                }
+            ],
+            "tracks": {"general_data_centre": "register_and_file", "office": "compliant"},
             "default": {"category": "office"},
             "rules": [
                 {
@@ -31,7 +40,7 @@ def _pack(bounds: list[float], op: str = "between") -> Any:
                     "description": "IT load in the band",
                     "when": {"field": "it_power_kw", "op": op, "value": bounds},
                     "then": {"category": "general_data_centre"},
-                    "source": "law",
+                    "cite": {"source": "law", "clause": "1", "quote": "Large IT loads"},
                 }
             ],
         }
@@ -67,7 +76,7 @@ def test_between_of_a_single_value() -> None:
 def test_between_needs_ordered_bounds() -> None:
     with pytest.raises(InvalidInputError, match=r"'between' needs low <= high, got \[200, 100\]"):
         _pack([200, 100])
-    with pytest.raises(InvalidInputError, match=r"'between' needs \[low, high\] numbers"):
+    with pytest.raises(InvalidInputError, match=r"'between' needs \[low, high\] (finite )?numbers"):
         _pack([100])
 
 

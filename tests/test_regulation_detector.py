@@ -164,7 +164,8 @@ def test_fit_stage_rejects_bad_labels() -> None:
 
 def test_every_term_is_a_function_of_features() -> None:
     f = detect(meter_from_array(_office_with(5, 1)[1], start=TIME[0])).features.as_dict()
-    for name, (group, transform) in TERMS.items():
+    for name in set(FLEET_TERMS) | set(ASIC_TERMS):  # the screen's own terms are tested there
+        group, transform = TERMS[name]
         assert group in ("step", "uniform", "sharp", "steady", "shifts", "shape"), name
         assert np.isfinite(transform(f)), name
 
@@ -184,7 +185,8 @@ def test_model_rejects_unknown_terms() -> None:
         ("meters/office_b4_hidden_s9.csv", True),
         ("meters/lab_b33_hidden_s19jpro.csv", True),
         ("meters/campus_false_positive.csv", True),
-        ("meters/office_ai_training_15min.csv", True),
+        # Refitted after the step-placement fix (#15): the AI cluster is no longer flagged.
+        ("meters/office_ai_training_15min.csv", False),
     ],
 )
 def test_shipped_examples(name: str, flagged: bool) -> None:

@@ -38,6 +38,20 @@ def test_step_of_a_constant_block_is_found_exactly() -> None:
     assert f.level_shifts == 1  # the switch-on is the one day-to-day jump of the floor
 
 
+@pytest.mark.parametrize("day", [4, 14, 22, 25])
+@pytest.mark.parametrize("hour", [0, 9, 21])
+def test_a_step_is_placed_on_the_day_it_happens(day: int, hour: int) -> None:
+    # By construction: +30 kW from `day` at `hour`, also 3 days before the end of the series
+    # (issue #15: a late switch-on used to be placed one or two days early, because the medians
+    # ignore the few days on the wrong side of a split and the t statistic favours early splits).
+    rng = np.random.default_rng(day * 24 + hour)
+    hours = HOURS
+    load = _office() + rng.normal(0, 1.0, HOURS.size) + np.where(hours >= day * 24 + hour, 30, 0)
+    f = compute_features(meter_from_array(load, start=START))
+    assert f.step_day == day
+    assert f.step_kw == pytest.approx(30.0, abs=1.5)  # the floor's noise is 1 kW per hour
+
+
 def test_a_constant_block_is_uniform_and_a_daytime_one_is_not() -> None:
     rng = np.random.default_rng(5)
     noise = rng.normal(0, 2.0, HOURS.size)

@@ -14,6 +14,7 @@ from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
 from hashtide.cli.results import results_app
 from hashtide.cli.scenario import run, validate
+from hashtide.cli.screen import screen
 from hashtide.cli.sweep import sweep
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.command()(backtest)
 app.command()(detect)
 app.command()(classify)
 app.command()(catalog)
+app.command()(screen)
 app.command()(sweep)
 app.add_typer(results_app, name="results")
 

@@ -133,7 +133,10 @@ def detect(
     Prints the verdict, the evidence (each item a physical property of the load, with how it
     moved the odds), and how many machines of which class would explain the load that was
     switched on. Writes report.html (with an interactive chart; opens offline) and detection.json
-    to --out. With --json prints {"mining_probability", "estimated_machines", "evidence", …}.
+    to --out. With --json prints {"mining_probability", "estimated_machines", "evidence",
+    "flagged", "pattern", "estimated_kw", …}: flagged means P(fleet) reached the threshold (a
+    block was switched on: inspect); mining_probability = P(fleet) × P(ASIC | fleet), low when
+    the block looks like GPU compute.
     Malformed input — bad timestamps, gaps, negative load, unknown units — exits 2 with every
     problem listed.
     """
@@ -180,7 +183,11 @@ def detect(
         "  = P(fleet) × P(ASIC | fleet)",
         f"{100 * result.fleet_probability:.1f} % × {100 * result.asic_probability:.1f} %",
     )
-    summary.add_row("flag threshold on P(fleet)", f"{100 * result.threshold:.1f} %")
+    summary.add_row(
+        "flagged (P(fleet) ≥ threshold)",
+        f"{'yes' if result.flagged else 'no'} (threshold {100 * result.threshold:.1f} %)",
+    )
+    summary.add_row("pattern, hidden load", f"{result.pattern}, {result.estimated_kw:,.1f} kW")
     summary.add_row(
         "series",
         f"{result.series['duration_days']:.1f} days, every {series.interval_s // 60} min, "

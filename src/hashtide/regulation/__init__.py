@@ -2,6 +2,8 @@
 
 * **Meter series** — :func:`read_meter_csv` (any interval up to an hour, power or energy
   columns, every problem reported at once), :func:`meter_from_frame`, :func:`meter_from_array`.
+* **Screen** — :func:`load_meters`, :func:`read_meta` and :func:`screen`: many meters at once,
+  ranked by the probability that they hide mining, whatever the fleet's pattern.
 * **Detector** — :func:`compute_features` (load-profile features with a physical meaning) and
   :func:`detect`: the probability that a site hides PoW mining, the machines that would explain
   it, and the evidence in sentences and numbers.
@@ -54,6 +56,7 @@ from hashtide.regulation.meter import (
     meter_from_frame,
     read_meter_csv,
 )
+from hashtide.regulation.population import MeterInfo, load_meters, read_meta
 from hashtide.regulation.rules import (
     CATEGORIES,
     SHIPPED_PACKS,
@@ -65,6 +68,7 @@ from hashtide.regulation.rules import (
     load_pack,
     parse_pack,
 )
+from hashtide.regulation.screening import ScreenResult, screen
 
 
 def example_path(name: str) -> Path:
@@ -100,8 +104,10 @@ __all__ = [
     "LoadFeatures",
     "MachineEstimate",
     "Market",
+    "MeterInfo",
     "MeterSeries",
     "RulePack",
+    "ScreenResult",
     "break_even_tariff_usd_per_kwh",
     "classify",
     "classify_file",
@@ -114,10 +120,13 @@ __all__ = [
     "example_path",
     "hiding_economics",
     "load_facilities",
+    "load_meters",
     "load_model",
     "load_pack",
     "meter_from_array",
     "meter_from_frame",
     "parse_pack",
+    "read_meta",
     "read_meter_csv",
+    "screen",
 ]

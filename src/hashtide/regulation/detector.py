@@ -111,6 +111,31 @@ TERMS: Final[dict[str, tuple[str, Transform]]] = {
 }
 #: Terms of each stage (the shipped model's are in its file; these are what the script fits).
 FLEET_TERMS: Final = tuple(TERMS)
+#: Terms only the population screen uses (:mod:`hashtide.regulation.screening`): square on/off
+#: edges of a block, a block at fixed clock hours, and the load's shape against its peers.
+TERMS.update(
+    {
+        "window_logit": ("window", _get("window_logit", -20.0, 20.0)),
+        "window_hits": ("window", _log1p("window_hits", 100.0)),
+        "window_step_share": ("window", _get("window_step_share", 0.0, 2.0)),
+        "dip_days_frac": ("dips", _get("dip_days_frac", 0.0, 1.0)),
+        "dip_share": ("dips", _get("dip_share", 0.0, 2.0)),
+        "dip_consistency": ("dips", _get("dip_consistency", 0.0, 1.0)),
+        "dips_x_share": (
+            "dips",
+            lambda f: (
+                float(np.clip(f["dip_days_frac"], 0, 1)) * float(np.clip(f["dip_share"], 0, 1))
+            ),
+        ),
+        "clock_edge_share": ("clock", _get("clock_edge_share", 0.0, 2.0)),
+        "clock_edge_t": ("clock", _log1p("clock_edge_t", 100.0)),
+        "z_floor_ratio": ("peers", _get("z_floor_ratio", -5.0, 20.0)),
+        "z_load_factor": ("peers", _get("z_load_factor", -5.0, 20.0)),
+        "z_night_day_ratio": ("peers", _get("z_night_day_ratio", -5.0, 20.0)),
+        "z_weekend_ratio": ("peers", _get("z_weekend_ratio", -5.0, 20.0)),
+        "z_clock_edge_share": ("peers", _get("z_clock_edge_share", -5.0, 20.0)),
+    }
+)
 ASIC_TERMS: Final = (
     "step_uniformity",
     "step_mean_ratio",
@@ -342,6 +367,23 @@ class Detection:
         return self.machines[0].n_machines if self.machines else 0
 
     @property
+    def pattern(self) -> str:
+        """What the flagged block looks like: ``onset`` (an always-on block switched on, shaped
+        like ASICs), ``ai_training_jobs`` (switched on, but the ASIC stage — fitted against AI
+        training and inference clusters — calls it GPU-like; GPU rigs switched on and off in
+        stints look the same: an inspection tells), or ``none`` (not flagged). The names are the
+        generator's; the population screen (:func:`~hashtide.regulation.screening.screen`) tells
+        more patterns apart."""
+        if not self.flagged:
+            return "none"
+        return "onset" if self.asic_probability >= 0.5 else "ai_training_jobs"
+
+    @property
+    def estimated_kw(self) -> float:
+        """The hidden load the flag points at [kW]: the switch-on step; 0 when not flagged."""
+        return float(self.estimated_power_kw or 0.0) if self.flagged else 0.0
+
+    @property
     def verdict(self) -> str:
         """A one-line verdict."""
         fleet = f"{100 * self.fleet_probability:.0f} %"
@@ -360,7 +402,13 @@ class Detection:
         )
 
     def as_json(self) -> dict[str, Any]:
-        """``{"mining_probability", "estimated_machines", "evidence", …}`` for scripts."""
+        """``{"mining_probability", "estimated_machines", "evidence", …}`` for scripts.
+
+        ``flagged`` is ``fleet_probability ≥ threshold`` (an always-on block was switched on:
+        inspect); ``mining_probability`` is ``fleet_probability × asic_probability`` (how much
+        of that is shaped like ASICs). A flagged meter with a low mining probability holds a
+        block that looks like GPU compute, not nothing; ``flag_rule`` says so in the output.
+        """
         out: dict[str, Any] = jsonable(
             {
                 "mining_probability": self.mining_probability,
@@ -368,6 +416,10 @@ class Detection:
                 "evidence": [e.as_dict() for e in self.evidence],
                 "flagged": self.flagged,
                 "threshold": self.threshold,
+                "flag_rule": "flagged = fleet_probability >= threshold; mining_probability = "
+                "fleet_probability * asic_probability",
+                "pattern": self.pattern,
+                "estimated_kw": self.estimated_kw,
                 "fleet_probability": self.fleet_probability,
                 "asic_probability": self.asic_probability,
                 "estimated_power_kw": self.estimated_power_kw,

@@ -25,9 +25,10 @@ What each load looks like on a meter
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -491,3 +492,197 @@ def fleet_for_share(share_frac: float, building_mean_kw: float, model: str) -> i
         raise InvalidInputError(f"share_frac={share_frac!r} must be > 0")
     power_kw = get_model(model).power_w / 1e3
     return max(1, round(share_frac * building_mean_kw / power_kw))
+
+
+#: How a hidden fleet runs (see :func:`pattern_load`). ``storage_pos`` is a small storage-proof
+#: or proof-of-stake node rather than an ASIC fleet.
+PATTERNS: Final = (
+    "onset",
+    "batches",
+    "always_on",
+    "night_only",
+    "weekend_only",
+    "curtailed",
+    "seasonal_heat",
+    "gpu_mining",
+    "storage_pos",
+)
+#: Assumptions behind the patterns (value, what, kind), as in :data:`PARAMETER_SOURCES`.
+PATTERN_SOURCES: Final[dict[str, tuple[str, str, str]]] = {
+    "night_only": (
+        "00:00–07:00 local",
+        "a 7-hour cheap night tariff (the UK's Economy 7 gives 7 off-peak hours a night; the "
+        "clock hours vary by supplier and region)",
+        "assumption",
+    ),
+    "weekend_only": (
+        "Saturday 00:00 to Monday 00:00 local",
+        "machines run while the office is empty",
+        "assumption",
+    ),
+    "batches": (
+        "2–4 batches, the first in the first 60 % of the history",
+        "a fleet grown as machines arrive",
+        "assumption",
+    ),
+    "curtailed": (
+        "1–3 events a week, 2–24 h, starting 16:00–19:00 local",
+        "off at evening price peaks and on days of dear power (demand response)",
+        "assumption",
+    ),
+    "seasonal_heat": (
+        "on from about 1 November to about 31 March (±14 days)",
+        "machines heat the building in the heating season and are off in summer",
+        "assumption",
+    ),
+    "gpu_mining": (
+        "rigs of 1.2 kW (6 GPUs), stints of 3 days on (median) and 1 day off, level ±15 % "
+        "per stint, hourly noise 3 %",
+        "GPU rigs mining other coins, switched with profitability and tuned per coin",
+        "assumption",
+    ),
+    "storage_pos": (
+        "flat node with a 20 % daily I/O cycle",
+        "storage-proof (Chia/Filecoin-like) or proof-of-stake nodes: servers with disks, "
+        "nearly flat; a single validator draws 0.1–0.3 kW",
+        "assumption",
+    ),
+}
+#: GPU rig draw used by the ``gpu_mining`` pattern [kW] (see :data:`PATTERN_SOURCES`).
+GPU_RIG_KW: Final = 1.2
+
+
+def _local_clock(time: pd.DatetimeIndex, timezone: str) -> tuple[FloatArray, FloatArray, Any]:
+    local = time.tz_convert(timezone)
+    return (
+        np.asarray(local.hour.to_numpy(), dtype=float),
+        np.asarray(local.day_of_week.to_numpy(), dtype=float),
+        local,
+    )
+
+
+def _square(start_h: FloatArray, step_h: float, spans: list[tuple[float, float]]) -> FloatArray:
+    """Share of each interval covered by the union of ``spans`` (start, end) [h]."""
+    cover = np.zeros(start_h.size)
+    for begin, end in spans:
+        cover += (
+            np.clip(np.minimum(start_h + step_h, end) - np.maximum(start_h, begin), 0, None)
+            / step_h
+        )
+    return np.clip(cover, 0.0, 1.0)
+
+
+def pattern_load(
+    time: pd.DatetimeIndex,
+    interval_s: int,
+    power_kw: float,
+    pattern: str,
+    rng: np.random.Generator,
+    *,
+    model: str = "Antminer S19j Pro",
+    timezone: str = "UTC",
+    onset: str | pd.Timestamp | None = None,
+) -> FloatArray:
+    """Power [kW] of a hidden load of about ``power_kw`` when running, in one of :data:`PATTERNS`.
+
+    ASIC patterns use whole machines of ``model`` (at least one); ``gpu_mining`` uses rigs of
+    :data:`GPU_RIG_KW`; ``storage_pos`` a :class:`StorageArray`. ``onset`` (default: a random
+    hour between 30 % and 70 % of the series) is used by ``onset`` and ``storage_pos``; the
+    other patterns draw their own timing (:data:`PATTERN_SOURCES`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> time = pd.date_range("2024-03-04", periods=14 * 24, freq="h", tz="UTC")
+    >>> load = pattern_load(time, 3600, 30.0, "night_only", np.random.default_rng(1))
+    >>> float(load[3]) > 25, float(load[12]) == 0.0  # 03:00 on, 12:00 off
+    (True, True)
+    """
+    _check_time(time, interval_s)
+    if pattern not in PATTERNS:
+        raise InvalidInputError(f"pattern={pattern!r}; expected one of {', '.join(PATTERNS)}")
+    if not (math.isfinite(power_kw) and power_kw > 0):
+        raise InvalidInputError(f"power_kw={power_kw!r} must be > 0")
+    start_h = _hours(time)
+    step_h = interval_s / SECONDS_PER_HOUR
+    total_h = float(start_h[-1] + step_h)
+    if onset is None:
+        first = time[0] + pd.Timedelta(hours=float(rng.uniform(0.3, 0.7)) * total_h)
+        onset = first.floor("h")
+    if pattern == "storage_pos":
+        drive_kw = (7.0 + 3.0 * 0.3 + 400.0 / 60) / 1e3
+        array = StorageArray(n_drives=max(1, round(power_kw / drive_kw)))
+        return storage_load(time, interval_s, array, rng, timezone=timezone, onset=onset)
+    if pattern == "gpu_mining":
+        return _gpu_rigs(time, interval_s, power_kw, rng, onset=None)
+    n = max(1, round(power_kw / (get_model(model).power_w / 1e3)))
+    fleet = MiningFleet(n_machines=n, model=model)
+    if pattern == "onset":
+        return mining_load(time, interval_s, fleet, rng, onset=onset)
+    if pattern == "batches":
+        k = min(int(rng.integers(2, 5)), n)
+        cuts = [0, *sorted(int(c) for c in rng.choice(np.arange(1, n), k - 1, replace=False)), n]
+        out = np.zeros(len(time))
+        moment = float(rng.uniform(0.05, 0.6)) * total_h
+        for lo, hi in itertools.pairwise(cuts):
+            when = time[0] + pd.Timedelta(hours=round(min(moment, total_h - 1)))
+            batch = MiningFleet(n_machines=hi - lo, model=model)
+            out += mining_load(time, interval_s, batch, rng, onset=when)
+            moment += float(rng.uniform(0.05, 0.3)) * total_h
+        return out
+    always = mining_load(time, interval_s, fleet, rng)
+    hour, weekday, local = _local_clock(time, timezone)
+    if pattern == "always_on":
+        return always
+    if pattern == "night_only":
+        return always * (hour < 7)
+    if pattern == "weekend_only":
+        return always * (weekday >= 5)
+    if pattern == "curtailed":
+        first_day = local[0].normalize()
+        spans = []
+        for week in range(int(total_h // (24 * 7)) + 1):
+            for _ in range(int(rng.integers(1, 4))):
+                begin = first_day + pd.Timedelta(
+                    days=7 * week + int(rng.integers(0, 7)), hours=float(rng.uniform(16, 19))
+                )
+                b = float((begin - time[0]).total_seconds() / SECONDS_PER_HOUR)
+                spans.append((b, b + float(rng.uniform(2, 24))))
+        return always * (1 - _square(start_h, step_h, spans))
+    # seasonal_heat: on from ~1 November to ~31 March.
+    on = np.zeros(len(time), dtype=bool)
+    for year in range(local[0].year - 1, local[-1].year + 1):
+        begin = pd.Timestamp(year=year, month=11, day=1, tz=timezone) + pd.Timedelta(
+            days=int(rng.integers(-14, 15)), hours=int(rng.integers(8, 18))
+        )
+        end = pd.Timestamp(year=year + 1, month=3, day=31, tz=timezone) + pd.Timedelta(
+            days=int(rng.integers(-14, 15)), hours=int(rng.integers(8, 18))
+        )
+        on |= np.asarray((time >= begin) & (time < end))
+    return always * on
+
+
+def _gpu_rigs(
+    time: pd.DatetimeIndex,
+    interval_s: int,
+    power_kw: float,
+    rng: np.random.Generator,
+    *,
+    onset: str | pd.Timestamp | None,
+) -> FloatArray:
+    """GPU rigs mining other coins: stints on and off, a level per stint, hourly noise."""
+    start_h = _hours(time)
+    step_h = interval_s / SECONDS_PER_HOUR
+    total = float(start_h[-1] + step_h)
+    rigs = max(1, round(power_kw / GPU_RIG_KW))
+    level = np.zeros(len(time))
+    t = -float(rng.uniform(0, 72))
+    while t < total:
+        length = 72 * math.exp(0.8 * rng.standard_normal())
+        share = float(rng.choice([0.5, 0.75, 1.0])) * float(rng.uniform(0.85, 1.15))
+        cover = np.clip(np.minimum(start_h + step_h, t + length) - np.maximum(start_h, t), 0, None)
+        level += share * cover / step_h
+        t += length + 24 * math.exp(0.8 * rng.standard_normal())
+    noise = 1 + 0.03 * rng.standard_normal(len(time))
+    present = _on_fraction(start_h, step_h, _onset_hour(time, onset))
+    return rigs * GPU_RIG_KW * level * noise * present

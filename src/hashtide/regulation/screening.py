@@ -1,0 +1,607 @@
+"""Screening a population of meters for hidden mining, whatever the fleet's pattern.
+
+:func:`detect` asks one question of one meter: did an always-on block switch on? A regulator
+holds months of readings for thousands of sites, and most hidden fleets were running before
+that history began, or run only at night, at weekends, in winter, or off when power is dear.
+:func:`screen` therefore scores every meter on three kinds of evidence:
+
+* **change inside the meter** — the switch-on detector of :func:`~hashtide.regulation.detect`
+  run on 8-week stretches every 6 weeks (a fleet switched on, grown in batches, heat reuse
+  switched on in autumn), the switch-on step of the whole history, and **dips**: days whose
+  floor drops by a block below the days around them, again and again (curtailment, GPU rigs
+  between stints);
+* a **block at fixed clock hours** — the weekly profile (median of each hour of the week) jumps
+  by a block in the quiet hours (22:00–06:00 local), where buildings change slowly: a cheap
+  night tariff, a fleet running while the office is empty at weekends;
+* **level and shape against peers** — the floor ratio (min/mean), load factor, night/day and
+  weekend/weekday ratios and the clock edge of each meter as robust z-scores against the other
+  meters of the same category (:func:`peer_scores`), or of the whole population without
+  metadata. This is the only evidence of a fleet that ran, unchanged, through the whole
+  history.
+
+One logistic model over these terms (:class:`ScreenModel`, fitted by ``scripts/evaluate_
+detector.py`` on training buildings only) gives ``mining_probability``; a meter is
+``flagged`` exactly when that probability reaches the model's threshold, which was set on the
+training buildings for at most one false alarm per 100 site-years. ``docs/regulation.md`` has the
+held-out figures and what they mean for an inspection plan.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from hashtide.errors import DataError, InvalidInputError
+from hashtide.regulation.detector import TERMS, DetectorModel, Stage, _sigmoid, load_model
+from hashtide.regulation.evidence import Evidence, estimate_machines, jsonable
+from hashtide.regulation.features import (
+    FLOOR_QUANTILE,
+    _daily,
+    _day_matrix,
+    _mad_sigma,
+    _shape,
+    compute_features,
+    smallest_asic_kw,
+)
+from hashtide.regulation.meter import MeterSeries
+from hashtide.regulation.population import MeterInfo
+
+FloatArray = npt.NDArray[np.float64]
+
+_MODEL_FILE: Final = "regulation/screen_model.json"
+_FORMAT: Final = "hashtide-screen/1"
+#: Features compared with peers (robust z-scores).
+PEER_FEATURES: Final = (
+    "floor_ratio",
+    "load_factor",
+    "night_day_ratio",
+    "weekend_ratio",
+    "clock_edge_share",
+)
+#: Smallest peer scatter used in a z-score (a ratio's resolution), per feature.
+_PEER_SCALE_FLOOR: Final = 0.02
+#: Fewest peers of the same category for a comparison; with fewer, all meters are the peers.
+MIN_PEERS: Final = 5
+#: Local hours in which a jump of the weekly profile counts as a clock edge.
+QUIET_HOURS: Final = (22, 23, 0, 1, 2, 3, 4, 5)
+#: Terms of the screening model (see :data:`hashtide.regulation.detector.TERMS`).
+SCREEN_TERMS: Final = (
+    "window_logit",
+    "window_hits",
+    "window_step_share",
+    "dip_days_frac",
+    "dip_share",
+    "dip_consistency",
+    "dips_x_share",
+    "clock_edge_share",
+    "clock_edge_t",
+    "z_floor_ratio",
+    "z_load_factor",
+    "z_night_day_ratio",
+    "z_weekend_ratio",
+    "z_clock_edge_share",
+    "floor_ratio",
+    "load_factor",
+    "night_day_ratio",
+    "weekend_ratio",
+    "residual_cv",
+)
+#: Pattern labels :func:`screen` may give, named as the load generator names its patterns
+#: (``none``: nothing found). ``gpu_mining`` is a block switched off on some days by varying
+#: amounts (GPU rigs between stints); ``ai_training_jobs`` a switched-on block the switch-on
+#: detector's ASIC stage calls GPU-like (AI compute, or GPU rigs: the inspection tells);
+#: ``storage_pos`` a flat block too small for one ASIC of the catalog.
+PATTERN_LABELS: Final = (
+    "none",
+    "onset",
+    "batches",
+    "always_on",
+    "night_only",
+    "weekend_only",
+    "curtailed",
+    "seasonal_heat",
+    "gpu_mining",
+    "ai_training_jobs",
+    "storage_pos",
+)
+
+
+def _dips(floors: FloatArray, mean_kw: float) -> dict[str, float]:
+    """Days whose floor drops by a block below the days around them, and by how much.
+
+    ``d_k = f_k − median(f_{k−3} … f_{k+3}, without f_k)``; a dip is ``d_k < −max(4σ, 5 % of
+    the mean)`` with σ the robust scatter of ``d``. A fleet switched off for hours on some days
+    (curtailment, GPU rigs between stints) dips the floor of those days by its size, again and
+    again; a building's own floor seldom drops for a single day.
+    """
+    scale = mean_kw if mean_kw > 0 else 1.0
+    n = floors.size
+    none = {"dip_days_frac": 0.0, "dip_share": 0.0, "dip_consistency": 0.0}
+    if n < 14 or np.isfinite(floors).sum() < 14:
+        return none
+    around = np.full(n, np.nan)
+    for k in range(n):
+        near = np.concatenate([floors[max(k - 3, 0) : k], floors[k + 1 : k + 4]])
+        near = near[np.isfinite(near)]
+        if near.size >= 3:
+            around[k] = float(np.median(near))
+    d = floors - around
+    ok = np.isfinite(d)
+    sigma = max(_mad_sigma(d[ok]), 0.005 * scale)
+    dip = ok & (d < -max(4 * sigma, 0.05 * scale))
+    if not dip.any():
+        return none
+    sizes = -d[dip]
+    centre = float(np.median(sizes))
+    return {
+        "dip_days_frac": float(dip.sum() / ok.sum()),
+        "dip_share": centre / scale,
+        "dip_consistency": float(np.mean(np.abs(sizes - centre) <= 0.25 * centre)),
+    }
+
+
+def _window_scan(series: MeterSeries, model: DetectorModel) -> dict[str, Any]:
+    """The switch-on detector (:func:`~hashtide.regulation.detect`'s fleet stage) on windows of
+    ``model.window_days`` every three quarters of a window (so that every moment is at least
+    an eighth of a window from the edge of one of them, and the last window ends with the
+    series); the window that looks most like a switch-on."""
+    hourly = series.hourly()
+    size = model.window_days * 24
+    starts = list(range(0, max(hourly.n - size, 0) + 1, size * 3 // 4))
+    if hourly.n > size and starts[-1] + size < hourly.n:
+        starts.append(hourly.n - size)
+    best: dict[str, Any] = {"window_logit": -math.inf}
+    hits = 0
+    cut = math.log(model.threshold / (1 - model.threshold))
+    for begin in starts:
+        part = MeterSeries(
+            time=hourly.time[begin : begin + size],
+            power_kw=hourly.power_kw[begin : begin + size],
+            interval_s=hourly.interval_s,
+            timezone=hourly.timezone,
+            source=hourly.source,
+        )
+        if np.isfinite(part.power_kw).sum() < 7 * 24:
+            continue
+        f = compute_features(part).as_dict()
+        logit = model.fleet.logit(f)
+        hits += int(logit >= cut)
+        if logit > best["window_logit"]:
+            best = {
+                "window_logit": logit,
+                "window_asic_probability": model.probability(f)[2],
+                "window_step_kw": float(f["step_kw"]),
+                "window_step_time": f["step_time"],
+                "window_step_share": float(f["step_share"]),
+                "window_down_step_share": float(f["down_step_share"]),
+                "window_step_t": float(f["step_t"]),
+            }
+    if not math.isfinite(best["window_logit"]):
+        best = {
+            "window_logit": -10.0,
+            "window_asic_probability": 0.0,
+            "window_step_kw": 0.0,
+            "window_step_time": None,
+            "window_step_share": 0.0,
+        }
+    best["window_hits"] = float(hits)
+    best["windows"] = float(len(starts))
+    return best
+
+
+def _clock_edge(
+    matrix: FloatArray, weekday: npt.NDArray[np.int64], mean_kw: float
+) -> dict[str, float]:
+    """The largest jump of the weekly profile in :data:`QUIET_HOURS`, as a share of the mean.
+
+    The profile is the median of each hour of the week; a jump in it is the same every week.
+    ``clock_edge_t`` compares it with the hour-to-hour scatter of the profile.
+    """
+    scale = mean_kw if mean_kw > 0 else 1.0
+    profile = np.full((7, 24), np.nan)
+    for day in range(7):
+        rows = matrix[weekday == day]
+        if rows.shape[0]:
+            profile[day] = np.nanmedian(rows, axis=0)
+    flat = profile.ravel()
+    if not np.isfinite(flat).all():
+        return {"clock_edge_share": 0.0, "clock_edge_t": 0.0, "clock_edge_hour": -1.0}
+    diff = flat - np.roll(flat, 1)
+    quiet = np.isin(np.tile(np.arange(24), 7), QUIET_HOURS)
+    i = int(np.argmax(np.where(quiet, np.abs(diff), -1.0)))
+    sigma = max(_mad_sigma(diff), 0.005 * scale)
+    return {
+        "clock_edge_share": float(abs(diff[i]) / scale),
+        "clock_edge_t": float(abs(diff[i]) / sigma),
+        "clock_edge_hour": float(i),
+    }
+
+
+def screen_features(series: MeterSeries, model: DetectorModel | None = None) -> dict[str, Any]:
+    """The features of one meter the screen uses (before the peer comparison).
+
+    The shape of the whole history (as :func:`compute_features` computes it), the best stretch
+    of the switch-on detector (``model``: default the shipped one; :func:`_window_scan`), the
+    floor dips (:func:`_dips`) and the clock edge (:func:`_clock_edge`).
+    """
+    detector = model if model is not None else load_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        matrix, weekday, _ = _day_matrix(series.hourly())
+        out: dict[str, Any] = _shape(matrix, weekday)
+        mean = float(out["mean_kw"])
+        floors = _daily(matrix, FLOOR_QUANTILE)
+        out.update(_dips(floors, mean))
+        out.update(_clock_edge(matrix, weekday, mean))
+    out.update(_window_scan(series, detector))
+    return out
+
+
+def peer_scores(
+    rows: Sequence[Mapping[str, Any]],
+    categories: Sequence[str | None],
+    *,
+    groups: Sequence[str] | None = None,
+    reference: Sequence[bool] | None = None,
+) -> list[dict[str, Any]]:
+    """Each row with ``z_<feature>`` for :data:`PEER_FEATURES`: its robust z-score among peers.
+
+    ``z = (x − median) / max(1.4826 · MAD, 0.02)`` over the peers: the reference rows of the
+    same category (at least :data:`MIN_PEERS`; otherwise all reference rows), other than rows
+    of the same ``group`` (a meter's own other years, in an evaluation). ``reference`` marks
+    rows that may serve as peers (default: all). ``peer_category`` and ``n_peers`` say which
+    peers were used.
+    """
+    n = len(rows)
+    if len(categories) != n or (groups is not None and len(groups) != n):
+        raise InvalidInputError("rows, categories and groups must have the same length")
+    ids = list(groups) if groups is not None else [str(i) for i in range(n)]
+    usable = np.asarray(reference if reference is not None else [True] * n, dtype=bool)
+    values = {f: np.array([float(r[f]) for r in rows]) for f in PEER_FEATURES}
+    cats = np.array([c if c is not None else "" for c in categories], dtype=object)
+    group_arr = np.array(ids, dtype=object)
+    out = []
+    for i, row in enumerate(rows):
+        others = usable & (group_arr != ids[i])
+        same = others & (cats == cats[i]) if cats[i] else np.zeros(n, dtype=bool)
+        peers, label = (same, str(cats[i])) if same.sum() >= MIN_PEERS else (others, "all")
+        extra: dict[str, Any] = {"peer_category": label, "n_peers": int(peers.sum())}
+        for f in PEER_FEATURES:
+            x = values[f][peers]
+            x = x[np.isfinite(x)]
+            if x.size < 2:
+                extra[f"z_{f}"] = 0.0
+                extra[f"peer_median_{f}"] = math.nan
+                continue
+            centre = float(np.median(x))
+            spread = max(1.4826 * float(np.median(np.abs(x - centre))), _PEER_SCALE_FLOOR)
+            extra[f"z_{f}"] = (float(values[f][i]) - centre) / spread
+            extra[f"peer_median_{f}"] = centre
+        out.append({**row, **extra})
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenModel:
+    """The screening model: one logistic stage over :data:`SCREEN_TERMS` and its threshold."""
+
+    stage: Stage
+    threshold: float
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def probability(self, row: Mapping[str, Any]) -> float:
+        """The mining probability of one meter's features (with peer z-scores)."""
+        return _sigmoid(self.stage.logit(row))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The model as written to its JSON file."""
+        return {
+            "format": _FORMAT,
+            "stage": asdict(self.stage),
+            "threshold": self.threshold,
+            "provenance": dict(self.provenance),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "model") -> ScreenModel:
+        """Read a model written by :meth:`as_dict` (checked)."""
+        if data.get("format") != _FORMAT:
+            raise DataError(f"{source}: not a {_FORMAT} file (format={data.get('format')!r})")
+        try:
+            s = data["stage"]
+            stage = Stage(
+                name=str(s["name"]),
+                terms=tuple(s["terms"]),
+                mean=tuple(float(v) for v in s["mean"]),
+                scale=tuple(float(v) for v in s["scale"]),
+                coef=tuple(float(v) for v in s["coef"]),
+                intercept=float(s["intercept"]),
+            )
+            return cls(
+                stage=stage,
+                threshold=float(data["threshold"]),
+                provenance=data.get("provenance", {}),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"{source}: malformed screening model ({exc})") from exc
+
+
+def load_screen_model(path: str | Path | None = None) -> ScreenModel:
+    """The shipped screening model, or one from a JSON file written by :meth:`ScreenModel.as_dict`.
+
+    Examples
+    --------
+    >>> model = load_screen_model()
+    >>> 0 < model.threshold < 1, model.stage.terms == SCREEN_TERMS
+    (True, True)
+    """
+    if path is None:
+        text = resources.files("hashtide.data").joinpath(_MODEL_FILE).read_text(encoding="utf-8")
+        source = f"hashtide/data/{_MODEL_FILE}"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInputError(f"{path}: cannot read the screening model ({exc})") from None
+        source = str(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{source}: not valid JSON ({exc})") from None
+    return ScreenModel.from_dict(data, source=source)
+
+
+def group_contributions(stage: Stage, row: Mapping[str, Any]) -> dict[str, float]:
+    """Each evidence group's contribution to the log-odds."""
+    out: dict[str, float] = {}
+    for term, value in zip(stage.terms, stage.contributions(row), strict=True):
+        group = TERMS[term][0]
+        out[group] = out.get(group, 0.0) + float(value)
+    return out
+
+
+def pattern_of(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tuple[str, float]:
+    """The pattern label (:data:`PATTERN_LABELS`) and the hidden load it implies [kW].
+
+    As :func:`_pattern_kind`, except that a block smaller than one machine of the smallest
+    catalog ASIC (:func:`~hashtide.regulation.features.smallest_asic_kw`) is ``storage_pos``: it
+    cannot be an ASIC fleet, but a storage-proof or proof-of-stake node draws that little.
+    """
+    label, kw = _pattern_kind(row, contributions)
+    if label != "none" and kw < smallest_asic_kw():
+        return "storage_pos", kw
+    return label, kw
+
+
+def _pattern_kind(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tuple[str, float]:
+    """The pattern label (:data:`PATTERN_LABELS`) and the hidden load it implies [kW].
+
+    ``none`` when no evidence group moved the odds towards mining; otherwise the most specific
+    evidence present decides, in this order:
+
+    * a stretch the switch-on detector flags (``window_hits ≥ 1``) → a block switched on:
+      ``ai_training_jobs`` if the detector's ASIC stage calls it GPU-like, ``seasonal_heat`` if
+      stretch's floor also dropped for good by half the step or more (off in spring, on in
+      autumn), ``batches`` if two or more stretches are flagged, else ``onset``; the load is
+      the step;
+    * a block on a clock (``clock_edge_share ≥ 5 %`` and ``clock_edge_t ≥ 5``) →
+      ``weekend_only`` (the weekend ratio stands out more than the night/day ratio) or
+      ``night_only``; the load is the clock edge;
+    * floor dips on at least 5 % of days, of at least 5 % of the mean → ``curtailed`` (most dips
+      of one size) or ``gpu_mining`` (varying sizes); the load is the dip;
+    * otherwise ``always_on``: the load is the floor above the peers' floor ratio, ``B = mean ×
+      (r − r_peers) / (1 − r_peers)`` (a block ``B`` raises the floor ratio of a building of
+      floor ratio ``r_peers`` to ``r``).
+
+    These rules name what the evidence looks like; they do not change the probability, and the
+    evaluation does not score them.
+    """
+    mean = float(row["mean_kw"])
+    if not any(v > 0 for v in contributions.values()):
+        return "none", 0.0
+    if float(row["window_hits"]) >= 1:
+        kw = float(row["window_step_kw"])
+        if float(row["window_asic_probability"]) < 0.5:
+            return "ai_training_jobs", kw
+        if float(row["window_down_step_share"]) >= 0.5 * float(row["window_step_share"]) > 0:
+            return "seasonal_heat", kw
+        if float(row["window_hits"]) >= 2:
+            return "batches", kw
+        return "onset", kw
+    if float(row["clock_edge_share"]) >= 0.05 and float(row["clock_edge_t"]) >= 5:
+        kw = float(row["clock_edge_share"]) * mean
+        weekend = float(row.get("z_weekend_ratio", 0.0)) > float(row.get("z_night_day_ratio", 0.0))
+        return ("weekend_only" if weekend else "night_only"), kw
+    if float(row["dip_days_frac"]) >= 0.05 and float(row["dip_share"]) >= 0.05:
+        kw = float(row["dip_share"]) * mean
+        return ("curtailed" if float(row["dip_consistency"]) >= 0.5 else "gpu_mining"), kw
+    ratio = float(row["floor_ratio"])
+    peer = row.get("peer_median_floor_ratio", math.nan)
+    peer = float(peer) if peer is not None and math.isfinite(float(peer)) else math.nan
+    kw = mean * (ratio - peer) / (1 - peer) if math.isfinite(peer) and peer < 1 else 0.0
+    return "always_on", max(kw, 0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenResult:
+    """One meter's screening result."""
+
+    meter_id: str
+    category: str | None
+    mining_probability: float
+    threshold: float
+    pattern: str
+    estimated_kw: float
+    evidence: tuple[Evidence, ...]
+    features: Mapping[str, Any]
+
+    @property
+    def flagged(self) -> bool:
+        """``mining_probability ≥ threshold``: inspect this site."""
+        return self.mining_probability >= self.threshold
+
+    @property
+    def estimated_machines(self) -> int:
+        """Antminer S19j Pro that would draw :attr:`estimated_kw` (0 if none)."""
+        return estimate_machines(self.estimated_kw)[0].n_machines if self.estimated_kw > 0 else 0
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"meter_id", "flagged", "mining_probability", "pattern", "estimated_kw", "evidence",
+        …}`` for scripts."""
+        out: dict[str, Any] = jsonable(
+            {
+                "meter_id": self.meter_id,
+                "flagged": self.flagged,
+                "mining_probability": self.mining_probability,
+                "pattern": self.pattern,
+                "estimated_kw": self.estimated_kw,
+                "evidence": [e.as_dict() for e in self.evidence],
+                "threshold": self.threshold,
+                "estimated_machines": self.estimated_machines,
+                "category": self.category,
+                "features": dict(self.features),
+            }
+        )
+        return out
+
+
+def _evidence(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tuple[Evidence, ...]:
+    """Sentences and numbers behind a screening result, with each group's log-odds."""
+    r = row
+    mean = float(r["mean_kw"])
+    items = []
+
+    def add(key: str, sentence: str, values: dict[str, Any], groups: Sequence[str]) -> None:
+        logit = sum(contributions.get(g, 0.0) for g in groups)
+        items.append(Evidence(key=key, sentence=sentence, values=values, fleet_logit=logit))
+
+    add(
+        "window",
+        f"The most switch-on-like 8-week stretch: P(fleet) "
+        f"{100 * _sigmoid(float(r['window_logit'])):.0f} %, a step of "
+        f"{float(r['window_step_kw']):,.1f} kW on {r['window_step_time']}; "
+        f"{int(r['window_hits'])} of {int(r['windows'])} stretches reach the detector's flag.",
+        {
+            k: r[k]
+            for k in (
+                "window_logit",
+                "window_hits",
+                "window_step_kw",
+                "window_step_time",
+                "window_asic_probability",
+            )
+        },
+        ("window",),
+    )
+    add(
+        "dips",
+        f"On {100 * float(r['dip_days_frac']):.1f} % of days the floor dropped below the days "
+        f"around it, typically by {float(r['dip_share']) * mean:,.1f} kW "
+        f"({100 * float(r['dip_share']):.0f} % of the mean; "
+        f"{100 * float(r['dip_consistency']):.0f} % of dips within ±25 % of that): a block "
+        "switched off for hours on some days (curtailment, rigs between stints).",
+        {k: r[k] for k in ("dip_days_frac", "dip_share", "dip_consistency")},
+        ("dips",),
+    )
+    hour = int(r.get("clock_edge_hour", -1))
+    when = (
+        f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[hour // 24]} {hour % 24:02d}:00"
+        if hour >= 0
+        else "n/a"
+    )
+    add(
+        "clock",
+        f"The weekly profile jumps by {float(r['clock_edge_share']) * mean:,.1f} kW "
+        f"({100 * float(r['clock_edge_share']):.0f} % of the mean) at {when} local, a quiet "
+        "hour: a block that runs on a clock (night tariff, weekends).",
+        {"clock_edge_share": r["clock_edge_share"], "clock_edge_t": r["clock_edge_t"]},
+        ("clock",),
+    )
+    peer = r.get("peer_category", "all")
+    add(
+        "peers",
+        f"Against {r.get('n_peers', 0)} peer meter(s) ({peer}): floor/mean "
+        f"{float(r['floor_ratio']):.2f} (z {float(r.get('z_floor_ratio', 0)):+.1f}), load factor "
+        f"{float(r['load_factor']):.2f} (z {float(r.get('z_load_factor', 0)):+.1f}), night/day "
+        f"{float(r['night_day_ratio']):.2f} (z {float(r.get('z_night_day_ratio', 0)):+.1f}), "
+        f"weekend/weekday {float(r['weekend_ratio']):.2f} (z "
+        f"{float(r.get('z_weekend_ratio', 0)):+.1f}). A fleet running all along shows only here.",
+        {k: r.get(k) for k in ("peer_category", "n_peers", *(f"z_{f}" for f in PEER_FEATURES))},
+        ("peers", "shape"),
+    )
+    return tuple(items)
+
+
+def screen(
+    meters: Mapping[str, MeterSeries],
+    *,
+    meta: Mapping[str, MeterInfo] | None = None,
+    model: ScreenModel | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[ScreenResult]:
+    """Rank meters by the probability that they hide mining, with evidence.
+
+    Parameters
+    ----------
+    meters : mapping of str to MeterSeries
+        Meter id → series (:func:`~hashtide.regulation.load_meters`), at least 7 days each.
+    meta : mapping of str to MeterInfo, optional
+        Categories (the peers each meter is compared with). Without, every meter's peers are
+        all the others: the screen works on shape alone.
+    model : ScreenModel, optional
+        Default: the shipped one (:func:`load_screen_model`).
+    progress : callable, optional
+        Called with the number of meters done.
+
+    Returns
+    -------
+    list of ScreenResult
+        Highest ``mining_probability`` first.
+
+    Examples
+    --------
+    >>> from hashtide.regulation import example_path, load_meters
+    >>> results = screen(load_meters(example_path("meters"), timezone="Europe/London"))
+    >>> [r.meter_id for r in results][:1], all(r.flagged == (r.mining_probability >= r.threshold)
+    ...                                          for r in results)
+    (['lab_b33_hidden_s19jpro'], True)
+    """
+    if not meters:
+        raise InvalidInputError("no meters to screen")
+    model = model if model is not None else load_screen_model()
+    ids = list(meters)
+    rows = []
+    for i, meter in enumerate(ids):
+        rows.append(screen_features(meters[meter]))
+        if progress is not None:
+            progress(i + 1)
+    meta = meta or {}
+    cats = [meta[m].category if m in meta else None for m in ids]
+    scored = peer_scores(rows, cats)
+    results = []
+    for meter, row, category in zip(ids, scored, cats, strict=True):
+        contributions = group_contributions(model.stage, row)
+        probability = model.probability(row)
+        pattern, kw = pattern_of(row, contributions)
+        results.append(
+            ScreenResult(
+                meter_id=meter,
+                category=category,
+                mining_probability=probability,
+                threshold=model.threshold,
+                pattern=pattern if probability >= model.threshold else "none",
+                estimated_kw=kw if probability >= model.threshold else 0.0,
+                evidence=_evidence(row, contributions),
+                features=row,
+            )
+        )
+    return sorted(results, key=lambda r: -r.mining_probability)

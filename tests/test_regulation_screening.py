@@ -1,0 +1,332 @@
+"""The population screen: loading many meters, its features, peers, patterns and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from hashtide.cli.screen import screen as screen_command
+from hashtide.errors import InvalidInputError
+from hashtide.regulation import example_path, meter_from_array
+from hashtide.regulation import generator as gen
+from hashtide.regulation.features import _daily, _day_matrix
+from hashtide.regulation.population import load_meters, read_meta
+from hashtide.regulation.screening import (
+    PATTERN_LABELS,
+    _clock_edge,
+    _dips,
+    pattern_of,
+    peer_scores,
+    screen,
+)
+
+METERS = example_path("meters")
+
+
+def _long_csv(path: Path) -> Path:
+    frames = []
+    for file in sorted(METERS.glob("*.csv")):
+        frame = pd.read_csv(file)
+        frames.append(frame.assign(meter_id=file.stem)[["meter_id", "timestamp", "power_kw"]])
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def test_a_folder_and_a_long_csv_give_the_same_meters(tmp_path: Path) -> None:
+    folder = load_meters(METERS)
+    long = load_meters(_long_csv(tmp_path / "all.csv"))
+    assert list(folder) == list(long) == sorted(p.stem for p in METERS.glob("*.csv"))
+    for name in folder:
+        np.testing.assert_array_equal(folder[name].power_kw, long[name].power_kw)
+        assert folder[name].interval_s == long[name].interval_s
+
+
+def test_every_bad_meter_is_named_at_once(tmp_path: Path) -> None:
+    good = pd.read_csv(METERS / "office_b4.csv")
+    good.to_csv(tmp_path / "fine.csv", index=False)
+    good.head(24).to_csv(tmp_path / "short.csv", index=False)
+    bad = good.copy()
+    bad.loc[5, "power_kw"] = -3.0
+    bad.to_csv(tmp_path / "negative.csv", index=False)
+    with pytest.raises(InvalidInputError) as info:
+        load_meters(tmp_path)
+    message = str(info.value)
+    assert "2 problem(s)" in message
+    assert "meter 'short'" in message
+    assert "at least 7 days" in message
+    assert "meter 'negative'" in message
+    assert "negative reading" in message
+    assert "'fine'" not in message
+
+
+def test_long_csv_rows_without_a_meter_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "meter_id,timestamp,power_kw\nA,2024-01-01T00:00:00Z,1\n,2024-01-01T01:00:00Z,1\n"
+    )
+    with pytest.raises(InvalidInputError, match=r"1 row\(s\) without a meter_id \(lines 3\)"):
+        load_meters(path)
+
+
+def test_meta_problems_are_listed_with_lines(tmp_path: Path) -> None:
+    path = tmp_path / "meta.csv"
+    path.write_text("meter_id,categry\nA,office\n")
+    with pytest.raises(
+        InvalidInputError, match="unknown column 'categry'; did you mean 'category'"
+    ):
+        read_meta(path)
+    path.write_text("meter_id,category,floor_area_m2\nA,Office,100\nA,lab,50\nB,lab,-4\n")
+    with pytest.raises(InvalidInputError) as info:
+        read_meta(path)
+    assert "line 3: meter_id 'A' appears twice" in str(info.value)
+    assert "line 4: floor_area_m2 '-4' must be a number > 0" in str(info.value)
+    path.write_text("meter_id,category\nA,Office\n")
+    assert read_meta(path)["A"].category == "office"  # categories compare case-blind
+
+
+def test_peer_z_scores_by_hand() -> None:
+    # Five peers with floor ratios 0.40, 0.45, 0.50, 0.55, 0.60: median 0.50, MAD 0.05, so the
+    # scale is 1.4826 × 0.05 = 0.07413 and a meter at 0.80 is (0.80 − 0.50)/0.07413 = 4.047 σ.
+    values = [0.40, 0.45, 0.50, 0.55, 0.60, 0.80]
+    rows = [
+        {
+            "floor_ratio": v,
+            "load_factor": 0.5,
+            "night_day_ratio": 0.5,
+            "weekend_ratio": 0.8,
+            "clock_edge_share": 0.0,
+        }
+        for v in values
+    ]
+    scored = peer_scores(rows, ["office"] * 5 + ["office"], reference=[True] * 5 + [False])
+    assert scored[-1]["z_floor_ratio"] == pytest.approx(0.30 / (1.4826 * 0.05), rel=1e-9)
+    assert scored[-1]["peer_category"] == "office"
+    assert scored[-1]["n_peers"] == 5
+    # Equal values: the scatter floor (0.02) is the scale, so the z-score stays finite.
+    assert scored[-1]["z_load_factor"] == 0.0
+    # Too few peers of its category: compared with every usable meter instead.
+    mixed = peer_scores(rows, ["lab"] + ["office"] * 5)
+    assert mixed[0]["peer_category"] == "all"
+    assert mixed[0]["n_peers"] == 5
+
+
+HOURS = pd.date_range("2024-01-01", periods=8 * 7 * 24, freq="h", tz="UTC")  # a Monday
+
+
+def _matrix(load: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    matrix, weekday, _ = _day_matrix(meter_from_array(load, start=HOURS[0]))
+    return matrix, weekday
+
+
+def test_a_night_block_makes_a_clock_edge_of_its_size() -> None:
+    # By construction: a flat 100 kW site and 25 kW from 00:00 to 07:00 every night; the mean
+    # is 100 + 25 × 7/24 = 107.29 kW, the edge at 00:00 is 25 kW: 25/107.29 = 0.2330.
+    hour = HOURS.hour.to_numpy()
+    load = 100.0 + 25.0 * (hour < 7)
+    edge = _clock_edge(*_matrix(load), float(load.mean()))
+    assert edge["clock_edge_share"] == pytest.approx(25 / (100 + 25 * 7 / 24), rel=1e-9)
+    assert edge["clock_edge_hour"] % 24 == 0
+    flat = _clock_edge(*_matrix(np.full(HOURS.size, 100.0)), 100.0)
+    assert flat["clock_edge_share"] == 0.0
+
+
+def test_repeated_day_long_outages_are_dips_of_their_size() -> None:
+    # By construction: 100 kW floor, a 30 kW block off all day on every 5th day (11 of 56 days).
+    load = np.full(HOURS.size, 130.0)
+    day = np.arange(HOURS.size) // 24
+    load[day % 5 == 2] = 100.0
+    floors = _daily(_matrix(load)[0], 0.10)
+    dips = _dips(floors, float(load.mean()))
+    assert dips["dip_days_frac"] == pytest.approx(11 / 56)
+    assert dips["dip_share"] == pytest.approx(30 / load.mean(), rel=1e-9)
+    assert dips["dip_consistency"] == 1.0
+    assert _dips(_daily(_matrix(np.full(HOURS.size, 130.0))[0], 0.10), 130.0)["dip_days_frac"] == 0
+
+
+def test_pattern_labels_follow_the_most_specific_evidence() -> None:
+    row = {
+        "mean_kw": 200.0,
+        "window_hits": 1.0,
+        "window_step_kw": 41.0,
+        "window_step_share": 0.2,
+        "window_down_step_share": 0.0,
+        "window_asic_probability": 0.9,
+        "clock_edge_share": 0.15,
+        "clock_edge_t": 9.0,
+        "z_weekend_ratio": 0.0,
+        "z_night_day_ratio": 5.0,
+        "dip_days_frac": 0.2,
+        "dip_share": 0.1,
+        "dip_consistency": 0.9,
+        "floor_ratio": 0.6,
+        "peer_median_floor_ratio": 0.5,
+    }
+    up = {"window": 1.0}
+    assert pattern_of(row, up) == ("onset", 41.0)
+    assert pattern_of({**row, "window_hits": 3.0}, up)[0] == "batches"
+    assert pattern_of({**row, "window_asic_probability": 0.2}, up)[0] == "ai_training_jobs"
+    assert pattern_of({**row, "window_down_step_share": 0.15}, up)[0] == "seasonal_heat"
+    no_step = {**row, "window_hits": 0.0}
+    assert pattern_of(no_step, up) == ("night_only", pytest.approx(30.0))
+    assert pattern_of({**no_step, "z_weekend_ratio": 6.0}, up)[0] == "weekend_only"
+    no_clock = {**no_step, "clock_edge_share": 0.01}
+    assert pattern_of(no_clock, up) == ("curtailed", pytest.approx(20.0))
+    assert pattern_of({**no_clock, "dip_consistency": 0.2}, up)[0] == "gpu_mining"
+    # Always on: a block B raises a floor ratio of 0.5 to 0.6 when B = 200 × 0.1/0.5 = 40 kW.
+    plain = {**no_clock, "dip_days_frac": 0.0}
+    assert pattern_of(plain, up) == ("always_on", pytest.approx(40.0))
+    assert pattern_of(plain, {"peers": -1.0}) == ("none", 0.0)
+    # Every label is one the facilities file and the rule packs know (facilities.METER_PATTERNS).
+    from hashtide.regulation.facilities import METER_PATTERNS
+
+    assert set(PATTERN_LABELS) <= set(METER_PATTERNS)
+
+
+def test_screen_ranks_the_shipped_meters_and_flag_follows_probability() -> None:
+    meters = load_meters(METERS, timezone="Europe/London")
+    results = screen(meters)
+    probabilities = [r.mining_probability for r in results]
+    assert probabilities == sorted(probabilities, reverse=True)
+    for r in results:
+        assert r.flagged == (r.mining_probability >= r.threshold)
+        assert r.pattern in PATTERN_LABELS
+        assert (r.pattern == "none") == (not r.flagged)
+    top = results[0].as_json()
+    assert {
+        "meter_id",
+        "flagged",
+        "mining_probability",
+        "pattern",
+        "estimated_kw",
+        "evidence",
+    } <= set(top)
+    json.dumps([r.as_json() for r in results], allow_nan=False)  # strict JSON
+
+
+def test_each_generated_pattern_runs_when_it_should() -> None:
+    time = pd.date_range("2023-10-02", periods=7 * 24 * 30, freq="h", tz="UTC")
+    rng = np.random.default_rng(7)
+    local = time.tz_convert("Europe/London")
+
+    def load(pattern: str) -> np.ndarray:
+        return gen.pattern_load(time, 3600, 30.0, pattern, rng, timezone="Europe/London")
+
+    on = load("night_only") > 0
+    np.testing.assert_array_equal(on, local.hour < 7)
+    on = load("weekend_only") > 0
+    np.testing.assert_array_equal(on, local.day_of_week >= 5)
+    always = load("always_on")
+    assert always.min() > 0.9 * 30.68  # 10 × 3,068 W (S19j Pro), ±5 % per machine
+    seasonal = load("seasonal_heat")
+    assert seasonal[local.month == 1].min() > 0
+    assert seasonal[local.month == 10].max() == 0
+    batches = load("batches")
+    steps = np.flatnonzero(np.diff((batches > 0.5 * 3.068).astype(int) + (batches > 20)) > 0)
+    assert steps.size >= 1
+    assert batches[-1] > 25
+    curtailed = load("curtailed")
+    assert 0.05 < float(np.mean(curtailed == 0)) < 0.5
+    small = gen.pattern_load(time, 3600, 0.2, "storage_pos", rng)
+    assert small.max() < 0.3  # a node of 0.2 kW: below one ASIC of the catalog
+    with pytest.raises(InvalidInputError, match="pattern='hourly'"):
+        gen.pattern_load(time, 3600, 30.0, "hourly", rng)
+
+
+app = typer.Typer()
+app.command()(screen_command)
+
+
+@app.callback()
+def _root() -> None:
+    """One command, as cli/main.py registers it."""
+
+
+runner = CliRunner()
+
+
+def test_cli_screens_a_folder_and_a_long_csv(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["screen", str(METERS), "--json", "--timezone", "Europe/London"])
+    assert result.exit_code == 0, result.output
+    meters = json.loads(result.output)["meters"]
+    assert len(meters) == len(list(METERS.glob("*.csv")))
+    assert [m["mining_probability"] for m in meters] == sorted(
+        (m["mining_probability"] for m in meters), reverse=True
+    )
+    meta = tmp_path / "meta.csv"
+    meta.write_text(
+        "meter_id,category\n" + "".join(f"{p.stem},office\n" for p in METERS.glob("*.csv"))
+    )
+    long = _long_csv(tmp_path / "all.csv")
+    result = runner.invoke(app, ["screen", str(long), "--meta", str(meta), "--top", "2"])
+    assert result.exit_code == 0, result.output
+    assert "meters screened" in result.output
+
+
+def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
+    meta = tmp_path / "meta.csv"
+    meta.write_text("meter,category\nA,office\n")
+    result = runner.invoke(app, ["screen", str(METERS), "--meta", str(meta)])
+    assert result.exit_code == 2
+    assert "unknown column 'meter'" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["screen", str(empty)])
+    assert result.exit_code == 2
+    assert "no .csv files" in result.output
+
+
+def test_a_tiny_block_is_a_storage_node_not_an_asic_fleet() -> None:
+    # 0.5 kW is less than one machine of the smallest catalog ASIC (Antminer V9, 1,027 W − 5 %).
+    row = {
+        "mean_kw": 20.0,
+        "window_hits": 1.0,
+        "window_step_kw": 0.5,
+        "window_step_share": 0.02,
+        "window_down_step_share": 0.0,
+        "window_asic_probability": 0.9,
+        "down_step_share": 0.0,
+        "step_share": 0.02,
+        "step_kw": 0.5,
+    }
+    assert pattern_of(row, {"window": 1.0}) == ("storage_pos", 0.5)
+
+
+def test_the_evaluation_protocol_runs_small() -> None:
+    # A tiny version of scripts/evaluate_detector.py --part screen: synthetic offices (the
+    # generator's test office) as the "real" site-years, 15 weeks each.
+    from hashtide.regulation import screen_evaluation as se
+    from hashtide.regulation.evaluation import Window
+
+    rng = np.random.default_rng(11)
+    time = pd.date_range("2024-01-01", periods=15 * 7 * 24, freq="h", tz="UTC")
+    windows = [
+        Window(
+            building_id=f"s{i}", start=time[0], power_kw=gen.office_load(time, 3600, float(m), rng)
+        )
+        for i, m in enumerate((80, 120, 150, 200, 90, 110))
+    ]
+    run = se.run_screen_evaluation(
+        windows[:4],
+        windows[4:],
+        {f"s{i}": "office" for i in range(6)},
+        rng,
+        sizes=(0.5,),
+        train_sizes_per_pattern=1,
+    )
+    f = run.figures
+    assert f.site_years == 2
+    assert 0 <= f.false_alarms <= 2
+    assert set(f.recall["pattern"]) == set(gen.PATTERNS)
+    assert f.recall["cases"].sum() == 2 * len(gen.PATTERNS)
+    # A fleet of half the load switched on in a regular office is found.
+    onset = f.recall[f.recall["pattern"] == "onset"]
+    assert float(onset["recall"].iloc[0]) == 1.0
+    assert set(run.plan["list"]) >= {"threshold (point)", "top 10"}
+    assert (run.plan["precision"].dropna() <= 1.0).all()
+    assert 0 < run.model.threshold < 1
