@@ -36,3 +36,7 @@ class HeadersError(DataError, ValueError):
     def __init__(self, message: str, *, height: int | None = None) -> None:
         super().__init__(message)
         self.height = height
+
+
+class ResourceLimitError(InvalidInputError):
+    """A run would need more memory (or time) than allowed; the message gives the estimate."""

@@ -12,8 +12,10 @@ from hashtide.cli.chain import chain_app
 from hashtide.cli.hardware import catalog
 from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
+from hashtide.cli.results import results_app
 from hashtide.cli.scenario import run, validate
 from hashtide.cli.screen import screen
+from hashtide.cli.sweep import sweep
 
 app = typer.Typer(
     name="hashtide",
@@ -37,6 +39,8 @@ app.command()(detect)
 app.command()(classify)
 app.command()(catalog)
 app.command()(screen)
+app.command()(sweep)
+app.add_typer(results_app, name="results")
 
 
 def _print_version(value: bool) -> None:

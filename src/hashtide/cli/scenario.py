@@ -202,6 +202,15 @@ def run(
     sensitivity_paths: Annotated[
         int, typer.Option(min=1, max=100_000, help="Monte Carlo paths of each sensitivity rerun.")
     ] = 20,
+    max_memory: Annotated[
+        float,
+        typer.Option(
+            "--max-memory",
+            min=0.1,
+            help="Refuse a run estimated to need more memory than this [GB] (the estimate is "
+            "shown); paths run in chunks, so memory grows slowly with --paths.",
+        ),
+    ] = 2.0,
 ) -> None:
     """Run a scenario: every variant through the exact Monte Carlo, then report.
 
@@ -246,7 +255,9 @@ def run(
                 total=expected,
             )
 
-        result = run_scenario(spec, n_paths=paths, seed=seed, progress=progress)
+        result = run_scenario(
+            spec, n_paths=paths, seed=seed, progress=progress, max_memory_bytes=max_memory * 1e9
+        )
         if sensitivity:
             result = _with_sensitivity(result, spec, sensitivity_paths, seed, bar, task)
     written: list[Path] = []

@@ -1,6 +1,14 @@
 """Mining economics: hashprice, power cost, break-even prices, and cash-flow arithmetic."""
 
-from hashtide.economics.finance import break_even_btc_price_usd, irr, npv_usd, payback_years
+from hashtide.economics.finance import (
+    break_even_btc_price_usd,
+    irr,
+    irr_paths,
+    npv_usd,
+    npv_usd_paths,
+    payback_years,
+    payback_years_paths,
+)
 from hashtide.economics.revenue import (
     break_even_power_price_usd_per_kwh,
     expected_blocks_per_day,
@@ -16,7 +24,10 @@ __all__ = [
     "expected_blocks_per_day",
     "hashprice_usd_per_th_day",
     "irr",
+    "irr_paths",
     "npv_usd",
+    "npv_usd_paths",
     "payback_years",
+    "payback_years_paths",
     "power_cost_usd_per_th_day",
 ]

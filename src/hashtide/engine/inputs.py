@@ -450,11 +450,23 @@ class FleetHashrate:
         all paths share them (the fast common case).
     interpolation : {"linear", "step"}
         As in :class:`Trajectory`; values hold before the first and after the last knot.
+    path_scale : array_like of float, shape (P, A), optional
+        With ``hashrate_hs`` of shape (A, K): path ``p``'s actor ``a`` runs at
+        ``path_scale[p, a] · hashrate_hs[a, k]``. A market whose paths differ only by a factor
+        per actor (the machines running, a response factor) says so this way, and the engine
+        then integrates the shared shape once instead of every path's values.
     """
 
     times_s: NDArray[np.float64]
     hashrate_hs: NDArray[np.float64]
     interpolation: Interpolation = "linear"
+    path_scale: NDArray[np.float64] | None = None
+
+    def path_values(self, path: int) -> NDArray[np.float64]:
+        """Hashrates (A, K) of path ``path`` [H/s]."""
+        if self.path_scale is not None:
+            return self.hashrate_hs * self.path_scale[path][:, None]  # type: ignore[no-any-return]
+        return self.hashrate_hs[path] if self.hashrate_hs.ndim == 3 else self.hashrate_hs
 
     def __post_init__(self) -> None:
         times = _float_array("times_s", self.times_s, 1)
@@ -472,6 +484,15 @@ class FleetHashrate:
         values.setflags(write=False)
         object.__setattr__(self, "times_s", times)
         object.__setattr__(self, "hashrate_hs", values)
+        if self.path_scale is not None:
+            scale = np.array(self.path_scale, dtype=np.float64)
+            if values.ndim != 2 or scale.ndim != 2 or scale.shape[1] != values.shape[0]:
+                raise InvalidInputError(
+                    f"path_scale has shape {scale.shape} with hashrate_hs of shape "
+                    f"{values.shape}; expected (paths, {values.shape[0]}) with (actors, knots)"
+                )
+            scale.setflags(write=False)
+            object.__setattr__(self, "path_scale", scale)
 
     @classmethod
     def from_actors(cls, actors: Sequence[Trajectory]) -> FleetHashrate:

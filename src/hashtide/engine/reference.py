@@ -203,7 +203,7 @@ def _market_network(
             actor_names=names,
         )
     )
-    values = fleet.hashrate_hs[0] if fleet.hashrate_hs.ndim == 3 else fleet.hashrate_hs
+    values = fleet.path_values(0)
     trajectories = [
         Trajectory(times_s=fleet.times_s, hashrate_hs=values[i], interpolation=fleet.interpolation)
         for i in range(len(names))

@@ -79,6 +79,10 @@ class Schedule:
         The same for the network (sum over actors).
     zero_from_s : ndarray, shape (V,)
         Time from which the network hashrate is 0 for ever (+inf if never).
+    scale : ndarray, shape (P, A), optional
+        Per-path factors of a shared shape (V = 1 for ``start``, ``slope``, ``work``; the
+        totals then have a row per path): path ``p``'s actor ``a`` is ``scale[p, a]`` times the
+        shape. See :meth:`scaled`.
     """
 
     knots: FloatArray
@@ -89,6 +93,7 @@ class Schedule:
     total_slope: FloatArray
     total_work: FloatArray
     zero_from_s: FloatArray
+    scale: FloatArray | None = None
 
     @classmethod
     def from_pieces(cls, knots: FloatArray, start: FloatArray, slope: FloatArray) -> Schedule:
@@ -118,10 +123,63 @@ class Schedule:
         )
         return cls(knots, start, slope, work, total_start, total_slope, total_work, zero_from)
 
+    @classmethod
+    def from_steps(cls, knots: FloatArray, start: FloatArray) -> Schedule:
+        """Build from constant pieces, shape (V, A, K): :meth:`from_pieces` with no slopes.
+
+        The slopes are stored as zeros shared by every path (a leading axis of length 1), so
+        the common case of a market model's daily steps costs one cumulative sum per epoch.
+        """
+        start = np.ascontiguousarray(start)
+        width = np.diff(knots)
+        work = np.zeros_like(start)
+        np.cumsum(start[..., :-1] * width, axis=-1, out=work[..., 1:])
+        total_start = start.sum(axis=1)
+        total_work = np.zeros_like(total_start)
+        np.cumsum(total_start[:, :-1] * width, axis=1, out=total_work[:, 1:])
+        zero_from = _zero_from(knots, total_start == 0)
+        slope = np.zeros((1, *start.shape[1:]))
+        total_slope = np.zeros((1, knots.size))
+        return cls(knots, start, slope, work, total_start, total_slope, total_work, zero_from)
+
+    def scaled(self, scale: FloatArray) -> Schedule:
+        """This (shared, V = 1) schedule with path ``p``'s actor ``a`` scaled by ``scale[p, a]``.
+
+        Work integrals are linear in the hashrates, so nothing is computed per path and knot:
+        per-actor values are scaled when read, and the network's totals are formed only on the
+        pieces that are read (``total_*`` are left empty).
+        """
+        if self.start.shape[0] != 1 or self.scale is not None:
+            raise InvalidInputError("only a schedule shared by all paths can be scaled")
+        scale = np.ascontiguousarray(scale, dtype=np.float64)
+        # The network is off for ever on a path from the first knot after the last one where
+        # an actor it runs (scale > 0) has a nonzero start or slope (hashrates are >= 0).
+        on = (self.start[0] != 0) | (self.slope[0] != 0)  # (A, K)
+        last_on = np.where(on.any(axis=1), self.knots.size - 1 - np.argmax(on[:, ::-1], axis=1), -1)
+        path_last = np.max(np.where(scale > 0, last_on[None, :], -1), axis=1)
+        first_off = path_last + 1
+        zero_from = np.where(
+            first_off < self.knots.size,
+            self.knots[np.minimum(first_off, self.knots.size - 1)],
+            np.inf,
+        )
+        empty = np.zeros((scale.shape[0], 0))
+        return Schedule(
+            self.knots,
+            self.start,
+            self.slope,
+            self.work,
+            empty,
+            empty,
+            empty,
+            zero_from,
+            scale,
+        )
+
     @property
     def n_variants(self) -> int:
         """1 when all paths share the values, else the number of paths."""
-        return int(self.start.shape[0])
+        return int(self.zero_from_s.shape[0])
 
     def _take(self, array: FloatArray, piece: IntArray) -> FloatArray:
         """Piece ``piece[p]`` of ``array`` for path ``p`` (knots on the last axis).
@@ -129,7 +187,10 @@ class Schedule:
         (V, K) gives (P,); (V, A, K) gives (A, P).
         """
         if array.shape[0] == 1:
-            return np.take(array[0], piece, axis=-1)
+            taken = np.take(array[0], piece, axis=-1)
+            if self.scale is not None and array.ndim == 3:
+                return taken * self.scale.T
+            return taken
         rows = np.arange(piece.size)
         if array.ndim == 2:
             return array[rows, piece]
@@ -145,9 +206,9 @@ class Schedule:
         piece = self.piece_of(time_s)
         s = time_s - self.knots[piece]
         return (
-            self._take(self.total_work, piece)
-            + self._take(self.total_start, piece) * s
-            + 0.5 * self._take(self.total_slope, piece) * s * s
+            self._total("work", piece)
+            + self._total("start", piece) * s
+            + 0.5 * self._total("slope", piece) * s * s
         )
 
     def actor_work_at(self, time_s: FloatArray, piece: IntArray | None = None) -> FloatArray:
@@ -162,8 +223,28 @@ class Schedule:
         half_slope = 0.5 * self._take(self.slope, piece)
         return self._take(self.work, piece) + s * (start + half_slope * s)
 
+    def _total(self, which: str, piece: IntArray) -> FloatArray:
+        """The network's ``start``, ``slope`` or ``work`` on piece ``piece[p]`` of each path."""
+        if self.scale is None:
+            return self._take(getattr(self, f"total_{which}"), piece)
+        rows = getattr(self, which)[0]  # (A, K), shared
+        taken = np.take(rows, piece, axis=-1) * self.scale.T  # (A, P)
+        total: FloatArray = taken.sum(axis=0)
+        return total
+
     def _search_work(self, work: FloatArray) -> IntArray:
         """Piece k with ``total_work[k] < work <= total_work[k+1]`` (clipped to [0, K-1])."""
+        if self.scale is not None:  # a binary search per path on totals formed as needed
+            size = self.knots.size
+            low = np.zeros(work.size, dtype=np.int64)
+            high = np.full(work.size, size, dtype=np.int64)
+            while np.any(low < high):
+                middle = (low + high) // 2
+                below = self._total("work", np.minimum(middle, size - 1)) < work
+                active = low < high
+                low = np.where(active & below, middle + 1, low)
+                high = np.where(active & ~below, middle, high)
+            return np.clip(low - 1, 0, size - 1)
         cumulative = self.total_work
         if cumulative.shape[0] == 1:
             index = np.searchsorted(cumulative[0], work, side="left")
@@ -194,9 +275,9 @@ class Schedule:
         §5.6, eq. 5.6.4).
         """
         piece = self._search_work(work)
-        delta = np.maximum(work - self._take(self.total_work, piece), 0.0)
-        a = self._take(self.total_start, piece)
-        b = self._take(self.total_slope, piece)
+        delta = np.maximum(work - self._total("work", piece), 0.0)
+        a = self._total("start", piece)
+        b = self._total("slope", piece)
         denominator = a + np.sqrt(np.maximum(a * a + 2.0 * b * delta, 0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             s = np.where(
@@ -231,6 +312,13 @@ class Schedule:
             fallback = np.where(usable, over_piece, 1.0)
             rates = np.where(bad, fallback, rates)
         return rates, work
+
+
+def _zero_from(knots: FloatArray, off: NDArray[np.bool_]) -> FloatArray:
+    """Per row of ``off`` (V, K): the knot from which every piece is off (+inf if none)."""
+    tail = np.flip(np.logical_and.accumulate(np.flip(off, axis=1), axis=1), axis=1)
+    first_off = np.where(tail.any(axis=1), tail.argmax(axis=1), knots.size)
+    return np.where(first_off < knots.size, knots[np.minimum(first_off, knots.size - 1)], np.inf)
 
 
 def _grid(*parts: FloatArray | Sequence[float]) -> FloatArray:
@@ -275,6 +363,16 @@ def market_schedule(
 ) -> Schedule:
     """The schedule a market model returned for one epoch, checked and put on a grid."""
     values = fleet.hashrate_hs
+    scale = fleet.path_scale
+    if scale is not None and scale.shape != (n_paths, len(names)):
+        raise InvalidInputError(
+            f"market model returned path_scale of shape {scale.shape} in epoch {epoch}; "
+            f"expected ({n_paths}, {len(names)})"
+        )
+    if scale is not None and not (np.all(np.isfinite(scale)) and np.all(scale >= 0)):
+        raise InvalidInputError(
+            f"market model, epoch {epoch}: path_scale must be finite numbers >= 0"
+        )
     if values.shape[-2] != len(names) or (values.ndim == 3 and values.shape[0] != n_paths):
         raise InvalidInputError(
             f"market model returned hashrate_hs of shape {values.shape} in epoch {epoch}; "
@@ -289,12 +387,42 @@ def market_schedule(
             f"hashrate_hs = {float(values[index])!r} at "
             f"{format_time_s(fleet.times_s[index[-1]])}; must be a finite number >= 0 [H/s]"
         )
+    variants = values if values.ndim == 3 else values[None]
+    if fleet.interpolation == "step":
+        shared = _step_schedule(fleet.times_s, variants, names, events, from_time_s)
+        return shared if scale is None else shared.scaled(scale)
     grid = _grid([from_time_s], [event.time_s for event in events], fleet.times_s)
     grid = grid[grid >= from_time_s]
-    variants = values if values.ndim == 3 else values[None]
     start, slope = _on_grid(fleet.times_s, variants, fleet.interpolation, grid)
     factors = _event_factors(names, events, grid)
     if factors is not None:
         start = start * factors[None]
         slope = slope * factors[None]
-    return Schedule.from_pieces(grid, start, slope)
+    shared = Schedule.from_pieces(grid, start, slope)
+    return shared if scale is None else shared.scaled(scale)
+
+
+def _step_schedule(
+    times_s: FloatArray,
+    values: FloatArray,
+    names: Sequence[str],
+    events: Sequence[Event],
+    from_time_s: float,
+) -> Schedule:
+    """The schedule of step values (V, A, K) from ``from_time_s`` on, without slopes.
+
+    The pieces are the knots from ``from_time_s`` on (and the events' times); when no event
+    falls in between, the values on them are a slice of ``values`` (no gather).
+    """
+    grid = _grid([from_time_s], [event.time_s for event in events], times_s)
+    grid = grid[grid >= from_time_s]
+    k = np.searchsorted(times_s, grid, side="right") - 1
+    k = np.clip(k, 0, times_s.size - 1)
+    if k.size > 1 and k[-1] - k[0] == k.size - 1 and np.all(np.diff(k) == 1):
+        start = values[..., int(k[0]) : int(k[-1]) + 1]
+    else:
+        start = values[..., k]
+    factors = _event_factors(names, events, grid)
+    if factors is not None:
+        start = start * factors[None]
+    return Schedule.from_steps(grid, start)

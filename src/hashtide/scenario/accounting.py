@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashtide.economics import irr, npv_usd, payback_years
+from hashtide.economics import irr_paths, npv_usd_paths, payback_years_paths
 from hashtide.scenario.results import Band, YearResult
 from hashtide.units import SECONDS_PER_YEAR
 
@@ -96,14 +96,6 @@ class Finance:
     cash_flow: pd.DataFrame
 
 
-def _or_nan(value: float | None) -> float:
-    return math.nan if value is None else value
-
-
-def _or_inf(value: float | None) -> float:
-    return math.inf if value is None else value
-
-
 def finance(
     *,
     revenue_usd: FloatArray,
@@ -125,9 +117,9 @@ def finance(
         [-np.full(revenue_usd.shape[0], capex_usd), revenue_usd - energy_usd - opex]
     )
     times = np.concatenate([[0.0], np.arange(1, count + 1, dtype=float)])
-    npv = np.array([npv_usd(row, times, discount_rate=discount_rate) for row in flows])
-    irrs = np.array([_or_nan(irr(row, times)) for row in flows])
-    paybacks = np.array([_or_inf(payback_years(row, times)) for row in flows])
+    npv = npv_usd_paths(flows, times, discount_rate=discount_rate)
+    irrs = irr_paths(flows, times)
+    paybacks = payback_years_paths(flows, times)
     discount = (1.0 + discount_rate) ** -times[1:]
     mined = (btc * discount).sum(axis=1)
     costs = capex_usd + ((energy_usd + opex) * discount).sum(axis=1)

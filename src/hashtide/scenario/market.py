@@ -17,6 +17,7 @@ Each epoch, per path:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,8 +36,27 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Share of the gap to its target the rest of the world closes each epoch (geometrically).
 RESPONSE_STEP_FRAC = 0.5
-#: Days of knots handed to the engine beyond the latest path's epoch start.
+#: Days of knots handed to the engine beyond the latest path's epoch start, at most.
 _WINDOW_DAYS = 120
+
+
+def window_days(
+    n_blocks: int, difficulty: FloatArray, rest_hashrate_hs: FloatArray, max_days: int
+) -> int:
+    """Days of knots an epoch needs: twice its longest expected duration over the paths, + 7.
+
+    The rest of the world alone (``rest_hashrate_hs``, a lower bound on the network's hashrate)
+    finds ``n_blocks`` at ``difficulty`` in ``n_blocks · D · 2^32 / H`` seconds on average; the
+    epoch's work is Gamma(n_blocks) distributed, so with ``n_blocks`` = 2016 it exceeds twice
+    its mean with probability below 1e-200. Knots past the epoch's end are never read, so a
+    shorter window gives the same numbers as the full ``max_days`` with less work per epoch.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seconds = n_blocks * difficulty * HASHES_PER_DIFFICULTY / rest_hashrate_hs
+    longest = float(np.nanmax(seconds)) if np.any(np.isfinite(seconds)) else math.inf
+    if not math.isfinite(longest) or n_blocks < 100:  # few blocks: Gamma's tail is wide
+        return max_days
+    return min(max_days, math.ceil(2.0 * longest / 86_400.0) + 7)
 
 
 @dataclass(kw_only=True)
@@ -172,15 +192,27 @@ class ScenarioMarket:
         )
         # Knots: the days from the earliest path's epoch start to well past the latest's.
         first = int(np.searchsorted(self.grid_s, np.nanmin(time_s), side="right")) - 1
-        last = int(np.searchsorted(self.grid_s, np.nanmax(time_s))) + _WINDOW_DAYS
+        window = window_days(
+            state.n_blocks,
+            difficulty,
+            self.baseline_hashrate_hs(time_s) * self._factor,
+            _WINDOW_DAYS,
+        )
+        last = int(np.searchsorted(self.grid_s, np.nanmax(time_s))) + window
         days = slice(max(first, 0), min(last, self.grid_s.size))
         knots = self.grid_s[days]
-        rest = self.baseline_hashrate_hs(knots)[None, :] * self._factor[:, None]
+        # Paths differ only by a factor per actor (the rest's response, whether each site
+        # runs), so the engine gets one shape (A, K) and the factors (P, A).
         installed = np.array(self.machines, dtype=float) * self.machine_hashrate_hs
-        sites = (
-            installed[None, :, None] * self.daily_availability[None, :, days] * running[:, :, None]
+        shape = np.concatenate(
+            [
+                self.baseline_hashrate_hs(knots)[None, :],
+                installed[:, None] * self.daily_availability[:, days],
+            ]
         )
-        values = np.concatenate([rest[:, None, :], sites], axis=1)
+        scale = np.concatenate([self._factor[:, None], running.astype(float)], axis=1)
         if self.progress is not None:
             self.progress(state.epoch)
-        return FleetHashrate(times_s=knots, hashrate_hs=values, interpolation="step")
+        return FleetHashrate(
+            times_s=knots, hashrate_hs=shape, interpolation="step", path_scale=scale
+        )

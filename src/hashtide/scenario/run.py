@@ -34,6 +34,7 @@ from hashtide.scenario.build import (
 )
 from hashtide.scenario.claims import check_claims
 from hashtide.scenario.market import PricePaths, ScenarioMarket
+from hashtide.scenario.resources import DEFAULT_MAX_MEMORY_BYTES, check_resources
 from hashtide.scenario.results import ScenarioResult, SiteResult, VariantResult
 from hashtide.units import J_PER_KWH, SAT_PER_BTC, SECONDS_PER_YEAR
 
@@ -86,6 +87,7 @@ def run_scenario(
     n_paths: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    max_memory_bytes: float | None = DEFAULT_MAX_MEMORY_BYTES,
 ) -> ScenarioResult:
     """Run every variant of ``spec`` and return its figures, series and claim checks.
 
@@ -102,6 +104,9 @@ def run_scenario(
         Override the scenario's Monte Carlo paths and seed.
     progress : callable, optional
         ``progress(variant, variants, epochs_done, epochs_expected)`` after every epoch.
+    max_memory_bytes : float or None
+        Refuse (:class:`~hashtide.errors.ResourceLimitError`, with the estimate) a run whose
+        estimated peak memory is above this [bytes]; ``None``: no limit.
 
     Notes
     -----
@@ -113,6 +118,7 @@ def run_scenario(
     """
     n_paths = spec.paths if n_paths is None else n_paths
     seed = spec.seed if seed is None else seed
+    check_resources(spec, n_paths, max_memory_bytes=max_memory_bytes)
     if spec.network.response == "market":
         from hashtide.scenario.world_run import run_world
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pint
+if TYPE_CHECKING:
+    import pint
+else:  # without its dask integration, which costs 0.5 s at import (see hashtide._pint)
+    from hashtide._pint import pint
 
 #: hashtide's base unit for each kind of quantity a scenario may hold: values are converted to
 #: these and stored in fields whose names carry the unit.

@@ -1,0 +1,241 @@
+"""The results store (keys, atomic writes, resume) and sweeps (grid keys, Dask, CLI)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from hashtide.cli.main import app
+from hashtide.errors import InvalidInputError, ScenarioError
+from hashtide.results import (
+    SYNCHRONOUS,
+    ResultsStore,
+    StoredRun,
+    parse_grid,
+    plan_sweep,
+    run_point,
+    run_sweep,
+    scenario_hash,
+)
+from hashtide.results import sweep as sweep_module
+from hashtide.scenario import parse_scenario
+
+runner = CliRunner()
+
+
+def _scenario() -> dict[str, Any]:
+    """A quarter year, one site, constant price: a run takes well under a second."""
+    return {
+        "scenario": "tiny",
+        "start": "2026-06-01",
+        "horizon": "0.25 year",
+        "paths": 4,
+        "seed": 5,
+        "network": {"response": "fixed", "hashrate": "1000 EH/s", "growth": "0 %/year"},
+        "btc_price": {"model": "constant", "start": "80000 USD"},
+        "fees": "0 BTC",
+        "actor": {
+            "name": "miner",
+            "miner": "Antminer S21",
+            "machine_price": "2699 USD",
+            "sites": [
+                {
+                    "name": "plant",
+                    "fuel": "hydro",
+                    "share": "100 %",
+                    "power_price": "0.01 USD/kWh",
+                    "pue": 1.0,
+                    "curtail": False,
+                }
+            ],
+        },
+        "variants": [{"name": "350 MW", "facility_power": "350 MW"}],
+    }
+
+
+@pytest.fixture(scope="module")
+def stored() -> StoredRun:
+    spec = parse_scenario(_scenario())
+    return run_point(spec, {"variants.0.facility_power": "350 MW"})
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(_scenario(), sort_keys=False))
+    return path
+
+
+def test_content_hash_ignores_spelling_not_values() -> None:
+    same = _scenario()
+    same["variants"] = [{"facility_power": "0.35 GW", "name": "350 MW"}]  # other unit and order
+    other = _scenario()
+    other["variants"] = [{"name": "350 MW", "facility_power": "351 MW"}]
+    base = scenario_hash(parse_scenario(_scenario()))
+    assert scenario_hash(parse_scenario(same)) == base
+    assert scenario_hash(parse_scenario(other)) != base
+
+
+def test_store_round_trip_query_and_export(stored: StoredRun, tmp_path: Path) -> None:
+    with ResultsStore(tmp_path / "r.duckdb") as store:
+        assert store.put(stored) is True
+        assert store.put(stored) is False  # same key: not written twice
+        record = store.get(stored.run_id[:6])
+        assert record["paths"] == 4
+        assert record["params"] == {"variants.0.facility_power": "350 MW"}
+        [variant] = record["variants"]
+        # 350 MW of 3,500 W machines at PUE 1.0: 100,000 machines (independent derivation).
+        assert variant["machines"] == 100_000
+        # One year row for a quarter-year horizon.
+        assert [y["year"] for y in record["yearly"]] == [1]
+        names, rows = store.query("SELECT count(*) AS n FROM variants")
+        assert names == ["n"]
+        assert rows == [(1,)]
+        files = store.export_parquet(tmp_path / "parquet")
+    assert sorted(f.name for f in files) == ["runs.parquet", "variants.parquet", "yearly.parquet"]
+    count = duckdb.execute(f"SELECT count(*) FROM '{tmp_path / 'parquet' / 'yearly.parquet'}'")
+    assert count.fetchall() == [(1,)]
+
+
+def test_a_run_that_fails_half_way_leaves_nothing(
+    stored: StoredRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "r.duckdb"
+    original = ResultsStore._insert_rows
+
+    def fail_on_yearly(self: ResultsStore, table: str, *args: Any) -> None:
+        if table == "yearly":
+            raise RuntimeError("disk full (simulated)")
+        original(self, table, *args)
+
+    monkeypatch.setattr(ResultsStore, "_insert_rows", fail_on_yearly)
+    with ResultsStore(path) as store, pytest.raises(RuntimeError, match="simulated"):
+        store.put(stored)
+    monkeypatch.undo()
+    with ResultsStore(path) as store:
+        # The runs and variants rows were inserted before the failure and rolled back with it.
+        for table in ("runs", "variants", "yearly"):
+            assert store.query(f"SELECT count(*) FROM {table}")[1] == [(0,)]
+        assert store.put(stored) is True  # and the run can be written afterwards
+
+
+def test_a_killed_writer_leaves_no_half_run(stored: StoredRun, tmp_path: Path) -> None:
+    path = tmp_path / "r.duckdb"
+    with ResultsStore(path):
+        pass  # create the tables
+    # A process that starts a run's transaction, writes its runs row, and is killed (SIGKILL:
+    # no cleanup, no rollback) before it commits.
+    code = (
+        "import os, signal, duckdb;"
+        f"c = duckdb.connect({str(path)!r}); c.begin();"
+        "c.execute(\"INSERT INTO runs VALUES ('dead', 's', 'h', 1, 1, 'v', '{}', '{}', '{}', 1.0,"
+        ' now()::TIMESTAMP)");'
+        "c.execute(\"INSERT INTO variants (run_id, variant) VALUES ('dead', 'x')\");"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False)
+    assert done.returncode == -9
+    with ResultsStore(path) as store:
+        assert store.count() == 0
+        assert store.query("SELECT count(*) FROM variants")[1] == [(0,)]
+
+
+def test_grid_keys_are_checked_before_any_work(scenario_file: Path) -> None:
+    with pytest.raises(InvalidInputError, match="did you mean 'facility_power'"):
+        plan_sweep(scenario_file, [parse_grid("variants.0.facility_powr=1 GW")])
+    with pytest.raises(InvalidInputError, match="list of 1; '3' must be an index 0–0"):
+        plan_sweep(scenario_file, [parse_grid("variants.3.facility_power=1 GW")])
+    with pytest.raises(InvalidInputError, match="did you mean 'btc_price'"):
+        plan_sweep(scenario_file, [parse_grid("btc_prise.start=1 USD")])
+    # A value the schema rejects names the grid point.
+    with pytest.raises(ScenarioError, match=r"grid point variants.0.facility_power=2 GJ"):
+        plan_sweep(scenario_file, [parse_grid("variants.0.facility_power=1 GW,2 GJ")])
+    with pytest.raises(InvalidInputError, match="KEY=V1,V2"):
+        parse_grid("variants.0.facility_power")
+
+
+def test_interrupted_sweep_resumes_and_a_rerun_does_no_work(
+    scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = plan_sweep(scenario_file, [parse_grid("variants.0.facility_power=350 MW,700 MW")])
+    assert len({p.run_id for p in points}) == 2
+    path = tmp_path / "r.duckdb"
+    calls: list[str] = []
+    original = sweep_module.run_point
+
+    def counted(spec: Any, params: dict[str, Any]) -> StoredRun:
+        calls.append(params["variants.0.facility_power"])
+        if len(calls) == 2 and params["variants.0.facility_power"] == "700 MW":
+            raise KeyboardInterrupt  # the sweep is interrupted during its second run
+        return original(spec, params)
+
+    monkeypatch.setattr(sweep_module, "run_point", counted)
+    with ResultsStore(path) as store, pytest.raises(KeyboardInterrupt):
+        run_sweep(points, store, scheduler=SYNCHRONOUS)
+    with ResultsStore(path) as store:
+        assert store.count() == 1
+        outcomes = run_sweep(points, store, scheduler=SYNCHRONOUS)
+    assert [o.status for o in outcomes] == ["cached", "done"]
+    assert calls == ["350 MW", "700 MW", "700 MW"]
+    calls.clear()
+    with ResultsStore(path) as store:
+        again = run_sweep(points, store, scheduler=SYNCHRONOUS)
+        assert store.count() == 2
+    assert [o.status for o in again] == ["cached", "cached"]
+    assert calls == []  # no new work
+    # The cached summaries are the ones computed.
+    assert again[1].summary == outcomes[1].summary
+
+
+def test_sweep_on_a_dask_cluster_and_the_cli(scenario_file: Path, tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    points = plan_sweep(scenario_file, [parse_grid("variants.0.facility_power=350 MW,700 MW")])
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+        ResultsStore(tmp_path / "r.duckdb") as store,
+    ):
+        outcomes = run_sweep(points, store, client=client)
+    assert [o.status for o in outcomes] == ["done", "done"]
+    btc = [o.summary["variants"][0]["btc_per_year"]["median"] for o in outcomes if o.summary]
+    # Twice the machines mine about twice the BTC (the rest of the network is fixed: 20 of
+    # 1,020 EH/s vs 40 of 1,040 EH/s → ×1.96; independent derivation). Loose: a quarter year
+    # gives a 350 MW site ~260 blocks, so the median of 4 paths carries ~4 % Poisson noise and
+    # the ratio ~6 %; 15 % is 2.5 standard deviations.
+    assert btc[1] / btc[0] == pytest.approx(2 * 1020 / 1040, rel=0.15)
+    # The CLI, on the same store: both cached; --json as documented.
+    args = ["sweep", str(scenario_file), "--grid", "variants.0.facility_power=350 MW,700 MW"]
+    store_args = ["--store", str(tmp_path / "r.duckdb")]
+    result = runner.invoke(app, [*args, *store_args, "--json", "--scheduler", "synchronous"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["store"] == str(tmp_path / "r.duckdb")
+    assert [r["status"] for r in data["runs"]] == ["cached", "cached"]
+    assert data["runs"][0]["params"] == {"variants.0.facility_power": "350 MW"}
+    listed = runner.invoke(app, ["results", "list", *store_args, "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.output)) == 2
+    query = runner.invoke(
+        app, ["results", "query", "SELECT count(*) AS n FROM yearly", *store_args, "--json"]
+    )
+    assert json.loads(query.output) == [{"n": 2}]
+    bad = runner.invoke(app, ["results", "query", "SELECT nope FROM runs", *store_args])
+    assert bad.exit_code == 2
+    assert "query failed" in bad.output
+    report = tmp_path / "sweep.html"
+    result = runner.invoke(
+        app, [*args, *store_args, "--scheduler", "synchronous", "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Peak share" in report.read_text()
