@@ -122,7 +122,7 @@ def check_resources(
     >>> try:
     ...     check_resources(spec, 1_000_000, max_memory_bytes=2e9)
     ... except ResourceLimitError as exc:
-    ...     print(str(exc)[:45])
+    ...     print(str(exc)[:44])
     1,000,000 paths × 3 variant(s) × 107 epochs:
     """
     estimate = estimate_run(spec, n_paths)
