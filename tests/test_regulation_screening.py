@@ -184,8 +184,11 @@ def test_pattern_labels_follow_the_most_specific_evidence() -> None:
     assert pattern_of(plain, {"peers": -1.0}) == ("none", 0.0)
     # Every label is one the facilities file and the rule packs know (facilities.METER_PATTERNS).
     from hashtide.regulation.facilities import METER_PATTERNS
+    from hashtide.regulation.patterns import HIDDEN_PATTERNS
 
     assert set(PATTERN_LABELS) <= set(METER_PATTERNS)
+    # The typed facility-file list holds every pattern the generator can inject.
+    assert set(HIDDEN_PATTERNS) <= set(METER_PATTERNS)
 
 
 def test_screen_ranks_the_shipped_meters_and_flag_follows_probability() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from hashtide.errors import InvalidInputError
 from hashtide.hardware import get_model
 from hashtide.regulation._validation import did_you_mean, read_yaml, validate
+from hashtide.regulation.patterns import FLEET_PATTERNS
 
 #: Activities an operator may declare.
 ACTIVITIES: Final = (
@@ -59,35 +60,8 @@ HardwareKind = Literal[
 _GPU_KINDS: Final = ("gpu_server", "gpu", "consumer_gpu")
 #: Project stages as 1283号 distinguishes them: 存量 (running) and 增量 (being built or planned).
 ProjectStage = Literal["existing", "under_construction", "planned"]
-#: Load patterns a meter may show (from ``hashtide detect``/``screen`` or an inspection); the
-#: hidden-fleet names are those of the load generator and ``screen``.
-METER_PATTERNS: Final = (
-    "onset",
-    "batches",
-    "always_on",
-    "night_only",
-    "weekend_only",
-    "curtailed",
-    "seasonal_heat",
-    "gpu_mining",
-    "ai_training_jobs",
-    "ai_inference_diurnal",
-    "office_diurnal",
-    "storage_pos",
-    "none",
-)
-#: Patterns that look like a mining fleet (an always-on block, or one switched on and off by
-#: price or tariff).
-MINING_LIKE_PATTERNS: Final = (
-    "onset",
-    "batches",
-    "always_on",
-    "night_only",
-    "weekend_only",
-    "curtailed",
-    "seasonal_heat",
-    "gpu_mining",
-)
+#: Load patterns a meter may show (a typed copy of the hidden patterns of
+#: :mod:`hashtide.regulation.patterns`, plus the non-mining ones; a test keeps them in step).
 MeterPattern = Literal[
     "onset",
     "batches",
@@ -103,6 +77,12 @@ MeterPattern = Literal[
     "storage_pos",
     "none",
 ]
+#: Load patterns a meter may show (from ``hashtide detect``/``screen`` or an inspection); the
+#: hidden-fleet names are those of :mod:`hashtide.regulation.patterns`.
+METER_PATTERNS: Final = get_args(MeterPattern)
+#: Patterns that look like a mining fleet (an always-on block, or one switched on and off by
+#: price or tariff).
+MINING_LIKE_PATTERNS: Final = FLEET_PATTERNS
 #: Hours in a year of continuous running [h].
 HOURS_PER_YEAR: Final = 8760.0
 _TEXT: Final = 500

@@ -36,6 +36,7 @@ import pandas as pd
 
 from hashtide.errors import InvalidInputError
 from hashtide.hardware import get_model
+from hashtide.regulation.patterns import HIDDEN_PATTERNS
 from hashtide.units import SECONDS_PER_HOUR
 
 FloatArray = npt.NDArray[np.float64]
@@ -496,17 +497,7 @@ def fleet_for_share(share_frac: float, building_mean_kw: float, model: str) -> i
 
 #: How a hidden fleet runs (see :func:`pattern_load`). ``storage_pos`` is a small storage-proof
 #: or proof-of-stake node rather than an ASIC fleet.
-PATTERNS: Final = (
-    "onset",
-    "batches",
-    "always_on",
-    "night_only",
-    "weekend_only",
-    "curtailed",
-    "seasonal_heat",
-    "gpu_mining",
-    "storage_pos",
-)
+PATTERNS: Final = HIDDEN_PATTERNS
 #: Assumptions behind the patterns (value, what, kind), as in :data:`PARAMETER_SOURCES`.
 PATTERN_SOURCES: Final[dict[str, tuple[str, str, str]]] = {
     "night_only": (

@@ -35,12 +35,13 @@ from hashtide.regulation import generator as gen
 from hashtide.regulation.detector import DetectorModel, fit_stage, load_model
 from hashtide.regulation.evaluation import FLEET_MODELS, Window, wilson_interval
 from hashtide.regulation.meter import meter_from_array
+from hashtide.regulation.patterns import FLEET_PATTERNS
 from hashtide.regulation.screening import SCREEN_TERMS, ScreenModel, peer_scores, screen_features
 
 #: Fleet sizes of the evaluation: draw when running / the site-year's mean load.
 SIZES: Final = (0.02, 0.05, 0.1, 0.2, 0.5)
 #: Patterns the screen is fitted on: all but the small storage / proof-of-stake nodes.
-FIT_PATTERNS: Final = tuple(p for p in gen.PATTERNS if p != "storage_pos")
+FIT_PATTERNS: Final = FLEET_PATTERNS
 #: Days a site-year must cover (a calendar year less a few missing days).
 MIN_DAYS: Final = 330
 
@@ -387,7 +388,7 @@ def run_screen_evaluation(
     """
     table_of = features or (lambda cases: case_table(cases, categories, timezone=timezone))
     train_cases: list[dict[str, Any]] = []
-    fit_patterns = [p for p in gen.PATTERNS if p != "storage_pos"]
+    fit_patterns = FIT_PATTERNS
     for window in train_windows:
         for pattern in fit_patterns:
             shares = [_log_uniform(rng, 0.03, 0.6) for _ in range(train_sizes_per_pattern)]

@@ -53,6 +53,7 @@ from hashtide.regulation.features import (
     smallest_asic_kw,
 )
 from hashtide.regulation.meter import MeterSeries
+from hashtide.regulation.patterns import FLEET_PATTERNS
 from hashtide.regulation.population import MeterInfo
 
 FloatArray = npt.NDArray[np.float64]
@@ -100,19 +101,7 @@ SCREEN_TERMS: Final = (
 #: amounts (GPU rigs between stints); ``ai_training_jobs`` a switched-on block the switch-on
 #: detector's ASIC stage calls GPU-like (AI compute, or GPU rigs: the inspection tells);
 #: ``storage_pos`` a flat block too small for one ASIC of the catalog.
-PATTERN_LABELS: Final = (
-    "none",
-    "onset",
-    "batches",
-    "always_on",
-    "night_only",
-    "weekend_only",
-    "curtailed",
-    "seasonal_heat",
-    "gpu_mining",
-    "ai_training_jobs",
-    "storage_pos",
-)
+PATTERN_LABELS: Final = ("none", *FLEET_PATTERNS, "ai_training_jobs", "storage_pos")
 
 
 def _dips(floors: FloatArray, mean_kw: float) -> dict[str, float]:
