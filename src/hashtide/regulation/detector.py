@@ -270,20 +270,27 @@ def load_model(path: str | Path | None = None) -> DetectorModel:
     >>> model.window_days, 0 < model.threshold < 1
     (56, True)
     """
+    data, source = read_model_json(path, shipped=_MODEL_FILE, what="the detector model")
+    return DetectorModel.from_dict(data, source=source)
+
+
+def read_model_json(path: str | Path | None, *, shipped: str, what: str) -> tuple[Any, str]:
+    """The JSON of a fitted model and where it came from: the shipped file ``shipped`` (in
+    ``hashtide/data``) when ``path`` is None, else ``path`` (unreadable: InvalidInputError
+    naming ``what``; not JSON: DataError)."""
     if path is None:
-        text = resources.files("hashtide.data").joinpath(_MODEL_FILE).read_text(encoding="utf-8")
-        source = f"hashtide/data/{_MODEL_FILE}"
+        text = resources.files("hashtide.data").joinpath(shipped).read_text(encoding="utf-8")
+        source = f"hashtide/data/{shipped}"
     else:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise InvalidInputError(f"{path}: cannot read the detector model ({exc})") from None
+            raise InvalidInputError(f"{path}: cannot read {what} ({exc})") from None
         source = str(path)
     try:
-        data = json.loads(text)
+        return json.loads(text), source
     except json.JSONDecodeError as exc:
         raise DataError(f"{source}: not valid JSON ({exc})") from None
-    return DetectorModel.from_dict(data, source=source)
 
 
 def fit_stage(

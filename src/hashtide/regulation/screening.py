@@ -28,12 +28,10 @@ held-out figures and what they mean for an inspection plan.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -41,7 +39,14 @@ import numpy as np
 import numpy.typing as npt
 
 from hashtide.errors import DataError, InvalidInputError
-from hashtide.regulation.detector import TERMS, DetectorModel, Stage, _sigmoid, load_model
+from hashtide.regulation.detector import (
+    TERMS,
+    DetectorModel,
+    Stage,
+    _sigmoid,
+    load_model,
+    read_model_json,
+)
 from hashtide.regulation.evidence import Evidence, estimate_machines, jsonable
 from hashtide.regulation.features import (
     FLOOR_QUANTILE,
@@ -333,19 +338,7 @@ def load_screen_model(path: str | Path | None = None) -> ScreenModel:
     >>> 0 < model.threshold < 1, model.stage.terms == SCREEN_TERMS
     (True, True)
     """
-    if path is None:
-        text = resources.files("hashtide.data").joinpath(_MODEL_FILE).read_text(encoding="utf-8")
-        source = f"hashtide/data/{_MODEL_FILE}"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInputError(f"{path}: cannot read the screening model ({exc})") from None
-        source = str(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{source}: not valid JSON ({exc})") from None
+    data, source = read_model_json(path, shipped=_MODEL_FILE, what="the screening model")
     return ScreenModel.from_dict(data, source=source)
 
 
