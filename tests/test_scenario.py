@@ -336,11 +336,15 @@ def test_world_market_runs_a_future_site_with_a_ramp() -> None:
     data = _minimal(horizon="1 year")
     del data["network"]
     data["actor"]["machines_per_month"] = 50_000  # type: ignore[index]
+    # The power stated on the actor, not on the variant: the variant reports it all the same.
+    data["actor"]["facility_power"] = "350 MW"  # type: ignore[index]
+    data["variants"] = [{"name": "350 MW"}]
     spec = parse_scenario(data)
     assert spec.network.response == "market"
     result = run_scenario(spec, n_paths=2, seed=1)
     [variant] = result.variants
     assert result.network_response == variant.network_response == "market"
+    assert variant.facility_power_w == 350e6
     # 100,000 machines at 50,000 a month: all delivered after two months (independent
     # arithmetic), so the share path starts at zero and the yearly share is below the peak.
     share = variant.series["share_frac_median"]

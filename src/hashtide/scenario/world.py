@@ -422,7 +422,7 @@ def account(
         median_share = np.nanmedian(daily_share, axis=0)
     return VariantResult(
         name=variant.name,
-        facility_power_w=float(variant.facility_power or 0.0),
+        facility_power_w=spec.facility_power_w(variant),
         machines=int(np.sum(np.array(machines)[counted])),
         installed_hashrate_hs=float(installed[counted].sum()),
         mean_hashrate_hs=band(actor.sum(axis=1) / max(n_days, 1)),
