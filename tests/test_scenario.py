@@ -395,3 +395,12 @@ def test_sensitivity_tornado_in_report_and_json(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="chart-sensitivity"' in html
     assert "one uncertain input at a time" in html
+
+
+def test_a_delivery_ramp_needs_the_world_market() -> None:
+    # _minimal runs on response: fixed, whose runner deploys every machine at the start: a ramp
+    # there would be silently ignored, so it is refused with the key named.
+    data = _minimal()
+    data["actor"]["machines_per_month"] = 50_000  # type: ignore[index]
+    with pytest.raises(ScenarioError, match=r"actor\.machines_per_month: .* world market only"):
+        parse_scenario(data)

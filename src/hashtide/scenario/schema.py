@@ -487,6 +487,12 @@ class ScenarioSpec(Strict):
                 f"network.response {self.network.response!r} takes a modelled BTC price and "
                 "fees; historical ones need response: market"
             )
+        if simple and self.actor is not None and self.actor.machines_per_month is not None:
+            raise ValueError(
+                f"actor.machines_per_month: the delivery ramp is modelled by the world market "
+                f"only; network.response {self.network.response!r} deploys every machine at the "
+                "start (remove machines_per_month, or use response: market)"
+            )
         if simple and self.events:
             raise ValueError(
                 f"events need the world market's regions: network.response "
