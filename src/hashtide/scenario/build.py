@@ -197,3 +197,44 @@ def price_rows(spec: schema.ScenarioSpec) -> list[tuple[str, str, str]]:
         ("BTC price, median path", median, "follows from the model above"),
         ("fees", fees, "scenario file"),
     ]
+
+
+def actor_rows(
+    actor: schema.ActorSpec, model_name: str, machine_price_usd: float
+) -> list[tuple[str, str, str]]:
+    """The actor's machine, money, deployment and site assumptions (every runner's report)."""
+    rows = [
+        ("machine", model_name, "hashtide hardware catalog (docs/hardware.md)"),
+        (
+            "machine price",
+            f"{machine_price_usd:,.0f} USD",
+            "scenario file" if actor.machine_price is not None else "catalog listing",
+        ),
+        (
+            "machine lifetime",
+            f"{actor.lifetime / SECONDS_PER_YEAR:g} years",
+            "scenario file; capex per BTC is spread over it",
+        ),
+        ("opex", f"{actor.opex:.1%} of hardware capex per year", "scenario file"),
+        ("discount rate", f"{actor.discount_rate:.1%}/year", "scenario file"),
+        (
+            "deployment",
+            "all machines at the start"
+            if actor.machines_per_month is None
+            else f"{actor.machines_per_month:,} machines a month (supply limit), linearly",
+            "scenario file",
+        ),
+    ]
+    for site in actor.sites:
+        rows.append(
+            (
+                f"site: {site.name}",
+                f"{site.share:.0%} of facility power, {site.fuel}, "
+                f"{site.power_price:.3f} USD/kWh, PUE {site.pue:g}, "
+                f"availability {site.availability.kind}",
+                "scenario file; carbon intensity IPCC AR5 lifecycle median"
+                if site.intensity is None
+                else "scenario file",
+            )
+        )
+    return rows

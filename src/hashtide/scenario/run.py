@@ -25,6 +25,7 @@ from hashtide.scenario import schema
 from hashtide.scenario.accounting import band, by_year, finance, n_years, year_index, yearly_results
 from hashtide.scenario.build import (
     NetworkStart,
+    actor_rows,
     day_grid,
     miner_of,
     network_start,
@@ -458,30 +459,6 @@ def _assumptions(
             "scenario file; hashtide.scenario.market documents the rule",
         ),
         *price_rows(spec),
-        ("machine", model_name, "hashtide hardware catalog (docs/hardware.md)"),
-        (
-            "machine price",
-            f"{machine_price:,.0f} USD",
-            "scenario file" if actor.machine_price is not None else "catalog listing",
-        ),
-        (
-            "machine lifetime",
-            f"{actor.lifetime / SECONDS_PER_YEAR:g} years",
-            "scenario file; capex per BTC is spread over it",
-        ),
-        ("opex", f"{actor.opex:.1%} of hardware capex per year", "scenario file"),
-        ("discount rate", f"{actor.discount_rate:.1%}/year", "scenario file"),
     ]
-    for site in actor.sites:
-        rows.append(
-            (
-                f"site: {site.name}",
-                f"{site.share:.0%} of facility power, {site.fuel}, "
-                f"{site.power_price:.3f} USD/kWh, PUE {site.pue:g}, "
-                f"availability {site.availability.kind}",
-                "scenario file; carbon intensity IPCC AR5 lifecycle median"
-                if site.intensity is None
-                else "scenario file",
-            )
-        )
+    rows += actor_rows(actor, model_name, machine_price)
     return tuple(rows)

@@ -13,7 +13,7 @@ from hashtide.market.history import chain_history
 from hashtide.market.replay import score
 from hashtide.market.run import MarketRun
 from hashtide.scenario import schema
-from hashtide.scenario.build import miner_of, price_rows, sites_of
+from hashtide.scenario.build import actor_rows, miner_of, price_rows, sites_of
 from hashtide.scenario.claims import check_claims
 from hashtide.scenario.results import RESPONSE_TEXT, ScenarioResult
 from hashtide.scenario.world import account, price_paths, run_variant, shared_fleet
@@ -137,35 +137,8 @@ def _assumptions(
         *price_rows(spec),
     ]
     actor = spec.actor
-    if actor is not None:
-        rows += [
-            ("machine", str(getattr(model, "model", "")), "hashtide hardware catalog"),
-            (
-                "machine price",
-                f"{machine_price:,.0f} USD",
-                "scenario file" if actor.machine_price is not None else "catalog listing",
-            ),
-            ("machine lifetime", f"{actor.lifetime / SECONDS_PER_YEAR:g} years", "scenario file"),
-            ("opex", f"{actor.opex:.1%} of hardware capex per year", "scenario file"),
-            ("discount rate", f"{actor.discount_rate:.1%}/year", "scenario file"),
-            (
-                "deployment",
-                "all machines at the start"
-                if actor.machines_per_month is None
-                else f"{actor.machines_per_month:,} machines a month (supply limit), linearly",
-                "scenario file",
-            ),
-        ]
-        for site in actor.sites:
-            rows.append(
-                (
-                    f"site: {site.name}",
-                    f"{site.share:.0%} of facility power, {site.fuel}, "
-                    f"{site.power_price:.3f} USD/kWh, PUE {site.pue:g}, "
-                    f"availability {site.availability.kind}",
-                    "scenario file",
-                )
-            )
+    if actor is not None and machine_price is not None:  # both or neither (miner_of)
+        rows += actor_rows(actor, str(getattr(model, "model", "")), machine_price)
     rows += [(a.name, a.value, a.source) for a in run.assumptions()]
     for event in spec.events:
         rows.append(
