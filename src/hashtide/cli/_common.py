@@ -9,13 +9,16 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from hashtide.errors import HashtideError, InvalidInputError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -103,3 +106,31 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_FAILURE) from None
 
     return wrapper
+
+
+def progress_bar(
+    *, unit: str | None = None, elapsed: bool = False, disable: bool = False
+) -> Progress:
+    """The commands' progress bar on stderr: description, bar, done/total[, unit][, elapsed].
+
+    Transient (gone when the work ends) and on stderr, so ``--json`` output stays clean.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.progress import Progress as _Progress
+
+    columns: list[ProgressColumn] = [
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+    ]
+    if unit is not None:
+        columns.append(TextColumn(unit))
+    if elapsed:
+        columns.append(TimeElapsedColumn())
+    return _Progress(*columns, console=err_console, transient=True, disable=disable)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hashtide.cli._common import console, err_console, guarded, plain
+from hashtide.cli._common import console, guarded, plain, progress_bar
 
 # Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 
@@ -264,7 +264,6 @@ def classify(
     --out. A pack with an unknown field, operator, value, list, source, clause or a quote its
     source does not contain exits 2 with every problem listed.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
     from hashtide.errors import InvalidInputError
@@ -290,14 +289,7 @@ def classify(
             )
         specs = [s for s in specs if s.id == explain]  # only that one is classified
     decisions = []
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json,
-    ) as bar:
+    with progress_bar(disable=as_json) as bar:
         task = bar.add_task("classifying", total=len(specs))
         for spec in specs:
             bar.update(task, description=f"classifying {plain(spec.id)}")

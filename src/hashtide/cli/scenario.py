@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashtide.cli._common import Seed, console, err_console, guarded, plain
+from hashtide.cli._common import Seed, console, guarded, plain, progress_bar
 
 # Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 if TYPE_CHECKING:
@@ -219,13 +219,6 @@ def run(
     and CO2 — the claims check, and the security figures at the actor's peak share. Writes
     report.html (interactive charts, works offline) and CSV/JSON tables to --out.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
     from hashtide.report._io import check_output_folder, safe_folder_name
     from hashtide.scenario import load_scenario, run_scenario
@@ -234,16 +227,7 @@ def run(
     target = out if out is not None else Path("out") / safe_folder_name(spec.scenario)
     if not no_report:
         check_output_folder(target)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("epochs"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json,
-    ) as bar:
+    with progress_bar(unit="epochs", elapsed=True, disable=as_json) as bar:
         task = bar.add_task("simulating", total=None)
 
         def progress(variant: int, variants: int, done: int, expected: int) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hashtide.cli._common import console, err_console, guarded
+from hashtide.cli._common import console, guarded, progress_bar
 
 
 @guarded
@@ -60,7 +60,6 @@ def screen(
     problem under the meter's name.
     """
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
     from hashtide.regulation.population import load_meters, read_meta
@@ -77,14 +76,7 @@ def screen(
                 f"{meta}: none of its meter_id values is a meter of {source} "
                 f"(e.g. {unknown[0]!r}; meters: {', '.join(list(meters)[:5])})"
             )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json or len(meters) < 2,
-    ) as bar:
+    with progress_bar(disable=as_json or len(meters) < 2) as bar:
         task = bar.add_task("screening meters", total=len(meters))
         results = run_screen(
             meters, meta=info, progress=lambda done: bar.update(task, completed=done)

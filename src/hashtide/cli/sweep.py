@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hashtide.cli._common import EXIT_FAILURE, console, err_console, guarded
+from hashtide.cli._common import EXIT_FAILURE, console, err_console, guarded, progress_bar
 
 StoreOption = Annotated[
     Path,
@@ -75,7 +75,6 @@ def sweep(
     seed, paths and hashtide version) are not run again. Results are written to the store one
     run at a time, in a transaction each: interrupt a sweep and rerun it to finish it.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from hashtide.results import ResultsStore, SweepOutcome, parse_grid, plan_sweep, run_sweep
@@ -85,16 +84,7 @@ def sweep(
     points = plan_sweep(file, axes, paths=paths, seed=seed)
     with (
         ResultsStore(store) as results,
-        Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("runs"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=as_json,
-        ) as bar,
+        progress_bar(unit="runs", elapsed=True, disable=as_json) as bar,
     ):
         task = bar.add_task(f"sweep of {len(points)} runs", total=len(points))
 
