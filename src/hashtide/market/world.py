@@ -61,8 +61,10 @@ FloatArray = npt.NDArray[np.float64]
 #: Days of knots handed to the engine after each epoch start (an epoch lasts about 14; after a
 #: ban it has lasted 19; beyond the window the last value holds).
 PROJECTION_DAYS = 45
-#: Paths whose epochs start within this many days of each other are projected together.
-CLUSTER_DAYS = 10
+#: A path's projection stops once its projected work is this multiple of the work its epoch
+#: needs (n_blocks × difficulty × 2^32): the epoch's Gamma(n, 1) work exceeds 1.25 × n with a
+#: probability below 1e-25 for n = 2016, so the knots after the stop are never used.
+PROJECTION_MARGIN = 1.25
 #: Price spread of a program's single contract (almost a step at its power price).
 _PROGRAM_SPREAD = 0.02
 
@@ -199,7 +201,8 @@ class WorldMarket:
         self._new_vintage = n_old + np.searchsorted(np.asarray(quarters), days, side="right") - 1
         self._program_vintage = n_old + len(quarters) + np.arange(len(self.programs))
         life_s = params.lifetime_years * SECONDS_PER_YEAR
-        self._dead = [np.flatnonzero(self.deployed + life_s <= t) for t in days]
+        # First day each vintage is past its lifetime (its machines are retired that day).
+        self._dead_from = np.searchsorted(days, self.deployed + life_s, side="left")
 
         # Per actor and day: median power price, spread, PUE, availability.
         price = np.ones((n_actors, n_days))
@@ -360,22 +363,22 @@ class WorldMarket:
     def _advance(
         self,
         st: _State,
-        d: int,
+        d: npt.NDArray[np.int64],
         mask: npt.NDArray[np.bool_],
         record: bool,
-        rows: npt.NDArray[np.int64] | None = None,
     ) -> FloatArray:
-        """Advance the paths in ``mask`` by day ``d``; return every path's running hashrate.
-
-        ``rows``: the paths ``st`` holds (a projection of some paths), default all.
+        """Advance the paths in ``mask``, each by its own day ``d[p]``; return every path's
+        running hashrate on its day (``st`` holds all paths; rows are independent).
         """
         params = self.params
         n_actors = len(self.actor_names)
         n_regions = len(self.fleet.regions)
+        n_rows = st.ema.size
+        every = np.arange(n_rows)
         difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
         hp = hashprice_usd_per_th_day(
             difficulty,
-            self.btc_price_usd[:, d] if rows is None else self.btc_price_usd[rows, d],
+            self.btc_price_usd[every if self.btc_price_usd.shape[0] == n_rows else 0, d],
             subsidy_sat=subsidy_sat_at_height(st.height),
             fees_btc_per_block=self.fees_btc_per_block[d],
         )
@@ -384,31 +387,31 @@ class WorldMarket:
         # The running share only where some path holds machines (the rest multiplies zero):
         # programs hold one vintage each and future quarters are still empty.
         live_k, live_v = np.nonzero((st.cap[:, :n_actors, :] > 0).any(axis=0))
-        on = np.zeros((st.ema.size, n_actors, self.eff.size))
+        on = np.zeros((n_rows, n_actors, self.eff.size))
         on[:, live_k, live_v] = running_frac(
             ema[:, None],
             self.eff[live_v][None, :],
-            self.price[live_k, d][None, :],
+            self.price[live_k[None, :], d[:, None]],
             spread=self.spread[live_k][None, :],
             pue=self.pue[live_k][None, :],
         )
-        hashing = st.cap[:, :n_actors, :] * on * self.avail[:, d][None, :, None]
+        hashing = st.cap[:, :n_actors, :] * on * self.avail[:, d].T[:, :, None]
         running: FloatArray = hashing.sum(axis=2)
         if not mask.any():
             return running
-        cap = st.cap.copy()
+        cap = st.cap.copy() if not mask.all() else st.cap
         before = cap[:, :n_regions, :].sum(axis=(1, 2))
         cap[:, :n_regions, :] *= 1.0 - (1.0 - on[:, :n_regions, :]) / params.scrap_days
-        dead = self._dead[d]
-        if dead.size:
-            cap[:, :, dead] = 0.0
+        dead = d[:, None] >= self._dead_from[None, :]
+        if dead.any():
+            cap = np.where(dead[:, None, :], 0.0, cap)
         leaving = before - cap[:, :n_regions, :].sum(axis=(1, 2))
         for b, ban in enumerate(self.bans):
             t1, t2 = self._transit[b]
             share = self._removal[b, d]
-            if share > 0:
+            if share.any():
                 for region, covert in self._covert[b]:
-                    removed = cap[:, region, :] * share
+                    removed = cap[:, region, :] * share[:, None]
                     cap[:, region, :] -= removed
                     cap[:, t1, :] += removed * ban.relocate_frac
                     cap[:, covert, :] += removed * ban.covert_frac
@@ -420,15 +423,16 @@ class WorldMarket:
             for key, frac in ban.relocate_to.items():
                 cap[:, self.fleet.region_keys.index(key), :] += flow2 * frac
             back = self._covert_back[b, d]
-            if back > 0:
+            if back.any():
                 for region, covert in self._covert[b]:
-                    moved = cap[:, covert, :] * back
+                    moved = cap[:, covert, :] * back[:, None]
                     cap[:, covert, :] -= moved
                     cap[:, region, :] += moved
         for g in range(len(self.programs)):
             cap[:, n_regions + g, self._program_vintage[g]] += self._program_add[g, d]
-        cap[:, :n_regions, self._new_vintage[d]] += (
-            st.deliveries[:, d][:, None] * self._order_share[:, d][None, :]
+        regions = np.arange(n_regions)
+        cap[every[:, None], regions[None, :], self._new_vintage[d][:, None]] += (
+            st.deliveries[every, d][:, None] * self._order_share[:, d].T
         )
         total = running.sum(axis=1)
         margin = new_machine_margin(
@@ -440,36 +444,37 @@ class WorldMarket:
             np.minimum(params.supply_cap_frac_per_month / 30.0 * total, supply),
         )
         arrival = d + params.lag_days
-        if arrival < st.deliveries.shape[1]:
-            st.deliveries[:, arrival] = np.where(mask, orders, st.deliveries[:, arrival])
+        due = mask & (arrival < st.deliveries.shape[1])
+        st.deliveries[every[due], arrival[due]] = orders[due]
         blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
         if record:
-            rows = np.flatnonzero(mask)
-            self.running_hs[rows, d] = running[rows]
+            rows, days = np.flatnonzero(mask), d[mask]
+            self.running_hs[rows, days] = running[rows]
             power = (hashing * self.eff[None, None, :] / 1e12).sum(axis=2) * self.pue[None, :]
-            self.power_w[rows, d] = power[rows]
-            self.hashprice[rows, d] = hp[rows]
+            self.power_w[rows, days] = power[rows]
+            self.hashprice[rows, days] = hp[rows]
             if self._transit:
                 moving = sum(
                     cap[:, a, :].sum(axis=1) + cap[:, b, :].sum(axis=1) for a, b in self._transit
                 )
                 hidden = sum(cap[:, c, :].sum(axis=1) for pairs in self._covert for _, c in pairs)
-                self.transit_hs[rows, d] = np.asarray(moving)[rows]
-                self.covert_waiting_hs[rows, d] = np.asarray(hidden)[rows]
-        st.cap = np.where(mask[:, None, None], cap, st.cap)
+                self.transit_hs[rows, days] = np.asarray(moving)[rows]
+                self.covert_waiting_hs[rows, days] = np.asarray(hidden)[rows]
+        st.cap = cap if mask.all() else np.where(mask[:, None, None], cap, st.cap)
         st.ema = np.where(mask, ema, st.ema)
         st.height = np.where(mask, st.height + blocks, st.height)
         st.day = np.where(mask, d + 1, st.day)
         return running
 
     def _commit(self, until_day: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
+        """Advance every active path, day by day on its own calendar, up to ``until_day``."""
         st = self._state
-        last = int(until_day[active].max()) if active.any() else 0
-        first = int(st.day[active].min()) if active.any() else last
-        for d in range(first, min(last, self.day_s.size)):
-            mask = active & (st.day <= d) & (d < until_day)
-            if mask.any():
-                self._advance(st, d, mask, record=True)
+        until = np.minimum(until_day, self.day_s.size)
+        while True:
+            mask = active & (st.day < until)
+            if not mask.any():
+                return
+            self._advance(st, np.minimum(st.day, self.day_s.size - 1), mask, record=True)
 
     def __call__(self, state: EpochState) -> FleetHashrate:
         """Commit the epoch that ended, then project the next weeks (engine protocol)."""
@@ -489,31 +494,42 @@ class WorldMarket:
         st.height = np.full(self.n_paths, float(state.start_height))
         first = int(day[active].min()) if active.any() else int(day.min())
         last = min(int(day.max()) + PROJECTION_DAYS, self.day_s.size - 1)
-        values = np.zeros((self.n_paths, len(self.actor_names), last - first + 1))
-        # Paths drift apart in time; project them in groups of nearby days, each group over
-        # its own days only (rows depend only on their own path, so the values are the same).
-        for rows in _groups(day, CLUSTER_DAYS):
-            projection = _State(
-                cap=st.cap[rows].copy(),
-                ema=st.ema[rows].copy(),
-                height=st.height[rows].copy(),
-                day=np.maximum(st.day[rows], day[rows]),
-                difficulty=st.difficulty[rows].copy(),
-                deliveries=st.deliveries[rows].copy(),
-            )
-            own = day[rows]
-            g_first = int(own.min())
-            g_last = min(int(own.max()) + PROJECTION_DAYS, last)
-            for d in range(g_first, g_last + 1):
-                running = self._advance(projection, d, d >= own, record=False, rows=rows)
-                values[rows, :, d - first] = running
-            # Beyond the group's window the last projected value holds.
-            values[rows, :, g_last - first + 1 :] = values[rows, :, g_last - first][:, :, None]
-        # Days before a path's own epoch start are in its past: give them its first value.
-        for p in range(self.n_paths):
-            own = int(day[p]) - first
-            if own > 0:
-                values[p, :, :own] = values[p, :, own : own + 1]
+        # Each path is projected on its own calendar from its epoch's first day, until its
+        # projected work is well past what the epoch needs (PROJECTION_MARGIN), or for
+        # PROJECTION_DAYS at most; the knots after that hold the last value. The epoch ends
+        # before with overwhelming probability, so what it uses is what a longer window gives.
+        needed = PROJECTION_MARGIN * state.n_blocks * st.difficulty * HASHES_PER_DIFFICULTY
+        needed = np.where(np.isfinite(needed), needed, np.inf)
+        projection = _State(
+            cap=st.cap.copy(),
+            ema=st.ema.copy(),
+            height=st.height.copy(),
+            day=np.maximum(st.day, day),
+            difficulty=st.difficulty.copy(),
+            deliveries=st.deliveries.copy(),
+        )
+        end = np.minimum(day + PROJECTION_DAYS, last)
+        steps: list[FloatArray] = []
+        done = np.zeros(self.n_paths, dtype=np.int64)
+        work = np.zeros(self.n_paths)
+        going = active.copy() if active.any() else np.ones(self.n_paths, dtype=bool)
+        for j in range(PROJECTION_DAYS + 1):
+            going &= day + j <= end
+            if j > 0 and not going.any():
+                break
+            d = np.minimum(day + j, self.day_s.size - 1)
+            running = self._advance(projection, d, going, record=False)
+            steps.append(running)
+            done = np.where(going | (j == 0), j + 1, done)
+            if j > 0:
+                work += np.where(going, running.sum(axis=1) * SECONDS_PER_DAY, 0.0)
+                going &= work < needed
+        projected = np.stack(steps, axis=2)  # (P, A, steps)
+        # Column c of the knots is day first + c: a path's own step c - (own - first), held
+        # before its first day and after its last projected one.
+        column = np.arange(last - first + 1)[None, :] - (day - first)[:, None]
+        step = np.clip(column, 0, (done - 1)[:, None])
+        values = np.take_along_axis(projected, step[:, None, :], axis=2)
         knots = self.day_s[first : last + 1]
         if self.n_paths == 1:
             return FleetHashrate(times_s=knots, hashrate_hs=values[0], interpolation="step")
@@ -609,18 +625,6 @@ class WorldMarket:
             )
         )
         return rows
-
-
-def _groups(day: npt.NDArray[np.int64], span: int) -> list[npt.NDArray[np.int64]]:
-    """Paths grouped by day: each group's days lie within ``span`` of its earliest."""
-    order = np.argsort(day, kind="stable")
-    groups: list[npt.NDArray[np.int64]] = []
-    start = 0
-    for i in range(1, order.size + 1):
-        if i == order.size or day[order[i]] - day[order[start]] > span:
-            groups.append(order[start:i])
-            start = i
-    return groups
 
 
 def _daily_mean(profile: AvailabilityProfile, days: FloatArray) -> FloatArray:
