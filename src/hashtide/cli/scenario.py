@@ -227,7 +227,12 @@ def run(
     target = out if out is not None else Path("out") / safe_folder_name(spec.scenario)
     if not no_report:
         check_output_folder(target)
-    with progress_bar(unit="epochs", elapsed=True, disable=as_json) as bar:
+    if not as_json:
+        from hashtide.scenario.resources import estimate_run
+
+        estimate = estimate_run(spec, paths or spec.paths, max_memory_bytes=max_memory * 1e9)
+        console.print(f"estimate: {estimate.describe()}", highlight=False)
+    with progress_bar(unit="steps", elapsed=True, disable=as_json) as bar:
         task = bar.add_task("simulating", total=None)
 
         def progress(variant: int, variants: int, done: int, expected: int) -> None:

@@ -20,7 +20,7 @@ from hashtide.engine.inputs import (
     format_time_s,
     to_time_s,
 )
-from hashtide.engine.montecarlo import monte_carlo
+from hashtide.engine.montecarlo import StreamDraws, monte_carlo, path_streams
 from hashtide.engine.reference import block_by_block
 from hashtide.engine.results import SimulationResult
 from hashtide.engine.retarget import difficulty_array, next_bits_array, work_per_block_hashes
@@ -36,6 +36,7 @@ __all__ = [
     "SimulationInputs",
     "SimulationResult",
     "StartPoint",
+    "StreamDraws",
     "Trajectory",
     "block_by_block",
     "difficulty_array",
@@ -43,6 +44,7 @@ __all__ = [
     "format_time_s",
     "monte_carlo",
     "next_bits_array",
+    "path_streams",
     "to_time_s",
     "work_per_block_hashes",
 ]

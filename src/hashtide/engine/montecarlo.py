@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -77,22 +78,132 @@ class RandomDraws:
         cumulative[0] = weights[0]
         for i in range(1, n_actors):  # a sequential cumulative sum: same rounding everywhere
             np.add(cumulative[i - 1], weights[i], out=cumulative[i])
-        u = self._rng.random(weights.shape[1]) * cumulative[-1]
+        u = self._uniform(weights.shape[1]) * cumulative[-1]
         choice = np.minimum((cumulative <= u).sum(axis=0), n_actors - 1)
         rows = np.flatnonzero(found)
         counts[rows, choice[rows]] += 1
         rewards[rows, choice[rows]] += reward_sat[rows]
+
+    def _uniform(self, size: int) -> FloatArray:
+        result: FloatArray = self._rng.random(size)
+        return result
 
     def provenance(self) -> dict[str, Any]:
         """Bit generator, its state before the run, and the seed entropy when known."""
         return rng_provenance(self._rng)
 
 
+class StreamDraws(RandomDraws):
+    """Draws from one generator per block of consecutive paths (:func:`path_streams`).
+
+    Block ``b`` holds paths ``[start_b, start_b + size_b)`` and draws only from its own
+    generator, and only where a draw is random: a binomial with ``n = 0`` or ``frac`` 0 or 1,
+    a multinomial of 0 blocks, take no random number. A block's paths therefore get the same
+    numbers whichever other blocks are simulated with them: run paths in chunks of whole
+    blocks and the result is the same as in one run.
+    """
+
+    def __init__(self, streams: Sequence[tuple[int, np.random.Generator]]) -> None:
+        if not streams:
+            raise InvalidInputError("path_streams needs at least one block of paths")
+        super().__init__(streams[0][1])
+        self._streams = tuple(streams)
+        sizes = np.array([size for size, _ in streams], dtype=np.int64)
+        self._bounds = np.concatenate([[0], np.cumsum(sizes)])
+
+    @property
+    def n_paths(self) -> int:
+        """Paths the blocks cover."""
+        return int(self._bounds[-1])
+
+    def _blocks(self) -> list[tuple[slice, np.random.Generator]]:
+        return [
+            (slice(int(a), int(b)), rng)
+            for a, b, (_, rng) in zip(
+                self._bounds[:-1], self._bounds[1:], self._streams, strict=True
+            )
+        ]
+
+    def work(self, blocks: int, size: int) -> FloatArray:
+        """Gamma(blocks, 1) per path, each block from its generator."""
+        if size != self.n_paths:
+            raise InvalidInputError(f"work for {size} paths; the streams cover {self.n_paths}")
+        parts = [
+            rng.standard_exponential(part.stop - part.start)
+            if blocks == 1
+            else rng.standard_gamma(float(blocks), part.stop - part.start)
+            for part, rng in self._blocks()
+        ]
+        return np.concatenate(parts)
+
+    def split(self, n: Counts, frac: FloatArray) -> Counts:
+        """Binomial(n, frac) per path; certain outcomes drawn from no generator."""
+        n = np.asarray(n, dtype=np.int64)
+        out: NDArray[np.int64] = np.where(frac >= 1.0, n, 0).astype(np.int64)
+        random = (n > 0) & (frac > 0.0) & (frac < 1.0)
+        for part, rng in self._blocks():
+            rows = np.flatnonzero(random[part]) + part.start
+            if rows.size:
+                out[rows] = rng.binomial(n[rows], frac[rows])
+        return out
+
+    def multinomial(self, n: Counts, shares: FloatArray) -> Counts:
+        """Multinomial(n, shares) per path, shape (P, A); 0 blocks drawn from no generator."""
+        n = np.asarray(n, dtype=np.int64)
+        out = np.zeros(shares.shape, dtype=np.int64)
+        for part, rng in self._blocks():
+            rows = np.flatnonzero(n[part] > 0) + part.start
+            if rows.size:
+                out[rows] = rng.multinomial(n[rows], shares[rows])
+        return out
+
+    def _uniform(self, size: int) -> FloatArray:
+        return np.concatenate([rng.random(part.stop - part.start) for part, rng in self._blocks()])
+
+    def provenance(self) -> dict[str, Any]:
+        """The first block's generator, and every block's size and seed."""
+        info = rng_provenance(self._streams[0][1])
+        info["blocks"] = [
+            {"paths": size, **{k: v for k, v in rng_provenance(rng).items() if k != "state"}}
+            for size, rng in self._streams
+        ]
+        return info
+
+
+def path_streams(
+    seed: np.random.SeedSequence, n_paths: int, *, block_paths: int, first_path: int = 0
+) -> list[tuple[int, np.random.Generator]]:
+    """Generators for paths ``[first_path, first_path + n_paths)`` in blocks of ``block_paths``.
+
+    Path ``p`` belongs to block ``p // block_paths``, whose generator is seeded by
+    ``SeedSequence(seed.entropy, spawn_key=seed.spawn_key + (block,))`` — it depends on the
+    block's index only, not on which other paths run with it. ``first_path`` must start a block.
+
+    Examples
+    --------
+    >>> streams = path_streams(np.random.SeedSequence(1), 10, block_paths=4)
+    >>> [size for size, _ in streams]
+    [4, 4, 2]
+    """
+    if block_paths < 1 or first_path % block_paths:
+        raise InvalidInputError(
+            f"first_path={first_path} must be a multiple of block_paths={block_paths} >= 1"
+        )
+    out = []
+    for start in range(first_path, first_path + n_paths, block_paths):
+        size = min(block_paths, first_path + n_paths - start)
+        child = np.random.SeedSequence(
+            seed.entropy, spawn_key=(*seed.spawn_key, start // block_paths)
+        )
+        out.append((size, np.random.default_rng(child)))
+    return out
+
+
 def monte_carlo(
     inputs: SimulationInputs,
     *,
     n_paths: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator | Sequence[tuple[int, np.random.Generator]],
     market: MarketModel | None = None,
     max_epochs: int = DEFAULT_MAX_EPOCHS,
 ) -> SimulationResult:
@@ -104,8 +215,11 @@ def monte_carlo(
         Start point, actors, events, fees, horizon and consensus parameters.
     n_paths : int
         Number of paths (>= 1).
-    rng : numpy.random.Generator
-        The only source of randomness; the same generator state gives the same result.
+    rng : numpy.random.Generator or list of (paths, Generator)
+        The only source of randomness; the same generator state gives the same result. A list
+        (:func:`path_streams`) gives each block of paths its own generator
+        (:class:`StreamDraws`), so paths run in chunks of whole blocks give the same result as
+        one run.
     market : callable, optional
         Called with an :class:`~hashtide.engine.EpochState` at the start of every epoch; returns
         a :class:`~hashtide.engine.FleetHashrate` used from then on (instead of the actors'
@@ -165,11 +279,18 @@ def monte_carlo(
     """
     if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 1:
         raise InvalidInputError(f"n_paths={n_paths!r} must be an integer >= 1")
-    if not isinstance(rng, np.random.Generator):
+    draws: RandomDraws
+    if isinstance(rng, np.random.Generator):
+        draws = RandomDraws(rng)
+    elif isinstance(rng, list | tuple) and all(isinstance(g, np.random.Generator) for _, g in rng):
+        draws = StreamDraws(rng)
+        if draws.n_paths != n_paths:
+            raise InvalidInputError(
+                f"the path streams cover {draws.n_paths} paths; n_paths is {n_paths}"
+            )
+    else:
         raise InvalidInputError(
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got "
             f"{type(rng).__name__}"
         )
-    return run_epochs(
-        inputs, n_paths=n_paths, draws=RandomDraws(rng), market=market, max_epochs=max_epochs
-    )
+    return run_epochs(inputs, n_paths=n_paths, draws=draws, market=market, max_epochs=max_epochs)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -179,7 +180,7 @@ def simulate(
     fleet: WorldFleet | None = None,
     mode: Mode = "expected",
     n_paths: int = 1,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | Sequence[tuple[int, np.random.Generator]] | None = None,
     name: str = "run",
     prices: PricePaths | None = None,
 ) -> MarketRun:
@@ -202,8 +203,9 @@ def simulate(
         The engine: its expected path (one path, deterministic) or its Monte Carlo.
     n_paths : int
         Monte Carlo paths.
-    rng : numpy.random.Generator
-        Required for the Monte Carlo.
+    rng : numpy.random.Generator or list of (paths, Generator)
+        Required for the Monte Carlo; a list (:func:`hashtide.engine.path_streams`) gives each
+        block of paths its own generator.
     name : str
         For reports.
     prices : callable, optional
@@ -264,6 +266,59 @@ def simulate(
     ends = np.nanmax(np.where(np.isfinite(sim.end_time_s), sim.end_time_s, -np.inf), axis=1)
     market.finish(ends)
     return MarketRun(name=name, sim=sim, market=market, start_index=index)
+
+
+def join_runs(runs: Sequence[MarketRun]) -> MarketRun:
+    """One run of all the paths of ``runs`` (chunks of the same run, in path order).
+
+    Epoch arrays are padded as the engine pads a path that stopped early (NaN, 0, False); the
+    market's daily records are stacked. The first chunk's random-stream provenance is kept.
+    """
+    if len(runs) == 1:
+        return runs[0]
+    sims = [r.sim for r in runs]
+    n_epochs = max(s.epoch_start_height.size for s in sims)
+    longest = next(s for s in sims if s.epoch_start_height.size == n_epochs)
+    heights = np.unique(np.concatenate([s.halving_heights for s in sims]))
+
+    def padded(name: str, fill: object) -> npt.NDArray[Any]:
+        parts = []
+        for sim in sims:
+            array = getattr(sim, name)
+            pad = [(0, 0), (0, n_epochs - array.shape[1])] + [(0, 0)] * (array.ndim - 2)
+            parts.append(np.pad(array, pad, constant_values=fill))  # type: ignore[call-overload]
+        return np.concatenate(parts, axis=0)
+
+    halving = np.full((sum(s.n_paths for s in sims), heights.size), np.nan)
+    row = 0
+    for sim in sims:
+        for j, h in enumerate(sim.halving_heights):
+            halving[row : row + sim.n_paths, np.searchsorted(heights, h)] = sim.halving_time_s[:, j]
+        row += sim.n_paths
+    sim = SimulationResult(
+        kind=longest.kind,
+        inputs=longest.inputs,
+        rng=sims[0].rng,
+        versions=longest.versions,
+        epoch_start_height=longest.epoch_start_height.copy(),
+        epoch_n_blocks=longest.epoch_n_blocks.copy(),
+        start_time_s=padded("start_time_s", np.nan),
+        end_time_s=padded("end_time_s", np.nan),
+        complete=padded("complete", False),
+        bits=padded("bits", 0),
+        span_s=padded("span_s", np.nan),
+        hashrate_hs=padded("hashrate_hs", np.nan),
+        blocks=padded("blocks", 0),
+        reward_sat=padded("reward_sat", 0),
+        halving_heights=heights.astype(np.int64),
+        halving_time_s=halving,
+    )
+    market = copy.copy(runs[0].market)
+    for name in ("running_hs", "power_w", "hashprice", "transit_hs", "covert_waiting_hs"):
+        setattr(market, name, np.concatenate([getattr(r.market, name) for r in runs]))
+    market.btc_price_usd = np.concatenate([np.asarray(r.market.btc_price_usd) for r in runs])
+    market.n_paths = sim.n_paths
+    return MarketRun(name=runs[0].name, sim=sim, market=market, start_index=runs[0].start_index)
 
 
 def date_time_s(day: dt.date) -> float:

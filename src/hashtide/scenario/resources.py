@@ -1,11 +1,13 @@
 """How much memory and time a scenario run needs, estimated before it starts.
 
-A run holds its paths' epoch-by-epoch arrays (paths × epochs × sites) until each variant is
-reduced, so memory grows with paths × epochs. :func:`check_resources` refuses a run whose
-estimate is above a limit, with the estimate in the message, instead of letting it run out of
-memory half-way. (Runs in chunks of paths with their own random streams were built for the
-simple rules' runner and are not yet carried over to the world-market runner; until they are,
-the estimate counts all paths at once.)
+The world-market runner (``network.response: market``) simulates paths in chunks of whole
+random-number blocks (:data:`hashtide.scenario.world.CHUNK_PATHS`): a chunk holds its paths'
+daily records (paths × days × actors), is reduced to per-path figures and dropped, so memory
+grows with the chunk plus a small part per path; when the default chunk would not fit the
+limit a smaller one is used. The simple rules' runner holds every path's epoch-by-epoch arrays
+(paths × epochs × sites) until each variant is reduced. :func:`check_resources` refuses a run
+whose estimate is above a limit even with the smallest chunk, with the estimate in the
+message, instead of letting it run out of memory half-way.
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ from hashtide.scenario import schema
 SERIES_POINTS = 61
 #: Refuse runs estimated above this peak memory by default [bytes] (2 GB).
 DEFAULT_MAX_MEMORY_BYTES = 2e9
+
+#: World market, while a chunk runs: bytes per path, day and actor (the market's daily records
+#: of running hashrate and power, and the accounting's copies of them). Measured: peaks of 160
+#: MB and 216 MB for 100 and 300 paths of a 1-year us-state-reserve variant in one chunk (≈ 470
+#: days × 15 actors), i.e. 40 bytes; doubled for the engine's epochs and temporaries.
+WORLD_BYTES_PER_PATH_DAY_ACTOR = 80.0
+#: World market: CPU seconds per path, day and actor, from the same runs (6.3 − 3.6 s for
+#: 200 more paths × 470 days × 15 actors: 1.9e-6; 2026-12-02, shared 2-core machine).
+WORLD_SECONDS_PER_PATH_DAY_ACTOR = 2e-6
+#: World market: days simulated beyond the horizon (the start's retarget period, the months
+#: between the newest history and a future start, the projection window) — a rough allowance.
+WORLD_EXTRA_DAYS = 100
+#: World market: regions of the rest of the world (hashtide.market.DEFAULT_REGIONS).
+WORLD_REGIONS = 10
 
 #: Interpreter with numpy, scipy and pandas loaded, the chain history and the scenario [bytes]
 #: (measured: ``VmHWM`` of ``hashtide validate``, about 190 MB, rounded up).
@@ -46,7 +62,9 @@ class RunEstimate:
     Attributes
     ----------
     n_paths, n_variants, n_epochs, n_chunks : int
-        ``n_chunks`` is 1: no runner chunks its paths yet (module notes).
+        ``n_chunks`` chunks of ``chunk_paths`` paths (the simple rules: one chunk).
+    chunk_paths : int
+        Paths simulated at once.
     memory_bytes : float
         Estimated peak resident memory [bytes].
     duration_s : float
@@ -59,12 +77,14 @@ class RunEstimate:
     n_chunks: int
     memory_bytes: float
     duration_s: float
+    chunk_paths: int = 0
 
     def describe(self) -> str:
         """One line: paths × variants × epochs, memory and time."""
         return (
             f"{self.n_paths:,} paths × {self.n_variants} variant(s) × {self.n_epochs} epochs"
-            ": about "
+            + (f" in {self.n_chunks:,} chunks of {self.chunk_paths:,}" if self.n_chunks > 1 else "")
+            + ": about "
             f"{self.memory_bytes / 1e9:,.2f} GB of memory and {_duration(self.duration_s)}"
         )
 
@@ -77,8 +97,16 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:,.1f} h"
 
 
-def estimate_run(spec: schema.ScenarioSpec, n_paths: int) -> RunEstimate:
+def estimate_run(
+    spec: schema.ScenarioSpec,
+    n_paths: int,
+    *,
+    max_memory_bytes: float | None = None,
+) -> RunEstimate:
     """Estimate the peak memory and the time of running ``spec`` with ``n_paths`` paths.
+
+    On the world market the chunk is the default (:data:`hashtide.scenario.world.CHUNK_PATHS`),
+    or the largest number of whole blocks that keeps the estimate under ``max_memory_bytes``.
 
     Examples
     --------
@@ -90,13 +118,14 @@ def estimate_run(spec: schema.ScenarioSpec, n_paths: int) -> RunEstimate:
     """
     variants = max(1, len(spec.variants))
     sites = max(1, len(spec.actor.sites) if spec.actor is not None else 0)
-    actors = sites + 1
     # Epochs of ~14 days across the horizon, plus the one the start falls in.
     epochs = math.ceil(spec.horizon_s / (14 * 86_400.0)) + 2
-    chunk = n_paths  # no runner chunks its paths yet (module notes)
+    if spec.network.response == "market":
+        return _estimate_world(spec, n_paths, variants, sites, epochs, max_memory_bytes)
+    actors = sites + 1
     memory = (
         BASE_BYTES
-        + chunk * epochs * sites * BYTES_PER_PATH_EPOCH_SITE
+        + n_paths * epochs * sites * BYTES_PER_PATH_EPOCH_SITE
         + n_paths * (BYTES_PER_PATH + 8 * (4 * sites + 2 * math.ceil(spec.horizon_s / 3.15e7)))
     )
     duration = n_paths * variants * epochs * actors * SECONDS_PER_PATH_EPOCH_ACTOR
@@ -107,6 +136,45 @@ def estimate_run(spec: schema.ScenarioSpec, n_paths: int) -> RunEstimate:
         n_chunks=1,
         memory_bytes=memory,
         duration_s=duration,
+        chunk_paths=n_paths,
+    )
+
+
+def _estimate_world(
+    spec: schema.ScenarioSpec,
+    n_paths: int,
+    variants: int,
+    sites: int,
+    epochs: int,
+    max_memory_bytes: float | None,
+) -> RunEstimate:
+    from hashtide.scenario.world import CHUNK_PATHS, SEED_BLOCK_PATHS
+
+    days = math.ceil(spec.horizon_s / 86_400.0) + WORLD_EXTRA_DAYS
+    actors = WORLD_REGIONS + sites
+    horizon_days = math.ceil(spec.horizon_s / 86_400.0)
+    # Kept per path until its variant is reduced: the daily share (peak share), the chart
+    # samples, yearly flows and per-site figures.
+    kept = 8.0 * (horizon_days + 6 * SERIES_POINTS + 8 * sites + 6 * (epochs // 26 + 1) + 12)
+    per_chunk_path = days * actors * WORLD_BYTES_PER_PATH_DAY_ACTOR
+
+    def memory(chunk: int) -> float:
+        return BASE_BYTES + chunk * per_chunk_path + n_paths * kept
+
+    chunk = min(n_paths, CHUNK_PATHS)
+    if max_memory_bytes is not None:
+        while chunk > SEED_BLOCK_PATHS and memory(chunk) > max_memory_bytes:
+            chunk = max(SEED_BLOCK_PATHS, (chunk // 2) // SEED_BLOCK_PATHS * SEED_BLOCK_PATHS)
+    chunk = max(1, chunk)
+    duration = n_paths * variants * days * actors * WORLD_SECONDS_PER_PATH_DAY_ACTOR
+    return RunEstimate(
+        n_paths=n_paths,
+        n_variants=variants,
+        n_epochs=epochs,
+        n_chunks=math.ceil(n_paths / chunk),
+        memory_bytes=memory(chunk),
+        duration_s=duration,
+        chunk_paths=chunk,
     )
 
 
@@ -122,16 +190,29 @@ def check_resources(
     >>> try:
     ...     check_resources(spec, 1_000_000, max_memory_bytes=2e9)
     ... except ResourceLimitError as exc:
-    ...     print(str(exc)[:44])
-    1,000,000 paths × 3 variant(s) × 107 epochs:
+    ...     print(str(exc)[:43])
+    1,000,000 paths × 3 variant(s) × 107 epochs
     """
-    estimate = estimate_run(spec, n_paths)
+    estimate = estimate_run(spec, n_paths, max_memory_bytes=max_memory_bytes)
     if max_memory_bytes is not None and estimate.memory_bytes > max_memory_bytes:
-        per_path = (estimate.memory_bytes - BASE_BYTES) / n_paths
-        fits = max(0, int((max_memory_bytes - BASE_BYTES) / per_path))
+        fits = _paths_that_fit(spec, n_paths, max_memory_bytes)
         fits = fits // 1000 * 1000 if fits > 10_000 else fits
         raise ResourceLimitError(
             f"{estimate.describe()}, above the limit of {max_memory_bytes / 1e9:,.2f} GB; run "
             f"fewer paths (at most about {fits:,} here), or raise the limit (--max-memory)"
         )
     return estimate
+
+
+def _paths_that_fit(spec: schema.ScenarioSpec, n_paths: int, max_memory_bytes: float) -> int:
+    """The most paths (below ``n_paths``) whose estimate fits ``max_memory_bytes``."""
+    low, high = 0, n_paths
+    while high - low > 1:
+        middle = (low + high) // 2
+        if estimate_run(spec, middle, max_memory_bytes=max_memory_bytes).memory_bytes <= (
+            max_memory_bytes
+        ):
+            low = middle
+        else:
+            high = middle
+    return low

@@ -107,7 +107,9 @@ def run_scenario(
         ``progress(variant, variants, epochs_done, epochs_expected)`` after every epoch.
     max_memory_bytes : float or None
         Refuse (:class:`~hashtide.errors.ResourceLimitError`, with the estimate) a run whose
-        estimated peak memory is above this [bytes]; ``None``: no limit.
+        estimated peak memory is above this [bytes] even in the smallest chunks of paths;
+        ``None``: no limit. On the world market, paths run in chunks sized to fit it
+        (:func:`hashtide.scenario.resources.estimate_run`); the result does not depend on them.
 
     Notes
     -----
@@ -119,11 +121,13 @@ def run_scenario(
     """
     n_paths = spec.paths if n_paths is None else n_paths
     seed = spec.seed if seed is None else seed
-    check_resources(spec, n_paths, max_memory_bytes=max_memory_bytes)
+    estimate = check_resources(spec, n_paths, max_memory_bytes=max_memory_bytes)
     if spec.network.response == "market":
         from hashtide.scenario.world_run import run_world
 
-        return run_world(spec, n_paths=n_paths, seed=seed, progress=progress)
+        return run_world(
+            spec, n_paths=n_paths, seed=seed, progress=progress, chunk_paths=estimate.chunk_paths
+        )
     return _run_simple(spec, n_paths=n_paths, seed=seed, progress=progress)
 
 

@@ -15,13 +15,14 @@ is also scored against the chain (:mod:`hashtide.market.replay`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from hashtide.energy import Site
+from hashtide.engine import path_streams
 from hashtide.errors import ScenarioError
 from hashtide.hardware import MinerModel
 from hashtide.market.behaviour import BehaviourParams
@@ -36,7 +37,7 @@ from hashtide.market.events import (
 from hashtide.market.fleet import WorldFleet, build_fleet
 from hashtide.market.history import FEE_AVERAGE_DAYS, chain_history
 from hashtide.market.regions import DEFAULT_REGIONS, Region
-from hashtide.market.run import MarketRun, simulate, start_period
+from hashtide.market.run import MarketRun, join_runs, simulate, start_period
 from hashtide.scenario import schema
 from hashtide.scenario.accounting import band, by_year, finance, n_years, year_index, yearly_results
 from hashtide.scenario.build import profile_of
@@ -48,6 +49,11 @@ FloatArray = npt.NDArray[np.float64]
 #: Days in a month, for supply limits written per month.
 DAYS_PER_MONTH = 365.25 / 12
 _Q = (5, 50, 95)
+#: Paths per random-number block: each block draws from its own generators, seeded from the
+#: run's seed and the block's index, so chunks of whole blocks give the numbers one run gives.
+SEED_BLOCK_PATHS = 100
+#: Paths simulated at once by default (whole blocks): bounds a run's memory.
+CHUNK_PATHS = 1_000
 
 
 # --- from the file to model objects ----------------------------------------------------------
@@ -183,7 +189,12 @@ def programs_of(
 
 
 def price_paths(
-    spec: schema.ScenarioSpec, n_paths: int, seed: np.random.SeedSequence
+    spec: schema.ScenarioSpec,
+    n_paths: int,
+    seed: np.random.SeedSequence,
+    *,
+    block_paths: int | None = None,
+    first_path: int = 0,
 ) -> Callable[[FloatArray], tuple[FloatArray, FloatArray]]:
     """The scenario's BTC price per path and day, and its fees per block per day.
 
@@ -191,7 +202,10 @@ def price_paths(
     shipped history holds where it exists and is bridged log-linearly to the stated start
     price; from the start the stated model runs (``gbm``: daily log-normal steps with drift
     ``ln(1 + growth) − σ²/2`` a year, so the mean grows at ``growth`` and the median by σ²/2 a
-    year less). The same seed gives every variant the same price paths.
+    year less). The same seed gives every variant the same price paths. With ``block_paths``,
+    paths ``first_path …`` draw their shocks in blocks of that many paths, each from its own
+    generator (:func:`hashtide.engine.path_streams`): a path's price does not depend on which
+    other paths are drawn with it.
     """
     price = spec.btc_price
     start_s = day_start_s(spec.start)
@@ -229,9 +243,17 @@ def price_paths(
         log_mid = math.log(start_usd) + (math.log1p(growth) - 0.5 * sigma**2) * years
         out = np.broadcast_to(past, (n_paths if sigma > 0 else 1, days.size)).copy()
         if sigma > 0:
-            rng = np.random.default_rng(seed)
             steps = np.diff(years, prepend=years[0])
-            shocks = rng.standard_normal((n_paths, days.size)) * np.sqrt(steps)[None, :]
+            if block_paths is None:
+                normal = np.random.default_rng(seed).standard_normal((n_paths, days.size))
+            else:
+                streams = path_streams(
+                    seed, n_paths, block_paths=block_paths, first_path=first_path
+                )
+                normal = np.concatenate(
+                    [rng.standard_normal((size, days.size)) for size, rng in streams]
+                )
+            shocks = normal * np.sqrt(steps)[None, :]
             walk = np.cumsum(shocks, axis=1)
             out[:, after] = np.exp(log_mid[after][None, :] + sigma * walk[:, after])
         else:
@@ -266,29 +288,91 @@ def run_variant(
     n_paths: int,
     seed: int,
     mode: str = "monte_carlo",
+    chunk_paths: int | None = None,
+    block_paths: int = SEED_BLOCK_PATHS,
 ) -> MarketRun:
-    """One variant on the world market (Monte Carlo or the expected path)."""
+    """One variant on the world market (Monte Carlo or the expected path), all paths joined.
+
+    See :func:`variant_chunks` for ``chunk_paths`` and ``block_paths``: the result is the same
+    whatever ``chunk_paths``.
+    """
+    return join_runs(
+        list(
+            variant_chunks(
+                spec,
+                variant,
+                fleet=fleet,
+                model=model,
+                sites=sites,
+                n_paths=n_paths,
+                seed=seed,
+                mode=mode,
+                chunk_paths=chunk_paths,
+                block_paths=block_paths,
+            )
+        )
+    )
+
+
+def variant_chunks(
+    spec: schema.ScenarioSpec,
+    variant: schema.VariantSpec,
+    *,
+    fleet: WorldFleet,
+    model: MinerModel | None,
+    sites: Sequence[Site],
+    n_paths: int,
+    seed: int,
+    mode: str = "monte_carlo",
+    chunk_paths: int | None = None,
+    block_paths: int = SEED_BLOCK_PATHS,
+) -> Iterator[MarketRun]:
+    """One variant on the world market, simulated in chunks of paths (yielded in path order).
+
+    Path ``p`` draws every random number (the engine's and its BTC price's) from the
+    generators of its block ``p // block_paths``, seeded from ``seed`` and the block's index
+    (:func:`hashtide.engine.path_streams`), and the market treats paths independently: so a
+    chunk of whole blocks gives its paths the numbers one run of all paths gives them, and
+    the result does not depend on ``chunk_paths`` (default :data:`CHUNK_PATHS`, rounded down
+    to whole blocks; at least one block).
+    """
     start_s = day_start_s(spec.start)
     end_s = start_s + spec.horizon_s
     engine_seed, price_seed = np.random.SeedSequence(seed).spawn(2)
     programs = programs_of(spec, sites, model, start_s) if model is not None else ()
     events = variant_events(spec, variant) + programs
-    try:
-        return simulate(
-            start_s,
-            end_time_s=end_s,
-            events=events,
-            regions=fleet.regions,
-            params=params_of(spec.network),
-            fleet=fleet,
-            mode="monte_carlo" if mode == "monte_carlo" else "expected",
-            n_paths=n_paths,
-            rng=np.random.default_rng(engine_seed),
-            name=variant.name,
-            prices=price_paths(spec, n_paths if mode == "monte_carlo" else 1, price_seed),
-        )
-    except ValueError as exc:
-        raise ScenarioError(f"{spec.scenario}: variant {variant.name!r}: {exc}") from None
+    monte = mode == "monte_carlo"
+    total = n_paths if monte else 1
+    chunk = CHUNK_PATHS if chunk_paths is None else chunk_paths
+    chunk = max(block_paths, chunk // block_paths * block_paths)
+    for first in range(0, total, chunk):
+        size = min(chunk, total - first)
+        try:
+            yield simulate(
+                start_s,
+                end_time_s=end_s,
+                events=events,
+                regions=fleet.regions,
+                params=params_of(spec.network),
+                fleet=fleet,
+                mode="monte_carlo" if monte else "expected",
+                n_paths=size,
+                rng=(
+                    path_streams(engine_seed, size, block_paths=block_paths, first_path=first)
+                    if monte
+                    else None
+                ),
+                name=variant.name,
+                prices=price_paths(
+                    spec, size, price_seed, block_paths=block_paths, first_path=first
+                ),
+            )
+        except ValueError as exc:
+            raise ScenarioError(f"{spec.scenario}: variant {variant.name!r}: {exc}") from None
+
+
+#: Per-path figures of a variant (:func:`path_figures`), joined across chunks of paths.
+PathFigures = dict[str, FloatArray]
 
 
 def account(
@@ -300,8 +384,22 @@ def account(
     machine_price_usd: float,
 ) -> VariantResult:
     """A world-market run's figures for the actor over the horizon."""
-    if spec.actor is None:  # pragma: no cover - callers check
-        raise ScenarioError("no actor to count")
+    return variant_result(
+        spec, variant, path_figures(spec, run, sites, model), sites, model, machine_price_usd
+    )
+
+
+def join_figures(chunks: Sequence[PathFigures]) -> PathFigures:
+    """The per-path figures of chunks of paths, in path order."""
+    return {key: np.concatenate([c[key] for c in chunks], axis=0) for key in chunks[0]}
+
+
+def path_figures(
+    spec: schema.ScenarioSpec, run: MarketRun, sites: Sequence[Site], model: MinerModel
+) -> PathFigures:
+    """Everything the variant's result needs, per path (a chunk's paths): the market's daily
+    records and the engine's epochs reduced to per-path totals, yearly flows and chart samples,
+    so a chunk's run can be dropped once counted."""
     market, sim = run.market, run.sim
     start_s = day_start_s(spec.start)
     end_s = start_s + spec.horizon_s
@@ -327,7 +425,6 @@ def account(
     kwh_price = np.array([s.price_usd_per_kwh for s in sites])
     energy_cost = (energy_kwh * kwh_price).sum(axis=2)  # (P, H)
     intensity = np.array([s.carbon_intensity_g_per_kwh for s in sites])
-    net_intensity = np.array([s.net_intensity_g_per_kwh for s in sites])
 
     # BTC: the engine's blocks per epoch, with the epoch's subsidy (exact) and fees.
     a = np.clip(np.nan_to_num(sim.start_time_s, nan=end_s), start_s, end_s)
@@ -345,34 +442,6 @@ def account(
     price_epoch = np.take_along_axis(market.btc_price_usd, day_of, axis=1)
     revenue_epoch = btc_epoch * price_epoch
     epoch_year = year_index(mid, start_s, years)
-
-    # Sites that never run: idle, left out of installed hashrate and capex.
-    site_running = running.sum(axis=1)  # (P, S)
-    idle = np.median(site_running, axis=0) <= 0.0
-    machines = [math.floor(s.capacity_w / (s.pue * model.power_w)) for s in sites]
-    installed = np.array(machines, dtype=float) * model.hashrate_hs
-    counted = ~idle
-    hardware_capex = float(np.sum(np.array(machines)[counted])) * machine_price_usd
-    site_capex = float(sum(s.capex_usd for s, c in zip(sites, counted, strict=True) if c))
-    capex = hardware_capex + site_capex
-    lifetime_years = spec.actor.lifetime / SECONDS_PER_YEAR
-    opex_per_year = spec.actor.opex * hardware_capex
-    total_btc = btc_epoch.sum(axis=1)
-    total_cost = (
-        capex * min(1.0, years / lifetime_years) + energy_cost.sum(axis=1) + (opex_per_year * years)
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost_per_btc = np.where(total_btc > 0, total_cost / total_btc, np.nan)
-    yearly_btc = by_year(btc_epoch, epoch_year, count)
-    money = finance(
-        revenue_usd=by_year(revenue_epoch, epoch_year, count),
-        energy_usd=by_year(energy_cost, day_year[None, :], count),
-        btc=yearly_btc,
-        capex_usd=capex,
-        opex_usd_per_year=opex_per_year,
-        years=years,
-        discount_rate=spec.actor.discount_rate,
-    )
     hashprice = np.nan_to_num(market.hashprice[:, inside], nan=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         share_year = by_year(actor, day_year[None, :], count) / by_year(
@@ -386,17 +455,93 @@ def account(
             axis=1,
         )
         daily_share = np.where(total > 0, actor / total, np.nan)
-    share = actor.sum(axis=1) / np.maximum(total.sum(axis=1), 1e-300)
+    frac = _installed_frac(days[inside], start_s, spec, sites, model)
+    installed = [
+        math.floor(s.capacity_w / (s.pue * model.power_w)) * model.hashrate_hs for s in sites
+    ]
+    n_paths = total.shape[0]
+
+    def per_site(values: FloatArray, scale: Sequence[float]) -> FloatArray:
+        return np.stack(
+            [values[:, :, j].sum(axis=1) / scale[j] for j in range(len(sites))], axis=1
+        ).reshape(n_paths, len(sites))
+
+    figures: PathFigures = {
+        "site_running_hs": running.sum(axis=1),  # (P, S)
+        "site_energy_kwh_per_year": per_site(energy_kwh, [years] * len(sites)),
+        "site_btc_per_year": per_site(reward, [years] * len(sites)),
+        "site_mean_hashrate_hs": per_site(running, [max(n_days, 1)] * len(sites)),
+        "site_running_frac": per_site(
+            running, [max(float((i * frac).sum()), 1e-300) for i in installed]
+        ),
+        "btc": btc_epoch.sum(axis=1),
+        "energy_cost_usd": energy_cost.sum(axis=1),
+        "revenue_usd_by_year": by_year(revenue_epoch, epoch_year, count),
+        "energy_usd_by_year": by_year(energy_cost, day_year[None, :], count),
+        "btc_by_year": by_year(btc_epoch, epoch_year, count),
+        "share_by_year": share_year,
+        "hashprice_by_year": hp_year,
+        "daily_share_frac": daily_share,
+        "actor_mean_hashrate_hs": actor.sum(axis=1) / max(n_days, 1),
+        "share_frac": actor.sum(axis=1) / np.maximum(total.sum(axis=1), 1e-300),
+        "network_mean_hashrate_hs": total.sum(axis=1) / max(n_days, 1),
+        "energy_kwh_per_year": energy_kwh.sum(axis=(1, 2)) / years,
+        "co2_kg_per_year": (energy_kwh * intensity).sum(axis=(1, 2)) / 1000 / years,
+        "revenue_usd_per_year": revenue_epoch.sum(axis=1) / years,
+        "n_days": np.full(n_paths, float(n_days)),
+    }
+    samples = _series_samples(run, start_s, end_s, inside, actor, total, btc_epoch, hashprice)
+    figures.update({f"series_{name}": values for name, values in samples.items()})
+    return figures
+
+
+def variant_result(
+    spec: schema.ScenarioSpec,
+    variant: schema.VariantSpec,
+    figures: PathFigures,
+    sites: Sequence[Site],
+    model: MinerModel,
+    machine_price_usd: float,
+) -> VariantResult:
+    """The variant's result from the per-path figures of all its paths."""
+    if spec.actor is None:  # pragma: no cover - callers check
+        raise ScenarioError("no actor to count")
+    start_s = day_start_s(spec.start)
+    end_s = start_s + spec.horizon_s
+    years = spec.horizon_s / SECONDS_PER_YEAR
+    intensity = np.array([s.carbon_intensity_g_per_kwh for s in sites])
+    net_intensity = np.array([s.net_intensity_g_per_kwh for s in sites])
+    # Sites that never run: idle, left out of installed hashrate and capex.
+    idle = np.median(figures["site_running_hs"], axis=0) <= 0.0
+    machines = [math.floor(s.capacity_w / (s.pue * model.power_w)) for s in sites]
+    installed = np.array(machines, dtype=float) * model.hashrate_hs
+    counted = ~idle
+    hardware_capex = float(np.sum(np.array(machines)[counted])) * machine_price_usd
+    site_capex = float(sum(s.capex_usd for s, c in zip(sites, counted, strict=True) if c))
+    capex = hardware_capex + site_capex
+    lifetime_years = spec.actor.lifetime / SECONDS_PER_YEAR
+    opex_per_year = spec.actor.opex * hardware_capex
+    total_btc = figures["btc"]
+    total_cost = (
+        capex * min(1.0, years / lifetime_years)
+        + figures["energy_cost_usd"]
+        + (opex_per_year * years)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost_per_btc = np.where(total_btc > 0, total_cost / total_btc, np.nan)
+    yearly_btc = figures["btc_by_year"]
+    money = finance(
+        revenue_usd=figures["revenue_usd_by_year"],
+        energy_usd=figures["energy_usd_by_year"],
+        btc=yearly_btc,
+        capex_usd=capex,
+        opex_usd_per_year=opex_per_year,
+        years=years,
+        discount_rate=spec.actor.discount_rate,
+    )
     site_results = []
     for j, site in enumerate(sites):
-        energy_year = energy_kwh[:, :, j].sum(axis=1) / years
-        installed_over_time = installed[j] * _installed_frac(
-            days[inside], start_s, spec, sites, model
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            running_frac = running[:, :, j].sum(axis=1) / max(
-                float(installed_over_time.sum()), 1e-300
-            )
+        energy_year = figures["site_energy_kwh_per_year"][:, j]
         site_results.append(
             SiteResult(
                 name=site.name,
@@ -404,36 +549,38 @@ def account(
                 facility_power_w=site.capacity_w,
                 machines=machines[j],
                 installed_hashrate_hs=float(installed[j]),
-                mean_hashrate_hs=float(np.median(running[:, :, j].sum(axis=1) / max(n_days, 1))),
-                running_frac=float(np.median(running_frac)),
+                mean_hashrate_hs=float(np.median(figures["site_mean_hashrate_hs"][:, j])),
+                running_frac=float(np.median(figures["site_running_frac"][:, j])),
                 energy_kwh_per_year=float(np.median(energy_year)),
                 co2_kg_per_year=float(np.median(energy_year) * intensity[j] / 1000),
                 net_co2_kg_per_year=float(np.median(energy_year) * net_intensity[j] / 1000),
-                btc_per_year=float(np.median(reward[:, :, j].sum(axis=1) / years)),
+                btc_per_year=float(np.median(figures["site_btc_per_year"][:, j])),
                 power_cost_usd_per_kwh=site.price_usd_per_kwh,
                 intensity_g_per_kwh=float(intensity[j]),
                 idle=bool(idle[j]),
             )
         )
-    energy_per_year = energy_kwh.sum(axis=(1, 2)) / years
-    co2_per_year = (energy_kwh * intensity).sum(axis=(1, 2)) / 1000 / years
-    series = _series(run, start_s, end_s, inside, actor, total, btc_epoch, hashprice)
+    series = _series_frame(
+        start_s,
+        end_s,
+        {k[len("series_") :]: v for k, v in figures.items() if k.startswith("series_")},
+    )
     with np.errstate(all="ignore"):
-        median_share = np.nanmedian(daily_share, axis=0)
+        median_share = np.nanmedian(figures["daily_share_frac"], axis=0)
     return VariantResult(
         name=variant.name,
         facility_power_w=spec.facility_power_w(variant),
         machines=int(np.sum(np.array(machines)[counted])),
         installed_hashrate_hs=float(installed[counted].sum()),
-        mean_hashrate_hs=band(actor.sum(axis=1) / max(n_days, 1)),
-        network_share_frac=band(share),
-        network_hashrate_hs=band(total.sum(axis=1) / max(n_days, 1)),
+        mean_hashrate_hs=band(figures["actor_mean_hashrate_hs"]),
+        network_share_frac=band(figures["share_frac"]),
+        network_hashrate_hs=band(figures["network_mean_hashrate_hs"]),
         btc_per_year=band(total_btc / years),
         cost_usd_per_btc=band(cost_per_btc),
-        energy_kwh_per_year=band(energy_per_year),
-        co2_kg_per_year=band(co2_per_year),
+        energy_kwh_per_year=band(figures["energy_kwh_per_year"]),
+        co2_kg_per_year=band(figures["co2_kg_per_year"]),
         capex_usd=capex,
-        revenue_usd_per_year=band(revenue_epoch.sum(axis=1) / years),
+        revenue_usd_per_year=band(figures["revenue_usd_per_year"]),
         npv_usd=band(money.npv_usd),
         irr_frac=band(money.irr_frac),
         payback_years=band(money.payback_years),
@@ -443,7 +590,11 @@ def account(
         cash_flow=money.cash_flow,
         network_response="market",
         yearly=yearly_results(
-            start_s, years, hashprice_usd_per_th_day=hp_year, share_frac=share_year, btc=yearly_btc
+            start_s,
+            years,
+            hashprice_usd_per_th_day=figures["hashprice_by_year"],
+            share_frac=figures["share_by_year"],
+            btc=yearly_btc,
         ),
         peak_share_frac=float(np.nanmax(median_share)) if np.isfinite(median_share).any() else 0.0,
     )
@@ -472,7 +623,7 @@ def _installed_frac(
     return result
 
 
-def _series(
+def _series_samples(
     run: MarketRun,
     start_s: float,
     end_s: float,
@@ -481,8 +632,8 @@ def _series(
     total: FloatArray,
     btc_epoch: FloatArray,
     hashprice: FloatArray,
-) -> pd.DataFrame:
-    """Medians and 5/95 % bands on a grid of about 60 points across the horizon."""
+) -> dict[str, FloatArray]:
+    """Each path's values on a grid of 61 points across the horizon, per chart column."""
     sim = run.sim
     days = run.market.day_s[inside]
     grid = np.linspace(start_s, end_s, 61)
@@ -508,6 +659,12 @@ def _series(
         )
     columns["difficulty"] = np.vstack(difficulty)
     columns["cumulative_btc"] = np.vstack(cumulative)
+    return columns
+
+
+def _series_frame(start_s: float, end_s: float, columns: dict[str, FloatArray]) -> pd.DataFrame:
+    """Medians and 5/95 % bands across paths of :func:`_series_samples`' columns."""
+    grid = np.linspace(start_s, end_s, 61)
     frame = pd.DataFrame(
         index=pd.DatetimeIndex(pd.to_datetime(grid, unit="s", utc=True), name="time")
     )

@@ -11,12 +11,23 @@ from hashtide import __version__
 from hashtide.market.data import day_start_s
 from hashtide.market.history import chain_history
 from hashtide.market.replay import score
-from hashtide.market.run import MarketRun
+from hashtide.market.run import MarketRun, join_runs
 from hashtide.scenario import schema
 from hashtide.scenario.build import actor_rows, miner_of, price_rows, sites_of
 from hashtide.scenario.claims import check_claims
 from hashtide.scenario.results import RESPONSE_TEXT, ScenarioResult
-from hashtide.scenario.world import account, price_paths, run_variant, shared_fleet
+from hashtide.scenario.world import (
+    CHUNK_PATHS,
+    SEED_BLOCK_PATHS,
+    PathFigures,
+    join_figures,
+    path_figures,
+    price_paths,
+    run_variant,
+    shared_fleet,
+    variant_chunks,
+    variant_result,
+)
 from hashtide.units import SECONDS_PER_YEAR
 
 #: progress(variant_index, variant_count, steps_done, steps_expected)
@@ -24,7 +35,13 @@ Progress = Callable[[int, int, int, int], None]
 
 
 def run_world(
-    spec: schema.ScenarioSpec, *, n_paths: int, seed: int, progress: Progress | None = None
+    spec: schema.ScenarioSpec,
+    *,
+    n_paths: int,
+    seed: int,
+    progress: Progress | None = None,
+    chunk_paths: int | None = None,
+    block_paths: int = SEED_BLOCK_PATHS,
 ) -> ScenarioResult:
     """Run ``spec`` on the world market (see :func:`hashtide.scenario.run_scenario`).
 
@@ -32,7 +49,15 @@ def run_world(
     numbers), so variants differ by their inputs alone. When the whole span is history and the
     file has a ``score`` section (or no actor), the first variant is scored against the chain
     and, with a variant that applies no event, set against its counterfactual.
+
+    Paths run in chunks of ``chunk_paths`` (default :data:`~hashtide.scenario.world.CHUNK_PATHS`,
+    whole blocks of :data:`~hashtide.scenario.world.SEED_BLOCK_PATHS`): each chunk is reduced to
+    per-path figures and dropped, so memory grows with the chunk, not with the paths (except a
+    scored replay, which keeps its runs). The result does not depend on the chunk size.
     """
+    chunk = CHUNK_PATHS if chunk_paths is None else chunk_paths
+    chunk = max(block_paths, chunk // block_paths * block_paths)
+    n_chunks = math.ceil(n_paths / chunk)
     fleet, begin_s = shared_fleet(spec)
     variants = spec.variant_list()
     start_s = day_start_s(spec.start)
@@ -41,30 +66,47 @@ def run_world(
     scorable = end_s <= float(history.start_s[-1]) and (
         spec.score is not None or spec.actor is None
     )
-    steps = len(variants) + (1 if scorable else 0)
+    steps = len(variants) * n_chunks + (1 if scorable else 0)
     model = machine_price = None
     if spec.actor is not None:
         model, machine_price = miner_of(spec.actor)
     runs: list[MarketRun] = []
     results = []
     for index, variant in enumerate(variants):
-        if progress is not None:
-            progress(index, len(variants), index, steps)
         sites = (
             sites_of(spec.actor, spec.facility_power_w(variant), start_s)
             if spec.actor is not None
             else []
         )
-        run = run_variant(
-            spec, variant, fleet=fleet, model=model, sites=sites, n_paths=n_paths, seed=seed
+        figures: list[PathFigures] = []
+        kept: list[MarketRun] = []
+        chunks = variant_chunks(
+            spec,
+            variant,
+            fleet=fleet,
+            model=model,
+            sites=sites,
+            n_paths=n_paths,
+            seed=seed,
+            chunk_paths=chunk,
+            block_paths=block_paths,
         )
-        runs.append(run)
+        for number, chunk_run in enumerate(chunks):
+            if progress is not None:
+                progress(index, len(variants), index * n_chunks + number, steps)
+            if model is not None:
+                figures.append(path_figures(spec, chunk_run, sites, model))
+            if scorable or not kept:
+                kept.append(chunk_run)
+        runs.append(join_runs(kept))
         if model is not None and machine_price is not None:
-            results.append(account(spec, variant, run, sites, model, machine_price))
+            results.append(
+                variant_result(spec, variant, join_figures(figures), sites, model, machine_price)
+            )
     replay = None
     if scorable:
         if progress is not None:
-            progress(len(variants) - 1, len(variants), len(variants), steps)
+            progress(len(variants) - 1, len(variants), len(variants) * n_chunks, steps)
         first = variants[0]
         sites = (
             sites_of(spec.actor, spec.facility_power_w(first), start_s)
