@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -96,6 +96,24 @@ class _State:
     day: npt.NDArray[np.int64]  # (P,) next day to commit
     difficulty: FloatArray  # (P,)
     deliveries: FloatArray  # (P, n_days)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Step:
+    """One projected day of every path: which advanced, its records, the state after it."""
+
+    mask: npt.NDArray[np.bool_]
+    running: FloatArray
+    day: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    power: FloatArray = field(default_factory=lambda: np.zeros(0))
+    hashprice: FloatArray = field(default_factory=lambda: np.zeros(0))
+    transit: FloatArray = field(default_factory=lambda: np.zeros(0))
+    covert: FloatArray = field(default_factory=lambda: np.zeros(0))
+    orders: FloatArray = field(default_factory=lambda: np.zeros(0))
+    arrival: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cap: FloatArray = field(default_factory=lambda: np.zeros(0))
+    ema: FloatArray = field(default_factory=lambda: np.zeros(0))
+    height: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -289,6 +307,8 @@ class WorldMarket:
             deliveries=deliveries,
         )
         self._started = False
+        self._projection: list[_Step] = []
+        self._projection_start = np.zeros(n_paths, dtype=np.int64)
         self.running_hs = np.full((n_paths, n_days, n_actors), np.nan)
         self.power_w = np.full((n_paths, n_days, n_actors), np.nan)
         self.hashprice = np.full((n_paths, n_days), np.nan)
@@ -366,9 +386,13 @@ class WorldMarket:
         d: npt.NDArray[np.int64],
         mask: npt.NDArray[np.bool_],
         record: bool,
+        steps: list[_Step] | None = None,
     ) -> FloatArray:
         """Advance the paths in ``mask``, each by its own day ``d[p]``; return every path's
         running hashrate on its day (``st`` holds all paths; rows are independent).
+
+        ``record``: write the day's records; ``steps``: append them, with the state after the
+        day, to ``steps`` instead (a projection that the commit may take over).
         """
         params = self.params
         n_actors = len(self.actor_names)
@@ -398,6 +422,8 @@ class WorldMarket:
         hashing = st.cap[:, :n_actors, :] * on * self.avail[:, d].T[:, :, None]
         running: FloatArray = hashing.sum(axis=2)
         if not mask.any():
+            if steps is not None:
+                steps.append(_Step(mask=mask, running=running))
             return running
         cap = st.cap.copy() if not mask.all() else st.cap
         before = cap[:, :n_regions, :].sum(axis=(1, 2))
@@ -447,34 +473,101 @@ class WorldMarket:
         due = mask & (arrival < st.deliveries.shape[1])
         st.deliveries[every[due], arrival[due]] = orders[due]
         blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
-        if record:
-            rows, days = np.flatnonzero(mask), d[mask]
-            self.running_hs[rows, days] = running[rows]
+        if record or steps is not None:
             power = (hashing * self.eff[None, None, :] / 1e12).sum(axis=2) * self.pue[None, :]
-            self.power_w[rows, days] = power[rows]
-            self.hashprice[rows, days] = hp[rows]
+            moving = hidden = np.zeros(n_rows)
             if self._transit:
-                moving = sum(
-                    cap[:, a, :].sum(axis=1) + cap[:, b, :].sum(axis=1) for a, b in self._transit
+                moving = np.asarray(
+                    sum(
+                        cap[:, a, :].sum(axis=1) + cap[:, b, :].sum(axis=1)
+                        for a, b in self._transit
+                    )
                 )
-                hidden = sum(cap[:, c, :].sum(axis=1) for pairs in self._covert for _, c in pairs)
-                self.transit_hs[rows, days] = np.asarray(moving)[rows]
-                self.covert_waiting_hs[rows, days] = np.asarray(hidden)[rows]
+                hidden = np.asarray(
+                    sum(cap[:, c, :].sum(axis=1) for pairs in self._covert for _, c in pairs)
+                )
+            if record:
+                rows, days = np.flatnonzero(mask), d[mask]
+                self.running_hs[rows, days] = running[rows]
+                self.power_w[rows, days] = power[rows]
+                self.hashprice[rows, days] = hp[rows]
+                if self._transit:
+                    self.transit_hs[rows, days] = moving[rows]
+                    self.covert_waiting_hs[rows, days] = hidden[rows]
         st.cap = cap if mask.all() else np.where(mask[:, None, None], cap, st.cap)
         st.ema = np.where(mask, ema, st.ema)
         st.height = np.where(mask, st.height + blocks, st.height)
         st.day = np.where(mask, d + 1, st.day)
+        if steps is not None:
+            steps.append(
+                _Step(
+                    mask=mask,
+                    running=running,
+                    day=d,
+                    power=power,
+                    hashprice=hp,
+                    transit=moving,
+                    covert=hidden,
+                    orders=orders,
+                    arrival=arrival,
+                    cap=st.cap.copy(),
+                    ema=st.ema,
+                    height=st.height,
+                )
+            )
         return running
 
     def _commit(self, until_day: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
-        """Advance every active path, day by day on its own calendar, up to ``until_day``."""
+        """Advance every active path, day by day on its own calendar, up to ``until_day``.
+
+        The last projection advanced the same state with the same difficulty and inputs: where
+        it covers a path's days, its records and its state at ``until_day`` are taken over (the
+        very same arithmetic, already done); the days it does not cover are stepped here.
+        """
         st = self._state
         until = np.minimum(until_day, self.day_s.size)
+        self._take_projection(until, active)
         while True:
             mask = active & (st.day < until)
             if not mask.any():
                 return
             self._advance(st, np.minimum(st.day, self.day_s.size - 1), mask, record=True)
+
+    def _take_projection(self, until: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
+        """Commit from the last projection the days it advanced (see :meth:`_commit`)."""
+        steps, start = self._projection, self._projection_start
+        self._projection = []
+        st = self._state
+        if not steps:
+            return
+        # Steps the projection advanced each path for, from the day the path is at now.
+        covered = np.zeros(self.n_paths, dtype=np.int64)
+        going = active & (start == st.day)
+        for step in steps:
+            going = going & step.mask
+            covered += going
+        take = np.minimum(np.maximum(until - st.day, 0), covered)
+        take = np.where(active & (start == st.day), take, 0)
+        delivered = st.deliveries.shape[1]
+        for j, step in enumerate(steps):
+            rows = np.flatnonzero(take > j)
+            if rows.size == 0:
+                break
+            days = step.day[rows]
+            self.running_hs[rows, days] = step.running[rows]
+            self.power_w[rows, days] = step.power[rows]
+            self.hashprice[rows, days] = step.hashprice[rows]
+            if self._transit:
+                self.transit_hs[rows, days] = step.transit[rows]
+                self.covert_waiting_hs[rows, days] = step.covert[rows]
+            due = rows[step.arrival[rows] < delivered]
+            st.deliveries[due, step.arrival[due]] = step.orders[due]
+            last = rows[take[rows] == j + 1]
+            if last.size:
+                st.cap[last] = step.cap[last]
+                st.ema[last] = step.ema[last]
+                st.height[last] = step.height[last]
+                st.day[last] = step.day[last] + 1
 
     def __call__(self, state: EpochState) -> FleetHashrate:
         """Commit the epoch that ended, then project the next weeks (engine protocol)."""
@@ -510,6 +603,7 @@ class WorldMarket:
         )
         end = np.minimum(day + PROJECTION_DAYS, last)
         steps: list[FloatArray] = []
+        kept: list[_Step] = []
         done = np.zeros(self.n_paths, dtype=np.int64)
         work = np.zeros(self.n_paths)
         going = active.copy() if active.any() else np.ones(self.n_paths, dtype=bool)
@@ -518,12 +612,14 @@ class WorldMarket:
             if j > 0 and not going.any():
                 break
             d = np.minimum(day + j, self.day_s.size - 1)
-            running = self._advance(projection, d, going, record=False)
+            running = self._advance(projection, d, going, record=False, steps=kept)
             steps.append(running)
             done = np.where(going | (j == 0), j + 1, done)
             if j > 0:
                 work += np.where(going, running.sum(axis=1) * SECONDS_PER_DAY, 0.0)
                 going &= work < needed
+        # The commit takes this projection over where a path starts on the day it is at.
+        self._projection, self._projection_start = kept, day.copy()
         projected = np.stack(steps, axis=2)  # (P, A, steps)
         # Column c of the knots is day first + c: a path's own step c - (own - first), held
         # before its first day and after its last projected one.
