@@ -2,11 +2,12 @@
 
 Run from a checkout with hashtide installed::
 
-    python benchmarks/sweep.py                 # 8 runs of 500 paths, 1 and 2 workers, 3 repeats
-    python benchmarks/sweep.py --repeats 1 --paths 200    # a smoke test
+    python benchmarks/sweep.py                 # 8 runs of 40 paths, 1 and 2 workers, 3 repeats
+    python benchmarks/sweep.py --repeats 1 --paths 10     # a smoke test
 
 The sweep: scenarios/us-state-reserve.yaml over ``variants.0.facility_power`` = 1, 2, … 8 GW
-(8 runs, each all 3 variants), ``--paths`` paths per run, into a fresh results store each time
+(8 runs, each all 3 variants on the world market), ``--paths`` paths per run, into a fresh
+results store each time
 (nothing cached). For each worker count a local Dask cluster of processes (one thread each) is
 started first — its start-up is timed apart — then the sweep alone is timed. Overhead per task
 is the sweep's wall-clock time beyond the ideal (the runs' own compute times, measured inside
@@ -74,7 +75,7 @@ def one_sweep(workers: int, paths: int) -> tuple[float, float, list[float]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paths", type=int, default=500)
+    parser.add_argument("--paths", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     print(f"load average before (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
