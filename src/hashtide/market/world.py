@@ -104,6 +104,7 @@ class _Step:
 
     mask: npt.NDArray[np.bool_]
     running: FloatArray
+    rows: npt.NDArray[np.int64]
     day: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     power: FloatArray = field(default_factory=lambda: np.zeros(0))
     hashprice: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -387,22 +388,25 @@ class WorldMarket:
         mask: npt.NDArray[np.bool_],
         record: bool,
         steps: list[_Step] | None = None,
+        paths: npt.NDArray[np.int64] | None = None,
     ) -> FloatArray:
         """Advance the paths in ``mask``, each by its own day ``d[p]``; return every path's
         running hashrate on its day (``st`` holds all paths; rows are independent).
 
         ``record``: write the day's records; ``steps``: append them, with the state after the
-        day, to ``steps`` instead (a projection that the commit may take over).
+        day, to ``steps`` instead (a projection that the commit may take over). ``paths``: the
+        path of each row of ``st`` (default: row ``i`` is path ``i``).
         """
         params = self.params
         n_actors = len(self.actor_names)
         n_regions = len(self.fleet.regions)
         n_rows = st.ema.size
         every = np.arange(n_rows)
+        paths = every if paths is None else paths
         difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
         hp = hashprice_usd_per_th_day(
             difficulty,
-            self.btc_price_usd[every if self.btc_price_usd.shape[0] == n_rows else 0, d],
+            self.btc_price_usd[paths, d],
             subsidy_sat=subsidy_sat_at_height(st.height),
             fees_btc_per_block=self.fees_btc_per_block[d],
         )
@@ -423,7 +427,7 @@ class WorldMarket:
         running: FloatArray = hashing.sum(axis=2)
         if not mask.any():
             if steps is not None:
-                steps.append(_Step(mask=mask, running=running))
+                steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
         cap = st.cap.copy() if not mask.all() else st.cap
         before = cap[:, :n_regions, :].sum(axis=(1, 2))
@@ -488,12 +492,12 @@ class WorldMarket:
                 )
             if record:
                 rows, days = np.flatnonzero(mask), d[mask]
-                self.running_hs[rows, days] = running[rows]
-                self.power_w[rows, days] = power[rows]
-                self.hashprice[rows, days] = hp[rows]
+                self.running_hs[paths[rows], days] = running[rows]
+                self.power_w[paths[rows], days] = power[rows]
+                self.hashprice[paths[rows], days] = hp[rows]
                 if self._transit:
-                    self.transit_hs[rows, days] = moving[rows]
-                    self.covert_waiting_hs[rows, days] = hidden[rows]
+                    self.transit_hs[paths[rows], days] = moving[rows]
+                    self.covert_waiting_hs[paths[rows], days] = hidden[rows]
         st.cap = cap if mask.all() else np.where(mask[:, None, None], cap, st.cap)
         st.ema = np.where(mask, ema, st.ema)
         st.height = np.where(mask, st.height + blocks, st.height)
@@ -503,6 +507,7 @@ class WorldMarket:
                 _Step(
                     mask=mask,
                     running=running,
+                    rows=paths,
                     day=d,
                     power=power,
                     hashprice=hp,
@@ -544,7 +549,9 @@ class WorldMarket:
         covered = np.zeros(self.n_paths, dtype=np.int64)
         going = active & (start == st.day)
         for step in steps:
-            going = going & step.mask
+            advanced = np.zeros(self.n_paths, dtype=bool)
+            advanced[step.rows[step.mask]] = True
+            going &= advanced
             covered += going
         take = np.minimum(np.maximum(until - st.day, 0), covered)
         take = np.where(active & (start == st.day), take, 0)
@@ -553,21 +560,23 @@ class WorldMarket:
             rows = np.flatnonzero(take > j)
             if rows.size == 0:
                 break
-            days = step.day[rows]
-            self.running_hs[rows, days] = step.running[rows]
-            self.power_w[rows, days] = step.power[rows]
-            self.hashprice[rows, days] = step.hashprice[rows]
+            at = np.searchsorted(step.rows, rows)  # the rows' places in the step's arrays
+            days = step.day[at]
+            self.running_hs[rows, days] = step.running[at]
+            self.power_w[rows, days] = step.power[at]
+            self.hashprice[rows, days] = step.hashprice[at]
             if self._transit:
-                self.transit_hs[rows, days] = step.transit[rows]
-                self.covert_waiting_hs[rows, days] = step.covert[rows]
-            due = rows[step.arrival[rows] < delivered]
-            st.deliveries[due, step.arrival[due]] = step.orders[due]
-            last = rows[take[rows] == j + 1]
-            if last.size:
-                st.cap[last] = step.cap[last]
-                st.ema[last] = step.ema[last]
-                st.height[last] = step.height[last]
-                st.day[last] = step.day[last] + 1
+                self.transit_hs[rows, days] = step.transit[at]
+                self.covert_waiting_hs[rows, days] = step.covert[at]
+            arrival = step.arrival[at]
+            due = arrival < delivered
+            st.deliveries[rows[due], arrival[due]] = step.orders[at][due]
+            last = take[rows] == j + 1
+            if last.any():
+                st.cap[rows[last]] = step.cap[at[last]]
+                st.ema[rows[last]] = step.ema[at[last]]
+                st.height[rows[last]] = step.height[at[last]]
+                st.day[rows[last]] = step.day[at[last]] + 1
 
     def __call__(self, state: EpochState) -> FleetHashrate:
         """Commit the epoch that ended, then project the next weeks (engine protocol)."""
@@ -607,12 +616,28 @@ class WorldMarket:
         done = np.zeros(self.n_paths, dtype=np.int64)
         work = np.zeros(self.n_paths)
         going = active.copy() if active.any() else np.ones(self.n_paths, dtype=bool)
+        rows = np.arange(self.n_paths)
         for j in range(PROJECTION_DAYS + 1):
             going &= day + j <= end
             if j > 0 and not going.any():
                 break
-            d = np.minimum(day + j, self.day_s.size - 1)
-            running = self._advance(projection, d, going, record=False, steps=kept)
+            if j > 0 and going[rows].sum() < 0.8 * rows.size:
+                # Step only the paths still projected (rows are independent): a smaller state.
+                keep = going[rows]
+                rows = rows[keep]
+                projection = _State(
+                    cap=projection.cap[keep],
+                    ema=projection.ema[keep],
+                    height=projection.height[keep],
+                    day=projection.day[keep],
+                    difficulty=projection.difficulty[keep],
+                    deliveries=projection.deliveries[keep],
+                )
+            d = np.minimum(day[rows] + j, self.day_s.size - 1)
+            running = np.zeros((self.n_paths, len(self.actor_names)))
+            running[rows] = self._advance(
+                projection, d, going[rows], record=False, steps=kept, paths=rows
+            )
             steps.append(running)
             done = np.where(going | (j == 0), j + 1, done)
             if j > 0:
