@@ -218,3 +218,13 @@ def test_start_outside_the_allowed_span(tmp_path: Path, start: str, match: str) 
     path = _edited(tmp_path, SINGLE, "start: ", f"start: {start}\n#")
     with pytest.raises(ScenarioError, match=match):
         load_scenario(path)
+
+
+def test_kilotonne_is_defined_without_a_pint_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # pint's 'kt' is the knot; hashtide redefines it as the kilotonne without logging a warning
+    from hashtide.scenario.units import registry
+
+    registry.cache_clear()
+    with caplog.at_level("WARNING"):
+        assert parse_quantity("1 kt", "mass") == 1e6  # 1 kt = 1e6 kg by definition
+    assert not [r for r in caplog.records if "Redefining" in r.getMessage()]
