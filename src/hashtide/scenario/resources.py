@@ -24,13 +24,23 @@ SERIES_POINTS = 61
 DEFAULT_MAX_MEMORY_BYTES = 2e9
 
 #: World market, while a chunk runs: bytes per path, day and actor (the market's daily records
-#: of running hashrate and power, and the accounting's copies of them). Measured: peaks of 160
-#: MB and 216 MB for 100 and 300 paths of a 1-year us-state-reserve variant in one chunk (≈ 470
-#: days × 15 actors), i.e. 40 bytes; doubled for the engine's epochs and temporaries.
-WORLD_BYTES_PER_PATH_DAY_ACTOR = 80.0
-#: World market: CPU seconds per path, day and actor, from the same runs (6.3 − 3.6 s for
-#: 200 more paths × 470 days × 15 actors: 1.9e-6; 2026-12-02, shared 2-core machine).
+#: of running hashrate and power, the projection's kept days, the accounting's copies). Measured
+#: (2026-12-02): peaks of 248 and 467 MB for 100 and 300 paths of one 4-year us-state-reserve
+#: variant in one chunk, 1.1 MB per path over ≈ 1,561 days × 15 actors (47 bytes); 774 MB for
+#: 300 paths × 3 variants before projections were narrowed to the paths still going (90
+#: bytes). Kept at 100 as a bound.
+WORLD_BYTES_PER_PATH_DAY_ACTOR = 100.0
+#: World market: interpreter, imports, chain history, the fleet and the scenario [bytes]: 177 MB
+#: measured for 20 paths (benchmarks/run.py), of which ~42 MB the chunk's paths; rounded up.
+WORLD_BASE_BYTES = 200e6
+#: World market: CPU seconds per path, day and actor: 8.0 and 16.6 s of CPU for 100 and 300
+#: paths of one 4-year us-state-reserve variant, i.e. 43 ms per path over ≈ 1,561 days × 15
+#: actors (1.8e-6; 2026-12-02, shared 2-core machine at load 10). A rough guide, shown to the
+#: user; wall-clock time is longer when other processes share the cores.
 WORLD_SECONDS_PER_PATH_DAY_ACTOR = 2e-6
+#: World market: CPU seconds per variant whatever the paths (the fixed part of the same runs:
+#: 8.0 s − 100 × 43 ms ≈ 3.7 s, imports and the fleet included).
+WORLD_SECONDS_PER_VARIANT = 4.0
 #: World market: days simulated beyond the horizon (the start's retarget period, the months
 #: between the newest history and a future start, the projection window) — a rough allowance.
 WORLD_EXTRA_DAYS = 100
@@ -159,14 +169,16 @@ def _estimate_world(
     per_chunk_path = days * actors * WORLD_BYTES_PER_PATH_DAY_ACTOR
 
     def memory(chunk: int) -> float:
-        return BASE_BYTES + chunk * per_chunk_path + n_paths * kept
+        return WORLD_BASE_BYTES + chunk * per_chunk_path + n_paths * kept
 
     chunk = min(n_paths, CHUNK_PATHS)
     if max_memory_bytes is not None:
         while chunk > SEED_BLOCK_PATHS and memory(chunk) > max_memory_bytes:
             chunk = max(SEED_BLOCK_PATHS, (chunk // 2) // SEED_BLOCK_PATHS * SEED_BLOCK_PATHS)
     chunk = max(1, chunk)
-    duration = n_paths * variants * days * actors * WORLD_SECONDS_PER_PATH_DAY_ACTOR
+    duration = variants * (
+        WORLD_SECONDS_PER_VARIANT + n_paths * days * actors * WORLD_SECONDS_PER_PATH_DAY_ACTOR
+    )
     return RunEstimate(
         n_paths=n_paths,
         n_variants=variants,

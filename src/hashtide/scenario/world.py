@@ -52,8 +52,9 @@ _Q = (5, 50, 95)
 #: Paths per random-number block: each block draws from its own generators, seeded from the
 #: run's seed and the block's index, so chunks of whole blocks give the numbers one run gives.
 SEED_BLOCK_PATHS = 100
-#: Paths simulated at once by default (whole blocks): bounds a run's memory.
-CHUNK_PATHS = 1_000
+#: Paths simulated at once by default (whole blocks): bounds a run's memory (about 2 MB per
+#: path of a 4-year horizon while its chunk runs; see hashtide.scenario.resources).
+CHUNK_PATHS = 500
 
 
 # --- from the file to model objects ----------------------------------------------------------
