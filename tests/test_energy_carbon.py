@@ -72,7 +72,8 @@ def test_provenance_names_licences() -> None:
     licences = {n: t["source"]["licence"] for n, t in tables.items()}
     season = licences.pop("china_hydro_season.csv")
     assert set(licences.values()) == {"CC BY 4.0"}
-    assert "derived" in season and "do not ship" in season
+    assert "derived" in season
+    assert "do not ship" in season
     assert "coal" in fuels()
 
 

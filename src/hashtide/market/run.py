@@ -102,8 +102,9 @@ class MarketRun:
         Columns: ``hashrate_hs`` (and ``_p5``/``_p95``), ``<actor>_hs`` per actor,
         ``power_w``, ``carbon_intensity_g_per_kwh`` (power-weighted over the regions),
         ``renewable_share_frac`` (power-weighted renewable share of the regions' grids; state
-        programs, whose share is not known, left out), ``co2_kg_per_day``, ``hashprice_usd_per_th_day``, ``china_share_frac`` (share of the
-        network hashrate in regions of mainland China), ``in_transit_hs``, ``covert_waiting_hs``.
+        programs, whose share is not known, left out), ``co2_kg_per_day``,
+        ``hashprice_usd_per_th_day``, ``china_share_frac`` (share of the network hashrate in
+        regions of mainland China), ``in_transit_hs``, ``covert_waiting_hs``.
         Days no path reached are left out.
         """
         market = self.market

@@ -270,11 +270,9 @@ class WorldMarket:
         # China's seasonal migration (wet season in Sichuan & Yunnan), while none of the parts
         # that move is banned (covert machines come back where they were stopped and stay).
         self._season_index, self._season_split = china_split(regions, days)
-        self._season_on = (
-            open_regions[self._season_index].all(axis=0)
-            if self._season_index
-            else np.zeros(n_days, dtype=bool)
-        )
+        self._season_on: npt.NDArray[np.bool_] = np.zeros(n_days, dtype=bool)
+        if self._season_index:
+            self._season_on = np.all(open_regions[self._season_index], axis=0)
         shares = weights[:, None] * open_regions
         totals = shares.sum(axis=0)
         self._order_share = np.where(totals > 0, shares / np.where(totals > 0, totals, 1), 0.0)
