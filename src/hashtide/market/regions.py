@@ -8,7 +8,8 @@ renewable share come from, and — for the parts of mainland China — its share
 month by month (miners moved to the hydro provinces for the wet season and back to the coal
 provinces for the dry one). :data:`DEFAULT_REGIONS` are the regions of the Cambridge Bitcoin
 Mining Map, with mainland China split three ways. Every default names its source in
-:attr:`Region.sources`; a scenario file can override any of them.
+:attr:`Region.sources`; a scenario file can override the power price, its spread, the PUE, the
+availability and the price factors (``network.regions``).
 
 :func:`region_shares` turns the shipped mining-map figures into each region's share of world
 hashrate at a date, using only months that ended before it; :func:`china_split` gives the
