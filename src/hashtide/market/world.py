@@ -600,11 +600,20 @@ class WorldMarket:
                         source=region.sources.get("availability_fracs", "scenario file"),
                     )
                 )
+            if region.china_fracs is not None:
+                rows.append(
+                    Assumption(
+                        name=f"{region.name}: share of China by month",
+                        value=", ".join(f"{v:.2f}" for v in region.china_fracs),
+                        source=region.sources.get("china_fracs", "scenario file"),
+                    )
+                )
+            r = list(self.fleet.regions).index(region)
             rows.append(
                 Assumption(
                     name=f"{region.name}: carbon intensity",
-                    value=f"{self.intensity[list(self.fleet.regions).index(region), 0]:.1f} "
-                    "gCO2e/kWh",
+                    value=f"{self.intensity[r, 0]:.1f} gCO2e/kWh, renewable "
+                    f"{self.renewable[r, 0]:.1%}",
                     source=region.sources.get("carbon", "Ember grid average"),
                 )
             )
