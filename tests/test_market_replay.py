@@ -64,9 +64,9 @@ def test_china_replay_reproduces_the_july_2021_drop(china_replay) -> None:  # ty
     # Scored: the 17 periods whose first block is in June 2021 … January 2022.
     assert int(result.epochs.scored.sum()) == 17
     # Regression snapshot (20 paths, seed 2021): the target is < 5 %; from the nowcast start
-    # (157.8 EH/s on 2 May 2021) the replay reaches 9.7 % with the wet-season split (docs/market.md, "The start state":
-    # the old start, 7 % low, scored 6-7 %). A change of more than a point means the model
-    # changed.
+    # (157.8 EH/s on 2 May 2021) the replay reaches 9.7 % with the wet-season split
+    # (docs/market.md, "The start state": the old start, 7 % low, scored 6-7 %). A change of
+    # more than a point means the model changed.
     assert result.mdape_pct == pytest.approx(9.7, abs=1.0)
     assert result.expected_mdape_pct == pytest.approx(10.5, abs=1.0)
 
