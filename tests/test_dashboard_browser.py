@@ -226,8 +226,10 @@ def test_state_program_run_draws_charts_and_downloads(
 def test_bad_uploads_show_the_error_and_run_nothing(page: Any, server: str) -> None:
     page.goto(server + "/")
     page.wait_for_selector("#state-levers input")
-    bad = (REPO / "scenarios" / "single-site-miner.yaml").read_text().replace(
-        "power_price:", "power_prise:"
+    bad = (
+        (REPO / "scenarios" / "single-site-miner.yaml")
+        .read_text()
+        .replace("power_price:", "power_prise:")
     )
     page.set_input_files(
         "#state-upload input[type=file]",

@@ -87,14 +87,15 @@ def create_app(*, scenarios_dir: Path, work_dir: Path) -> dash.Dash:
 
     work_dir.mkdir(parents=True, exist_ok=True)
     ctx = Context(scenarios_dir=scenarios_dir, work_dir=work_dir)
-    manager = dash.DiskcacheManager(diskcache.Cache(str(work_dir / "cache")))
+    cache = diskcache.Cache(str(work_dir / "cache"))
+    manager = dash.DiskcacheManager(cache)  # type: ignore[no-untyped-call]
     app = dash.Dash(
         __name__,
         title="hashtide dashboard",
         suppress_callback_exceptions=True,
         background_callback_manager=manager,
         assets_folder=str(Path(__file__).parent / "assets"),
-        update_title=None,
+        update_title="",
     )
     app.server.config["MAX_CONTENT_LENGTH"] = uploads.MAX_REQUEST_BYTES
     app.layout = _shell()
@@ -109,7 +110,6 @@ def create_app(*, scenarios_dir: Path, work_dir: Path) -> dash.Dash:
                 return modules[name].layout(ctx)
         return html.Div([html.H2("Not found"), dcc.Link("Back to the first page", href="/")])
 
-    @app.server.route("/download/<run_id>/<name>")
     def download(run_id: str, name: str) -> Any:
         if name not in runs.DOWNLOADS:
             abort(404)
@@ -120,6 +120,8 @@ def create_app(*, scenarios_dir: Path, work_dir: Path) -> dash.Dash:
         if not path.is_file():
             abort(404)
         return send_file(path.resolve(), as_attachment=True, download_name=name)
+
+    app.server.add_url_rule("/download/<run_id>/<name>", view_func=download)
 
     return app
 
@@ -151,7 +153,7 @@ def serve(
 ) -> None:
     """Run the dashboard until interrupted (Werkzeug's threaded server; local use)."""
     own = work_dir is None
-    folder = Path(tempfile.mkdtemp(prefix="hashtide-dashboard-")) if own else Path(work_dir)
+    folder = Path(tempfile.mkdtemp(prefix="hashtide-dashboard-")) if work_dir is None else work_dir
     try:
         warm_up()
         app = create_app(scenarios_dir=scenarios_dir, work_dir=folder)

@@ -79,5 +79,6 @@ def downloads(info: RunInfo) -> html.Div:
 
 def section(title: str, *children: Any, id: str | None = None) -> html.Section:
     """A titled section of a page."""
-    extra = {"id": id} if id else {}
-    return html.Section([html.H3(title), *children], className="section", **extra)
+    if id is None:
+        return html.Section([html.H3(title), *children], className="section")
+    return html.Section([html.H3(title), *children], className="section", id=id)

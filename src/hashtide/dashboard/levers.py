@@ -96,7 +96,10 @@ def apply_levers(data: Mapping[str, Any], levers: Levers) -> dict[str, Any]:
         for index, price in enumerate((levers.power_price_usd_per_kwh or [])[: len(sites)]):
             if price is not None:
                 sites[index]["power_price"] = f"{_number(price, 'power price')} USD/kWh"
-    if levers.btc_growth_frac_per_year is not None or levers.btc_volatility_frac_per_year is not None:
+    if (
+        levers.btc_growth_frac_per_year is not None
+        or levers.btc_volatility_frac_per_year is not None
+    ):
         price = out.setdefault("btc_price", {})
         if isinstance(price, dict):
             if price.get("model") in ("historical", "series"):

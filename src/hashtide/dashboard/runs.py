@@ -58,7 +58,8 @@ class RunInfo:
     def title(self) -> str:
         """One line for a menu: ``us-state-reserve (levers…), 100 paths, 10:42:05``."""
         when = time.strftime("%H:%M:%S", time.localtime(self.finished_s))
-        return f"{self.scenario}{f' ({self.label})' if self.label else ''}, {self.n_paths:,} paths, {when}"
+        label = f" ({self.label})" if self.label else ""
+        return f"{self.scenario}{label}, {self.n_paths:,} paths, {when}"
 
 
 def new_run_id() -> str:

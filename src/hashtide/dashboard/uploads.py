@@ -44,7 +44,7 @@ def safe_name(filename: str, *, suffixes: Sequence[str]) -> str:
     >>> safe_name("meters.txt", suffixes=(".csv",))
     Traceback (most recent call last):
     ...
-    hashtide.errors.InvalidInputError: meters.txt: expected a .csv file
+    hashtide.errors.InvalidInputError: 'meters.txt': expected a .csv file
     """
     base = Path(filename.replace("\\", "/")).name
     stem, dot, suffix = base.rpartition(".")
@@ -61,10 +61,10 @@ def decode(contents: str, filename: str, *, limit_bytes: int) -> bytes:
     --------
     >>> decode("data:text/csv;base64,YSxiCg==", "x.csv", limit_bytes=100)
     b'a,b\\n'
-    >>> decode("data:text/csv;base64,YSxiCg==", "x.csv", limit_bytes=2)
+    >>> decode("data:text/csv;base64,YSxiCg==", "x.csv", limit_bytes=2)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    hashtide.errors.InvalidInputError: x.csv: 4 bytes is more than the dashboard accepts (2 bytes); run the CLI on a file this large
+    hashtide.errors.InvalidInputError: x.csv: 4 bytes is more than the dashboard accepts (2 ...
     """
     _, sep, payload = contents.partition(",")
     if not sep:
@@ -109,9 +109,7 @@ def save_one(
     return path
 
 
-def save_meters(
-    root: Path, contents: Sequence[str], filenames: Sequence[str]
-) -> tuple[str, Path]:
+def save_meters(root: Path, contents: Sequence[str], filenames: Sequence[str]) -> tuple[str, Path]:
     """Check and write uploaded meter CSVs into one folder; every problem listed at once."""
     if len(contents) > MAX_METER_FILES:
         raise InvalidInputError(

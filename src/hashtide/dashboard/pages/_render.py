@@ -135,7 +135,10 @@ def replay_section(result: ScenarioResult) -> list[Any]:
         section(
             "Replay against the chain",
             html.Ul([html.Li(line) for line in _scores(replay)], id="replay-scores"),
-            *(chart(key, title, fig, caption) for key, title, fig, caption in replay_figures(replay)),
+            *(
+                chart(key, title, fig, caption)
+                for key, title, fig, caption in replay_figures(replay)
+            ),
         )
     ]
 

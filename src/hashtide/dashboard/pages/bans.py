@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dash
-from dash import Input, Output, State, dash_table, dcc, html
+from dash import Input, Output, State, dcc, html
+from dash.dash_table.DataTable import DataTable
 
 from hashtide.dashboard.components import problem
 from hashtide.dashboard.levers import read_scenario_data, shipped_scenarios
@@ -97,9 +98,8 @@ def layout(ctx: Context) -> html.Div:
     default = next((str(p) for p in files if p.stem == "china-2021-ban"), None)
     if default is None and files:
         default = str(files[0])
-    columns = [{"name": "name", "id": "name", "editable": False}] + [
-        {"name": label, "id": key} for key, label in BAN_KEYS
-    ]
+    columns: list[Any] = [{"name": "name", "id": "name", "editable": False}]
+    columns += [{"name": label, "id": key} for key, label in BAN_KEYS]
     return html.Div(
         [
             html.H2("Bans and replays"),
@@ -142,7 +142,7 @@ def layout(ctx: Context) -> html.Div:
                     html.Div(
                         [
                             html.H4("The bans (edit a cell, then Run)"),
-                            dash_table.DataTable(
+                            DataTable(
                                 id="bans-table",
                                 columns=columns,
                                 editable=True,

@@ -33,8 +33,9 @@ def layout(ctx: Context) -> html.Div:
             html.H2("Compare runs"),
             html.P(
                 "Two runs of this session side by side (runs appear here when they finish on "
-                "the State program or Bans page)." if options else
-                "No finished run yet: run a scenario on the State program or Bans page first.",
+                "the State program or Bans page)."
+                if options
+                else "No finished run yet: run a scenario on the State program or Bans page first.",
                 className="lead",
             ),
             html.Div(

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dash
-from dash import Input, Output, State, dash_table, dcc, html
+from dash import Input, Output, State, dcc, html
+from dash.dash_table.DataTable import DataTable
 
 from hashtide.dashboard import uploads
 from hashtide.dashboard.components import chart, note, problem, section
@@ -53,7 +54,7 @@ def layout(ctx: Context) -> html.Div:
         ),
         dcc.Store(id="hidden-meters"),
         dcc.Loading(html.Div(id="hidden-status")),
-        dash_table.DataTable(
+        DataTable(
             id="hidden-ranked",
             columns=[
                 {"name": n, "id": k}
@@ -90,7 +91,9 @@ def layout(ctx: Context) -> html.Div:
             [
                 dcc.Upload(
                     id="hidden-facilities-upload",
-                    children=html.Div(["Drop a facilities file (YAML) here, or ", html.A("choose")]),
+                    children=html.Div(
+                        ["Drop a facilities file (YAML) here, or ", html.A("choose")]
+                    ),
                     accept=".yaml,.yml",
                     className="upload",
                 ),
@@ -142,9 +145,7 @@ def _screen(folder: Path, timezone: str) -> list[dict[str, Any]]:
                 "why": strongest.sentence
                 if (strongest.fleet_logit or 0.0) > 0
                 else "no evidence moved the odds towards mining",
-                "evidence": [
-                    [e.sentence, e.fleet_logit, e.asic_logit] for e in r.evidence
-                ],
+                "evidence": [[e.sentence, e.fleet_logit, e.asic_logit] for e in r.evidence],
             }
         )
     return rows
@@ -166,8 +167,13 @@ def _detail(folder: Path, row: dict[str, Any], timezone: str) -> list[Any]:
             html.Thead(html.Tr([html.Th("evidence"), html.Th("fleet"), html.Th("ASIC")])),
             html.Tbody(
                 [
-                    html.Tr([html.Td(s), html.Td(_logit(f), className="num"),
-                             html.Td(_logit(a), className="num")])  # fmt: skip
+                    html.Tr(
+                        [
+                            html.Td(s),
+                            html.Td(_logit(f), className="num"),
+                            html.Td(_logit(a), className="num"),
+                        ]
+                    )
                     for s, f, a in row["evidence"]
                 ]
             ),
@@ -286,7 +292,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
         from hashtide.regulation.facilities import evidence_of, load_facilities
 
         if not facilities or not facilities.get("path"):
-            return problem("Upload a valid facilities file first (or reload the page for the example).")
+            return problem(
+                "Upload a valid facilities file first (or reload the page for the example)."
+            )
         try:
             path = (
                 example_path("facilities.yaml")
@@ -329,8 +337,16 @@ def register(app: dash.Dash, ctx: Context) -> None:
                 [
                     html.Thead(
                         html.Tr(
-                            [html.Th(c) for c in ("facility", "category", "track", "decided by",
-                                                  "clauses verified")]  # fmt: skip
+                            [
+                                html.Th(c)
+                                for c in (
+                                    "facility",
+                                    "category",
+                                    "track",
+                                    "decided by",
+                                    "clauses verified",
+                                )
+                            ]
                         )
                     ),
                     html.Tbody(rows),

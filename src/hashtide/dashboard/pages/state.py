@@ -123,7 +123,17 @@ def _levers_panel(path: Path) -> list[Any]:
                     className="lever-row",
                 )
             )
-        models = catalog()["model"].tolist()
+        # Only models with a listed price: the machine price follows the chosen model.
+        table = catalog()
+        priced = table[table["price_usd"].notna()].sort_values("efficiency_j_per_th")
+        models = [
+            {
+                "label": f"{row.model} — {row.efficiency_j_per_th:.1f} J/TH, "
+                f"{row.price_usd:,.0f} USD",
+                "value": row.model,
+            }
+            for row in priced.itertuples()
+        ]
         panel += [
             html.Label("Miner (ASIC catalog)", htmlFor="state-miner"),
             dcc.Dropdown(
