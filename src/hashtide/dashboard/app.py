@@ -19,6 +19,7 @@ from dash import Input, Output, dcc, html
 
 from hashtide import __version__
 from hashtide.dashboard import runs, uploads
+from hashtide.errors import HashtideError
 
 #: The pages: path, menu label, module.
 PAGES = (
@@ -114,8 +115,11 @@ def create_app(*, scenarios_dir: Path, work_dir: Path) -> dash.Dash:
         if name not in runs.DOWNLOADS:
             abort(404)
         try:
-            path = runs.run_folder(ctx.runs_dir, run_id) / name
-        except Exception:
+            if name.endswith(".html"):
+                path = runs.report_file(ctx.runs_dir, run_id, name)
+            else:
+                path = runs.run_folder(ctx.runs_dir, run_id) / name
+        except HashtideError:
             abort(404)
         if not path.is_file():
             abort(404)

@@ -1,11 +1,12 @@
 """The dashboard's runs: each finished run's report and tables in a folder, for download and
 comparison.
 
-A run folder holds exactly what ``hashtide run --out`` writes (``report.html``, ``summary.csv``,
-``claims.csv``, ``series.csv``, ``summary.json`` …; a replay also ``replay.html`` and its
-tables), written by the same report functions, plus ``result.pickle`` (the
-:class:`~hashtide.scenario.ScenarioResult`, for the comparison view) and ``run.json`` (what
-was run). Folders are written all at once (:func:`hashtide.report._io.write_folder`).
+A run folder holds what ``hashtide run --out`` writes (``summary.csv``, ``claims.csv``,
+``series.csv``, ``summary.json`` …; a replay its ``epochs.csv``, ``daily.csv`` …), written by the
+same report functions, plus ``result.pickle`` (the :class:`~hashtide.scenario.ScenarioResult`,
+for the comparison view and the reports) and ``run.json`` (what was run). The HTML reports
+(``report.html``, ``replay.html``) are written on their first download (:func:`report_file`).
+Folders are written all at once (:func:`hashtide.report._io.write_folder`).
 """
 
 from __future__ import annotations
@@ -82,19 +83,19 @@ def save_run(
 
     def fill(folder: Path) -> None:
         if result.variants:
-            from hashtide.report.scenario_report import write_report, write_tables
+            from hashtide.report.scenario_report import write_tables
 
-            write_report(result, folder / "report.html")
             write_tables(result, folder)
         if result.replay is not None:
-            from hashtide.market.report import write_replay_report, write_replay_tables
+            from hashtide.market.report import write_replay_tables
 
-            name = "replay.html" if result.variants else "report.html"
-            write_replay_report(result.replay, folder / name)
             write_replay_tables(result.replay, folder)
         with (folder / "result.pickle").open("wb") as handle:
             pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        files = tuple(sorted(p.name for p in folder.iterdir() if p.name in DOWNLOADS))
+        reports = tuple(_reports(result))
+        files = tuple(
+            sorted([*(p.name for p in folder.iterdir() if p.name in DOWNLOADS), *reports])
+        )
         info = {
             "run_id": run_id,
             "kind": kind,
@@ -109,6 +110,41 @@ def save_run(
 
     write_folder(run_folder(root, run_id), fill, option="the dashboard's run folder")
     return read_info(root, run_id)
+
+
+def _reports(result: ScenarioResult) -> dict[str, str]:
+    """The HTML reports of ``result`` by file name, as ``hashtide run`` names them."""
+    out = {}
+    if result.variants:
+        out["report.html"] = "scenario"
+    if result.replay is not None:
+        out["replay.html" if result.variants else "report.html"] = "replay"
+    return out
+
+
+def report_file(root: Path, run_id: str, name: str) -> Path:
+    """The HTML report ``name`` of a stored run, written on first request.
+
+    The reports are the slowest files to write (plotly.js inlined, every chart): a run's page
+    shows its results first and writes a report only when it is downloaded — the same file
+    ``hashtide run`` writes, by the same function.
+    """
+    path = run_folder(root, run_id) / name
+    if path.is_file():
+        return path
+    result = load_result(root, run_id)
+    kind = _reports(result).get(name)
+    if kind == "scenario":
+        from hashtide.report.scenario_report import write_report
+
+        write_report(result, path)
+    elif kind == "replay" and result.replay is not None:
+        from hashtide.market.report import write_replay_report
+
+        write_replay_report(result.replay, path)
+    else:
+        raise InvalidInputError(f"run {run_id} has no {name}")
+    return path
 
 
 def read_info(root: Path, run_id: str) -> RunInfo:
