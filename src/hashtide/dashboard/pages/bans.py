@@ -92,6 +92,31 @@ def apply_ban_rows(data: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str
     return out
 
 
+def edits_label(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
+    """What the table changed, for the run's name: ``Sichuan and Yunnan: stop 30 %``.
+
+    Examples
+    --------
+    >>> edits_label([{"event": 1, "name": "x", "stop": "15 %"}],
+    ...             [{"event": 1, "name": "x", "stop": "30 %"}])
+    'x: stop 30 %'
+    >>> edits_label([{"event": 1, "name": "x", "stop": "15 %"}], [])
+    "the file's bans"
+    """
+    old = {row["event"]: row for row in before}
+    parts = []
+    for row in after:
+        was = old.get(row.get("event"), {})
+        changed = [
+            f"{label} {row.get(key) or '(none)'}"
+            for key, label in BAN_KEYS
+            if str(row.get(key) or "").strip() != str(was.get(key) or "").strip()
+        ]
+        if changed:
+            parts.append(f"{row.get('name', '')}: {', '.join(changed)}")
+    return "; ".join(parts) or "the file's bans"
+
+
 def layout(ctx: Context) -> html.Div:
     """The page's components."""
     files = _replay_files(ctx)
@@ -215,14 +240,16 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
         set_progress(("0", "1", "starting…"))
         try:
-            data = apply_ban_rows(read_scenario_data(path), rows or [])
+            original = read_scenario_data(path)
+            data = apply_ban_rows(original, rows or [])
+            label = edits_label(ban_rows(original), rows or [])
             if paths is not None:
                 data["paths"] = int(paths)
             spec = parse_scenario(data, source=path.name, base=path.parent)
             t0 = time.perf_counter()
             result = run_scenario(spec, progress=progress)
             took = time.perf_counter() - t0
-            info = save_run(ctx.runs_dir, new_run_id(), result, kind="replay", label="edited bans")
+            info = save_run(ctx.runs_dir, new_run_id(), result, kind="replay", label=label)
         except HashtideError as exc:
             set_progress(("0", "1", ""))
             return problem(str(exc))
