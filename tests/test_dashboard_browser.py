@@ -240,6 +240,8 @@ def test_bad_uploads_show_the_error_and_run_nothing(page: Any, server: str) -> N
     text = problem.inner_text()
     assert "typo.yaml was not accepted" in text
     assert "did you mean 'power_price'" in text  # the CLI's own message (hashtide validate)
+    assert text.count("typo.yaml") == 2  # the message names the upload, not the server's copy
+    assert "uploads" not in text
     from playwright.sync_api import expect
 
     expect(page.locator("#state-levers")).to_contain_text("Choose or upload a scenario")
@@ -270,6 +272,10 @@ def test_hidden_mining_screen_detail_and_classify(page: Any, server: str) -> Non
     page.click("#hidden-classify")
     page.wait_for_selector("#hidden-decisions-table td")
     assert page.locator("#hidden-decisions details").count() >= 1
+    page.locator("#hidden-decisions summary").first.click()
+    trail = page.locator("#hidden-decisions pre.audit").first
+    trail.wait_for()
+    assert "fired" in trail.inner_text()  # the rule that decided it, with its clauses
     _shot(page, "hidden")
 
 
@@ -306,3 +312,20 @@ def test_ban_replay_edit_rerun_and_compare(page: Any, server: str) -> None:
     page.wait_for_selector("#compare-left-body h3")
     page.wait_for_selector("#compare-right-body h3")
     _shot(page, "compare")
+
+
+def test_a_run_can_be_cancelled(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server + "/")
+    page.wait_for_selector("#state-levers input")
+    # us-state-reserve (the default) on the world market: minutes at 100 paths, cancelled here
+    expect(page.locator("#state-scenario")).to_contain_text("us-state-reserve")
+    page.click("#state-run")
+    expect(page.locator("#state-cancel")).to_be_enabled()
+    expect(page.locator("#state-run")).to_be_disabled()
+    page.click("#state-cancel")
+    expect(page.locator("#state-run")).to_be_enabled()
+    expect(page.locator("#state-cancel")).to_be_disabled()
+    page.wait_for_timeout(1000)
+    assert page.locator("#run-headline").count() == 0  # nothing came back

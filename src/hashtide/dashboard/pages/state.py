@@ -46,7 +46,9 @@ def layout(ctx: Context) -> html.Div:
             options=[{"label": p.stem, "value": str(p)} for p in files],
             value=_default_scenario(files),
             clearable=False,
-            placeholder=f"no scenario files in {ctx.scenarios_dir}; upload one",
+            placeholder="a shipped scenario"
+            if files
+            else f"no scenario files in {ctx.scenarios_dir}; upload one",
         ),
         dcc.Upload(
             id="state-upload",
@@ -262,6 +264,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     @app.callback(
         Output("state-source", "data"),
         Output("state-upload-status", "children"),
+        Output("state-scenario", "value"),
         Input("state-scenario", "value"),
         Input("state-upload", "contents"),
         State("state-upload", "filename"),
@@ -270,6 +273,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         from hashtide.scenario import load_scenario
 
         if dash.ctx.triggered_id == "state-upload" and contents and filename:
+            path: Path | None = None
             try:
                 path = uploads.save_one(
                     ctx.work_dir,
@@ -281,11 +285,14 @@ def register(app: dash.Dash, ctx: Context) -> None:
                 load_scenario(path)
             except HashtideError as exc:
                 message = str(exc).replace(str(ctx.work_dir), "…")
-                return None, problem(message, title=f"{filename} was not accepted")
-            return {"path": str(path), "name": filename}, note(f"{filename}: valid, ready to run")
+                if path is not None:  # the loader names the saved copy: name the upload
+                    message = message.replace(str(path).replace(str(ctx.work_dir), "…"), filename)
+                return None, problem(message, title=f"{filename} was not accepted"), None
+            ok = note(f"{filename}: valid, ready to run")
+            return {"path": str(path), "name": filename}, ok, None
         if value is None:
-            return None, None
-        return {"path": value, "name": value}, None
+            return dash.no_update, dash.no_update, dash.no_update
+        return {"path": value, "name": value}, None, dash.no_update
 
     @app.callback(Output("state-levers", "children"), Input("state-source", "data"))
     def levers_panel(source: dict[str, str] | None) -> Any:
