@@ -134,3 +134,12 @@ def test_the_app_serves_only_run_files(tmp_path: Path) -> None:
     assert b"secret" not in escape.data
     assert "Content-Disposition" not in escape.headers
     assert app.server.config["MAX_CONTENT_LENGTH"] == uploads.MAX_REQUEST_BYTES
+
+
+def test_the_command_serves_this_machine_only_by_default() -> None:
+    import inspect
+
+    from hashtide.cli.dashboard import dashboard
+
+    defaults = {n: p.default for n, p in inspect.signature(dashboard).parameters.items()}
+    assert (defaults["host"], defaults["port"]) == ("127.0.0.1", 8050)
