@@ -50,8 +50,9 @@ FloatArray = npt.NDArray[np.float64]
 TREND_PERIODS = 3
 #: Periods before the start the price-trend baseline's elasticity is fitted on (four years).
 PRICE_TREND_FIT_PERIODS = 104
-#: Fewest fitting pairs for an elasticity; with fewer the price-trend baseline is the trend.
-PRICE_TREND_MIN_PAIRS = 20
+#: Fewest fitting pairs for an elasticity (a year of periods, each with its 8 horizons); with
+#: fewer the price-trend baseline is the trend.
+PRICE_TREND_MIN_PAIRS = 26 * 8
 #: The elasticity is kept between these bounds (0: the plain trend).
 PRICE_TREND_ELASTICITY_BOUNDS = (0.0, 1.5)
 #: A retarget period's nominal length [s]: the price-trend baseline places future periods on
