@@ -695,16 +695,8 @@ def fit_entry_for(fleet: WorldFleet, start_time_s: float, params: BehaviourParam
         float(recon.running_hs[max(0, back[-1] - 3) : back[-1] + 1].mean()) if back.size else last4
     )
     # Growth is compounding: the pace is the network's exponential growth rate over the supply
-    # window times today's hashrate (not the linear mean, which lags a boom). Makers keep the
-    # capacity they built: the fastest such rate over the fit window, not only the latest.
+    # window times today's hashrate (not the linear mean, which lags a boom).
     rate = math.log(last4 / first4) / params.supply_days if first4 > 0 and last4 > 0 else 0.0
-    level4 = np.convolve(recon.running_hs, np.full(4, 0.25), mode="valid")  # 4-week means
-    span = max(1, round(params.supply_days / 7))
-    ends = np.flatnonzero(window[3:])
-    ends = ends[ends >= span]
-    if ends.size:
-        rates = np.log(level4[ends] / level4[ends - span]) / (span * 7.0)
-        rate = max(rate, float(np.max(rates)))
     pace = max(0.0, last4 * rate)
     # The most the network grew in 30 days over the fit window (at least the stated cap).
     level = recon.running_hs[window]
