@@ -335,7 +335,12 @@ class WorldMarket:
         if not end_time_s > start_time_s:
             raise InvalidInputError("end_time_s must be after start_time_s")
         entry = fit_entry_for(fleet, start_time_s, params)
-        orders = order_book(fleet, start_time_s, params)
+        # The order book: machines ordered before the start arrive at the pace new machines
+        # arrived in the reconstruction over the last lag_days (they were ordered before it).
+        recon = fleet.reconstruction
+        recent = recon.week_s >= start_time_s - (params.lag_days + 7) * SECONDS_PER_DAY
+        book = float(recon.added_hs[recent].mean() / 7.0) if recent.any() else 0.0
+        orders = np.full(params.lag_days + 2, book)
         return cls(
             fleet=fleet,
             events=events,
@@ -642,36 +647,6 @@ def _linear_hazard(days: FloatArray, start_s: float, ramp_days: float) -> FloatA
     if first_inside.size and first_inside[0] == 0 and j[0] > 0:
         out[0] = 1.0 / (n - j[0])
     return out
-
-
-def order_book(fleet: WorldFleet, start_time_s: float, params: BehaviourParams) -> FloatArray:
-    """Machines ordered before the start, by day of arrival (``lag_days + 2`` days) [H/s/day].
-
-    They arrive at the pace new machines arrived in the reconstruction over the last
-    ``lag_days``, moved by how the entry rule's orders changed since: arrivals on day ``x``
-    were ordered ``lag_days`` before, when the rule ordered in proportion to the running
-    hashrate × margin then (:func:`hashtide.market.behaviour.order_rate`) — in a boom the
-    book grows with the orders placed, rather than holding the past quarter's average.
-    """
-    recon = fleet.reconstruction
-    lag_s = params.lag_days * SECONDS_PER_DAY
-    recent = recon.week_s >= start_time_s - (params.lag_days + 7) * SECONDS_PER_DAY
-    if not recent.any():
-        return np.zeros(params.lag_days + 2)
-    book = float(recon.added_hs[recent].mean() / 7.0)
-    first = math.floor(start_time_s / SECONDS_PER_DAY) * SECONDS_PER_DAY - SECONDS_PER_DAY
-    arrival = first + SECONDS_PER_DAY * np.arange(params.lag_days + 2)
-
-    def ordered(time_s: FloatArray) -> FloatArray:
-        running = np.interp(time_s, recon.week_s, recon.running_hs)
-        result: FloatArray = running * np.interp(time_s, recon.week_s, recon.margin)
-        return result
-
-    then = float(ordered(recon.week_s[recent] - lag_s).mean())
-    if not then > 0:
-        return np.full(params.lag_days + 2, book)
-    result: FloatArray = book * ordered(np.minimum(arrival - lag_s, start_time_s)) / then
-    return result
 
 
 def fit_entry_for(fleet: WorldFleet, start_time_s: float, params: BehaviourParams) -> EntryFit:
