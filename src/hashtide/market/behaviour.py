@@ -236,10 +236,6 @@ class EntryFit:
     net_growth_hs_per_day : float
         The supply pace: the network's net growth per day over the ``supply_days`` before the
         start [H/s per day] (0 until set).
-    supply_cap_frac_per_month : float
-        Most new hashrate that can arrive in 30 days, as a share of the running network: the
-        largest 30-day growth of the network over the fit window, at least
-        :attr:`BehaviourParams.supply_cap_frac_per_month`.
     """
 
     kappa_per_day: float
@@ -248,7 +244,6 @@ class EntryFit:
     additions_hs: float
     predictor_hs: float
     net_growth_hs_per_day: float = 0.0
-    supply_cap_frac_per_month: float = 0.15
 
 
 def fit_entry(

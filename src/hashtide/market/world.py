@@ -437,7 +437,7 @@ class WorldMarket:
         supply = self.entry.net_growth_hs_per_day + leaving
         orders = np.minimum(
             self.entry.kappa_per_day * total * margin,
-            np.minimum(self.entry.supply_cap_frac_per_month / 30.0 * total, supply),
+            np.minimum(params.supply_cap_frac_per_month / 30.0 * total, supply),
         )
         arrival = d + params.lag_days
         if arrival < st.deliveries.shape[1]:
@@ -669,13 +669,5 @@ def fit_entry_for(fleet: WorldFleet, start_time_s: float, params: BehaviourParam
     first4 = (
         float(recon.running_hs[max(0, back[-1] - 3) : back[-1] + 1].mean()) if back.size else last4
     )
-    # Growth is compounding: the pace is the network's exponential growth rate over the supply
-    # window times today's hashrate (not the linear mean, which lags a boom).
-    rate = math.log(last4 / first4) / params.supply_days if first4 > 0 and last4 > 0 else 0.0
-    pace = max(0.0, last4 * rate)
-    # The most the network grew in 30 days over the fit window (at least the stated cap).
-    level = recon.running_hs[window]
-    monthly = level[4:] / level[:-4] - 1.0 if level.size > 4 else np.zeros(0)
-    seen = float(monthly.max()) * 30.0 / 28.0 if monthly.size else 0.0
-    cap = max(params.supply_cap_frac_per_month, seen)
-    return replace(fit, net_growth_hs_per_day=pace, supply_cap_frac_per_month=cap)
+    pace = max(0.0, (last4 - first4) / params.supply_days)
+    return replace(fit, net_growth_hs_per_day=pace)
