@@ -27,6 +27,7 @@ from hashtide.market.backtest import (
 )
 from hashtide.market.data import DailySeries
 from hashtide.market.history import ChainHistory, MarketInputs, chain_history
+from hashtide.market.regions import DEFAULT_REGIONS
 from hashtide.market.walkforward import (
     PRIOR_CONSTANTS,
     ScoreCache,
@@ -129,7 +130,7 @@ def test_select_constants_uses_only_known_windows() -> None:
 
 
 def test_constants_and_eras() -> None:
-    params, regions = LAG60.apply(None, walkforward_module.DEFAULT_REGIONS)
+    params, regions = LAG60.apply(None, DEFAULT_REGIONS)
     assert params.lag_days == 60
     assert params.switch_smoothing_days == 14.0
     assert {r.power_price_spread for r in regions} == {0.6}

@@ -392,10 +392,9 @@ def run_backtest(
         supply_pace_hs_per_day=entry.net_growth_hs_per_day,
         price_trend_mdape_pct=mdape_pct(price_trend, actual),
         price_elasticity=elasticity,
-        simulated_start_s=(
-            (frame["start_time"].reindex(heights) - pd.Timestamp(0, tz="UTC"))
-            .dt.total_seconds()
-            .to_numpy()
+        simulated_start_s=np.asarray(
+            (frame["start_time"].reindex(heights) - pd.Timestamp(0, tz="UTC")).dt.total_seconds(),
+            dtype=np.float64,
         ),
     )
 
