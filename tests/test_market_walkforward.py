@@ -18,7 +18,7 @@ from hashtide.cli.market import backtest
 from hashtide.errors import InvalidInputError
 from hashtide.market import backtest as backtest_module
 from hashtide.market import fleet as fleet_module
-from hashtide.market import run as run_module
+from hashtide.market import nowcast as nowcast_module
 from hashtide.market import walkforward as walkforward_module
 from hashtide.market.backtest import (
     baseline_price_trend,
@@ -157,7 +157,8 @@ def _scaled_history(history: ChainHistory, *, after_s: float, factor: float) -> 
 
 
 def _with_history(monkeypatch: pytest.MonkeyPatch, history: ChainHistory) -> None:
-    for module in (backtest_module, fleet_module, run_module, walkforward_module):
+    # Every market module that reads the shipped chain history.
+    for module in (backtest_module, fleet_module, nowcast_module, walkforward_module):
         monkeypatch.setattr(module, "chain_history", lambda: history)
 
 

@@ -41,10 +41,10 @@ from hashtide.errors import InvalidInputError
 from hashtide.market.backtest import BacktestResult, _last_input_day_s, run_backtest
 from hashtide.market.behaviour import BehaviourParams
 from hashtide.market.events import Event, date_s
-from hashtide.market.fleet import WorldFleet, build_fleet
+from hashtide.market.fleet import WorldFleet
 from hashtide.market.history import MarketInputs, chain_history
 from hashtide.market.regions import DEFAULT_REGIONS, Region
-from hashtide.market.run import start_period
+from hashtide.market.run import start_fleet, start_period
 from hashtide.market.world import PROJECTION_DAYS
 from hashtide.units import SECONDS_PER_DAY
 
@@ -290,11 +290,9 @@ def score_windows(
     """
     usable = [s for s in starts if window_fits(s, horizon)]
     out: dict[StructuralConstants, list[WindowScore]] = {c: [] for c in candidates}
-    history = chain_history()
     total = len(usable) * len(candidates)
     done = 0
     for start in usable:
-        k = start_period(history, date_s(start))
         fleets: dict[tuple[float, float], WorldFleet] = {}
         for constants in candidates:
             if progress is not None:
@@ -307,12 +305,13 @@ def score_windows(
             cand_params, cand_regions = constants.apply(params, regions)
             key = (constants.switch_smoothing_days, constants.power_price_spread)
             if key not in fleets:
-                fleets[key] = build_fleet(
-                    float(history.start_s[k]),
+                fleets[key] = start_fleet(
+                    date_s(start),
+                    events=events,
                     regions=cand_regions,
                     params=cand_params,
                     inputs=inputs,
-                )
+                )[0]
             result = run_backtest(
                 start,
                 epochs=horizon,
