@@ -222,6 +222,15 @@ def backtest(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Walk-forward: compute every window afresh.")
     ] = False,
+    candidates: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=9,
+            help="Walk-forward: fit the constants among the first N of the nine candidates "
+            "(1: the prior only; 2: prior or 60-day lag, the quick walk).",
+        ),
+    ] = 9,
     paths: Annotated[
         int | None,
         typer.Option(
@@ -279,6 +288,7 @@ def backtest(
             cache_dir=None if no_cache else cache_dir,
             use_cache=not no_cache,
             as_json=as_json,
+            n_candidates=candidates,
         )
         return
     mode: Literal["expected", "monte_carlo"] = "monte_carlo" if paths is not None else "expected"
@@ -331,11 +341,17 @@ def _walk_forward(
     cache_dir: Path | None,
     use_cache: bool,
     as_json: bool,
+    n_candidates: int,
 ) -> None:
     from rich.table import Table
 
     from hashtide.cli._common import progress_bar
-    from hashtide.market.walkforward import default_cache_dir, monthly_starts, walk_forward
+    from hashtide.market.walkforward import (
+        CANDIDATES,
+        default_cache_dir,
+        monthly_starts,
+        walk_forward,
+    )
     from hashtide.report.walkforward_plot import plot_walk_forward
 
     if chart.suffix.lower() not in (".html", ".png"):
@@ -357,6 +373,7 @@ def _walk_forward(
             params=params,
             progress=progress,
             cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
+            candidates=CANDIDATES[:n_candidates],
         )
     written = plot_walk_forward(result, chart)
     if as_json:
