@@ -171,7 +171,7 @@ def test_simulate_bad_input() -> None:
     with pytest.raises(InvalidInputError, match="needs rng"):
         simulate(_start(), epochs=1, mode="monte_carlo", n_paths=2)
     fleet = build_fleet(_start())
-    with pytest.raises(InvalidInputError, match="not built for this start"):
+    with pytest.raises(InvalidInputError, match="not built for the start period"):
         simulate(_start() + 20 * 86_400, epochs=1, fleet=fleet)
     with pytest.raises(InvalidInputError, match=r"unknown regions \['mars'\]"):
         simulate(_start(), epochs=1,
