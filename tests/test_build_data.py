@@ -31,6 +31,20 @@ def test_chain_history_rebuilds_identically(tmp_path: Path) -> None:
 
 
 @needs_raw
+def test_chain_tips_rebuild_identically(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import build_chain_tips
+    finally:
+        sys.path.pop(0)
+    assert build_chain_tips.main(["--raw", str(RAW), "--out", str(tmp_path)]) == 0
+    rebuilt = (tmp_path / "chain_tips_daily.csv").read_text()
+    assert rebuilt == (SHIPPED / "chain_tips_daily.csv").read_text()
+
+
+@needs_raw
 def test_carbon_tables_rebuild_identically(tmp_path: Path) -> None:
     import sys
 
@@ -40,7 +54,7 @@ def test_carbon_tables_rebuild_identically(tmp_path: Path) -> None:
     finally:
         sys.path.pop(0)
     assert build_carbon_factors.main(["--raw", str(RAW), "--out", str(tmp_path)]) == 0
-    for name in ("carbon_lifecycle.csv", "carbon_grid.csv"):
+    for name in ("carbon_lifecycle.csv", "carbon_grid.csv", "china_hydro_season.csv"):
         assert (tmp_path / name).read_text() == (SHIPPED / name).read_text(), name
 
 

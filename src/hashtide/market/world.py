@@ -12,7 +12,8 @@ efficiency). Each day it
    availability of its region that month and under any power cut;
 3. scraps a share of the switched-off machines and retires those past their lifetime (rule 3);
 4. applies the events: ban ramps move machines to "stopped", "in transit" or "covert"; transit
-   machines arrive abroad; covert ones come back; programs switch on;
+   machines arrive abroad; covert ones come back; China's miners follow the wet season between
+   its hydro and coal provinces while none of them is banned; programs switch on;
 5. adds the machines delivered that day (ordered ``lag_days`` before) to the open regions, and
    places today's orders (rule 2).
 
@@ -53,6 +54,7 @@ from hashtide.market.events import (
 )
 from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
+from hashtide.market.regions import china_split
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -127,6 +129,7 @@ class WorldMarket:
         n_paths: int,
         initial_deliveries_hs: FloatArray,
         prices: PricePaths | None = None,
+        initial_scale: FloatArray | None = None,
     ) -> None:
         self.fleet = fleet
         self.events = events
@@ -246,6 +249,11 @@ class WorldMarket:
             for y in np.unique(years)
         }
         self.intensity = np.array([by_year[int(y)] for y in years]).T  # (actors, days)
+        renewable = {  # programs: unknown (NaN), left out of the renewable share
+            int(y): [r.renewable_frac_in(int(y)) for r in regions] + [math.nan] * len(self.programs)
+            for y in np.unique(years)
+        }
+        self.renewable = np.array([renewable[int(y)] for y in years]).T  # (actors, days)
         weights = np.array([fleet.shares[r.key] for r in regions])
         self._world_price = np.exp(weights @ np.log(price[:n_regions]))
         self._world_pue = float(weights @ self.pue[:n_regions])
@@ -260,6 +268,12 @@ class WorldMarket:
             self._covert_back[b] = _linear_hazard(days, ban.resume_s, ban.covert_ramp_days)
             for key in ban.regions:
                 open_regions[keys.index(key), days >= ban.start_s] = False
+        # China's seasonal migration (wet season in Sichuan & Yunnan), while none of the parts
+        # that move is banned (covert machines come back where they were stopped and stay).
+        self._season_index, self._season_split = china_split(regions, days)
+        self._season_on: npt.NDArray[np.bool_] = np.zeros(n_days, dtype=bool)
+        if self._season_index:
+            self._season_on = np.all(open_regions[self._season_index], axis=0)
         shares = weights[:, None] * open_regions
         totals = shares.sum(axis=0)
         self._order_share = np.where(totals > 0, shares / np.where(totals > 0, totals, 1), 0.0)
@@ -273,6 +287,8 @@ class WorldMarket:
         # Initial state.
         cap = np.zeros((n_paths, n_compartments, self.eff.size))
         cap[:, :n_regions, :n_old] = fleet.capacity_hs[None]
+        if initial_scale is not None:  # the start's uncertainty, one factor per path
+            cap[:, :n_regions, :n_old] *= np.broadcast_to(initial_scale, (n_paths,))[:, None, None]
         deliveries = np.zeros((n_paths, n_days))
         m = min(initial_deliveries_hs.size, n_days)
         deliveries[:, :m] = initial_deliveries_hs[None, :m]
@@ -307,6 +323,7 @@ class WorldMarket:
         inputs: MarketInputs | None = None,
         n_paths: int = 1,
         prices: PricePaths | None = None,
+        initial_scale: FloatArray | None = None,
     ) -> WorldMarket:
         """Fit the entry rule on the fleet's history before the start and set everything up.
 
@@ -327,6 +344,9 @@ class WorldMarket:
         prices : callable, optional
             ``prices(day_s) -> (btc_price_usd (P or 1, D), fees_btc_per_block (D,))``: modelled
             price paths (default: ``inputs``' history).
+        initial_scale : ndarray, shape (P,), optional
+            Factor on each path's installed fleet at the start (the nowcast's uncertainty,
+            :func:`hashtide.market.nowcast.nowcast`); default 1.
         """
         params = BehaviourParams() if params is None else params
         inputs = MarketInputs.shipped() if inputs is None else inputs
@@ -353,6 +373,7 @@ class WorldMarket:
             n_paths=n_paths,
             initial_deliveries_hs=orders,
             prices=prices,
+            initial_scale=initial_scale,
         )
 
     # --- the daily step ---------------------------------------------------------------------
@@ -425,6 +446,10 @@ class WorldMarket:
                     moved = cap[:, covert, :] * back
                     cap[:, covert, :] -= moved
                     cap[:, region, :] += moved
+        if self._season_on[d]:
+            moving = cap[:, self._season_index, :]
+            total_hs = moving.sum(axis=1, keepdims=True)
+            cap[:, self._season_index, :] = total_hs * self._season_split[None, :, d, None]
         for g in range(len(self.programs)):
             cap[:, n_regions + g, self._program_vintage[g]] += self._program_add[g, d]
         cap[:, :n_regions, self._new_vintage[d]] += (
@@ -583,11 +608,20 @@ class WorldMarket:
                         source=region.sources.get("availability_fracs", "scenario file"),
                     )
                 )
+            if region.china_fracs is not None:
+                rows.append(
+                    Assumption(
+                        name=f"{region.name}: share of China by month",
+                        value=", ".join(f"{v:.2f}" for v in region.china_fracs),
+                        source=region.sources.get("china_fracs", "scenario file"),
+                    )
+                )
+            r = list(self.fleet.regions).index(region)
             rows.append(
                 Assumption(
                     name=f"{region.name}: carbon intensity",
-                    value=f"{self.intensity[list(self.fleet.regions).index(region), 0]:.1f} "
-                    "gCO2e/kWh",
+                    value=f"{self.intensity[r, 0]:.1f} gCO2e/kWh, renewable "
+                    f"{self.renewable[r, 0]:.1%}",
                     source=region.sources.get("carbon", "Ember grid average"),
                 )
             )

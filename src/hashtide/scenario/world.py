@@ -33,10 +33,10 @@ from hashtide.market.events import (
     RegionalBan,
     StateProgram,
 )
-from hashtide.market.fleet import WorldFleet, build_fleet
-from hashtide.market.history import FEE_AVERAGE_DAYS, chain_history
+from hashtide.market.fleet import WorldFleet
+from hashtide.market.history import FEE_AVERAGE_DAYS
 from hashtide.market.regions import DEFAULT_REGIONS, Region
-from hashtide.market.run import MarketRun, simulate, start_period
+from hashtide.market.run import MarketRun, simulate, start_fleet
 from hashtide.scenario import schema
 from hashtide.scenario.accounting import band, by_year, finance, n_years, year_index, yearly_results
 from hashtide.scenario.build import profile_of
@@ -245,15 +245,17 @@ def price_paths(
 
 
 def shared_fleet(spec: schema.ScenarioSpec) -> tuple[WorldFleet, float]:
-    """The fleet rebuilt at the start period (newest history period for a future start)."""
-    history = chain_history()
-    start_s = day_start_s(spec.start)
-    index = start_period(history, start_s)
+    """The fleet at the start state (:func:`hashtide.market.run.start_fleet`: the nowcast on
+    the start date, sized under the scenario's power cuts under way; newest history for a
+    future start) and where the run begins."""
     network = spec.network
-    fleet = build_fleet(
-        float(history.start_s[index]), regions=regions_of(network), params=params_of(network)
+    fleet, now = start_fleet(
+        day_start_s(spec.start),
+        events=events_of(spec.events),
+        regions=regions_of(network),
+        params=params_of(network),
     )
-    return fleet, float(history.start_s[index])
+    return fleet, now.begin_s
 
 
 def run_variant(
