@@ -163,10 +163,8 @@ def test_fleet_power_2024_against_ccaf() -> None:
         powers.append(fleet.power_w())
     twh = np.mean(powers) * 8766 / 1e12
     assert twh == pytest.approx(138.0, rel=0.15)
-    # Regression snapshot (deterministic; catalog and chain history as shipped): 130.284 TWh
-    # (130.114 before China's provincial split followed the seasons: its 21 % moves to the
-    # cheaper wet-season hydro in July and October).
-    assert twh == pytest.approx(130.283_619_85, rel=1e-8)
+    # Regression snapshot (deterministic; catalog and chain history as shipped): 130.114 TWh.
+    assert twh == pytest.approx(130.113_944_66, rel=1e-8)
 
 
 def test_build_fleet_bad_input() -> None:

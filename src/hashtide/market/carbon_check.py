@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hashtide.market.regions import region_shares
+from hashtide.market.regions import china_split, region_shares
 
 if TYPE_CHECKING:
     from hashtide.market.replay import ReplayResult
@@ -337,12 +337,17 @@ def monthly_mix(run: MarketRun, label: str) -> pd.DataFrame:
     """Per month: each region's share of mining power, the carbon intensity, the renewable share.
 
     Means over the month of the daily medians across paths (power per region: the median path
-    value of each day).
+    value of each day). China's hydro and coal mining regions are shown as the carbon
+    accounting counts them: their power together, split by the season
+    (:func:`hashtide.market.regions.china_split`).
     """
     market = run.market
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         power = np.nanmedian(market.power_w, axis=0)  # (D, A)
+    season, split = china_split(market.fleet.regions, market.day_s)
+    if season:
+        power[:, season] = power[:, season].sum(axis=1, keepdims=True) * split.T
     index = pd.DatetimeIndex(pd.to_datetime(market.day_s, unit="s", utc=True), name="day")
     frame = pd.DataFrame(power, index=index, columns=list(market.actor_names)).dropna()
     monthly = frame.resample("MS").mean()

@@ -13,7 +13,7 @@ availability and the price factors (``network.regions``).
 
 :func:`region_shares` turns the shipped mining-map figures into each region's share of world
 hashrate at a date, using only months that ended before it; :func:`china_split` gives the
-seasonal split of China's mining the world market moves machines by.
+seasonal split of China's mining the world market's carbon accounting uses.
 """
 
 from __future__ import annotations
@@ -98,9 +98,10 @@ class Region:
     china_frac : float
         For a part of China: its share of China's hashrate (province shares, April 2020).
     china_fracs : tuple of 12 floats or None
-        For a part of China whose share follows the seasons: its share of China's hashrate in
-        each calendar month (January first), 0–1; overrides ``china_frac``. Machines move
-        between the parts of China that have one (:func:`china_split`).
+        For a part of China whose share follows the seasons: its share of China's mining in
+        each calendar month (January first), 0–1. Used for carbon accounting: the parts of China
+        that have one share one seasonal carbon mix (:func:`china_split`); the hashrate model
+        keeps ``china_frac``.
     sources : dict
         Where each assumption comes from, by parameter name.
     """
@@ -410,9 +411,7 @@ def region_shares(
     -----
     For each country the newest quoted month before ``date`` is used (figures are held flat
     between and after quotes; before a country's first quote it is part of ``other``).
-    Mainland China is split among the regions with ``in_china`` by their share of China on
-    that date (:meth:`Region.china_frac_at`: seasonal for Sichuan & Yunnan and Xinjiang & Inner
-    Mongolia).
+    Mainland China is split among the regions with ``in_china`` by their ``china_frac``.
     Before the first quoted month (September 2019) the September 2019 figures hold.
 
     Examples
@@ -422,8 +421,6 @@ def region_shares(
     0.46
     >>> round(shares["united_states"], 3)
     0.168
-    >>> round(shares["china_hydro"] / 0.46, 2)   # 1 May: halfway from April's 0.232 to May's 0.414
-    0.33
     """
     keys = region_keys(regions)
     if "other" not in keys:
@@ -442,12 +439,10 @@ def region_shares(
     shares = dict.fromkeys(keys, 0.0)
     china = latest.pop("china").share_frac if "china" in latest else 0.0
     china_regions = [r for r in regions if r.in_china]
-    noon_s = dt.datetime.combine(date, dt.time(12), tzinfo=dt.UTC).timestamp()
-    fracs = {r.key: float(r.china_frac_at(noon_s)) for r in china_regions}
-    total_frac = sum(fracs.values())
+    total_frac = sum(r.china_frac for r in china_regions)
     if china_regions and total_frac > 0:
         for region in china_regions:
-            shares[region.key] = china * fracs[region.key] / total_frac
+            shares[region.key] = china * region.china_frac / total_frac
     for key, quote in latest.items():
         if key in shares and key != "other":
             shares[key] += quote.share_frac
@@ -471,7 +466,7 @@ def china_split(regions: Sequence[Region], time_s: npt.ArrayLike) -> tuple[list[
     (list of int, array)
         The indices (in ``regions``) of the parts of China with ``china_fracs``, and each one's
         share of their total at each time, shape (len(indices), len(time_s)), columns summing
-        to 1. Machines move among them to keep this split (no indices: nothing moves).
+        to 1 (no indices: no region follows the seasons).
 
     Examples
     --------

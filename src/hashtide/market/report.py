@@ -182,9 +182,9 @@ def _band(fig: Any, x: Any, low: Any, high: Any, colour: str, name: str) -> bool
     return True
 
 
-def _charts(result: ReplayResult) -> list[dict[str, Any]]:
+def replay_figures(result: ReplayResult) -> list[tuple[str, str, Any, str]]:
+    """The replay report's charts as ``(key, title, plotly figure, caption)``, in order."""
     import plotly.graph_objects as go
-    from markupsafe import Markup
 
     epochs = result.epochs
     daily = result.daily()
@@ -433,9 +433,14 @@ def _charts(result: ReplayResult) -> list[dict[str, Any]]:
             "Running hashrate per region (stacked) and the machines on their way abroad (dotted).",
         )
     )
+    return figures
+
+
+def _charts(result: ReplayResult) -> list[dict[str, Any]]:
+    from markupsafe import Markup
 
     out = []
-    for i, (key, title, figure, caption) in enumerate(figures):
+    for i, (key, title, figure, caption) in enumerate(replay_figures(result)):
         html = figure.to_html(
             full_html=False,
             include_plotlyjs=i == 0,

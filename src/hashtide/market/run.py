@@ -312,7 +312,9 @@ def simulate(
         date = dt.datetime.fromtimestamp(now.begin_s, tz=dt.UTC).date()
         now = with_cuts(now, events, region_shares(date, fleet.regions, quotes=quotes))
         if abs(fleet.time_s - now.begin_s) > 1.0:
-            raise InvalidInputError("the fleet given was not built for this start (start_fleet)")
+            raise InvalidInputError(
+                "the fleet given was not built for the start period (build it with start_fleet)"
+            )
     index = now.period_index
     begin_s = now.begin_s
     height = now.height

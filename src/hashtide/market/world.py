@@ -12,8 +12,7 @@ efficiency). Each day it
    availability of its region that month and under any power cut;
 3. scraps a share of the switched-off machines and retires those past their lifetime (rule 3);
 4. applies the events: ban ramps move machines to "stopped", "in transit" or "covert"; transit
-   machines arrive abroad; covert ones come back; China's miners follow the wet season between
-   its hydro and coal provinces while none of them is banned; programs switch on;
+   machines arrive abroad; covert ones come back; programs switch on;
 5. adds the machines delivered that day (ordered ``lag_days`` before) to the open regions, and
    places today's orders (rule 2).
 
@@ -254,6 +253,13 @@ class WorldMarket:
             for y in np.unique(years)
         }
         self.renewable = np.array([renewable[int(y)] for y in years]).T  # (actors, days)
+        # Carbon accounting only: China's hydro and coal mining regions share one seasonal mix
+        # (miners moved to Sichuan & Yunnan for the wet season, energy.china_hydro_season); the
+        # hashrate model keeps each region's own machines, prices, availability and ban.
+        season, split = china_split(regions, days)
+        if season:
+            for table in (self.intensity, self.renewable):
+                table[season] = (table[season] * split).sum(axis=0)
         weights = np.array([fleet.shares[r.key] for r in regions])
         self._world_price = np.exp(weights @ np.log(price[:n_regions]))
         self._world_pue = float(weights @ self.pue[:n_regions])
@@ -268,12 +274,6 @@ class WorldMarket:
             self._covert_back[b] = _linear_hazard(days, ban.resume_s, ban.covert_ramp_days)
             for key in ban.regions:
                 open_regions[keys.index(key), days >= ban.start_s] = False
-        # China's seasonal migration (wet season in Sichuan & Yunnan), while none of the parts
-        # that move is banned (covert machines come back where they were stopped and stay).
-        self._season_index, self._season_split = china_split(regions, days)
-        self._season_on: npt.NDArray[np.bool_] = np.zeros(n_days, dtype=bool)
-        if self._season_index:
-            self._season_on = np.all(open_regions[self._season_index], axis=0)
         shares = weights[:, None] * open_regions
         totals = shares.sum(axis=0)
         self._order_share = np.where(totals > 0, shares / np.where(totals > 0, totals, 1), 0.0)
@@ -446,10 +446,6 @@ class WorldMarket:
                     moved = cap[:, covert, :] * back
                     cap[:, covert, :] -= moved
                     cap[:, region, :] += moved
-        if self._season_on[d]:
-            moving = cap[:, self._season_index, :]
-            total_hs = moving.sum(axis=1, keepdims=True)
-            cap[:, self._season_index, :] = total_hs * self._season_split[None, :, d, None]
         for g in range(len(self.programs)):
             cap[:, n_regions + g, self._program_vintage[g]] += self._program_add[g, d]
         cap[:, :n_regions, self._new_vintage[d]] += (
@@ -611,7 +607,7 @@ class WorldMarket:
             if region.china_fracs is not None:
                 rows.append(
                     Assumption(
-                        name=f"{region.name}: share of China by month",
+                        name=f"{region.name}: share of China by month (carbon mix)",
                         value=", ".join(f"{v:.2f}" for v in region.china_fracs),
                         source=region.sources.get("china_fracs", "scenario file"),
                     )

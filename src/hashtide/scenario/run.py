@@ -316,7 +316,9 @@ def _account(
         span = by_year(b - a, epoch_year, count)
         hp_year = by_year(hashprice * (b - a), epoch_year, count) / span
         epoch_share = np.where(b > a, actor_work / (actor_work + rest_work), np.nan)
-        peak = np.nanmax(np.nanmedian(epoch_share, axis=0))
+        # periods past the horizon on every path are all-NaN columns: left out, not warned about
+        some = ~np.isnan(epoch_share).all(axis=0)
+        peak = float(np.nanmax(np.nanmedian(epoch_share[:, some], axis=0))) if some.any() else 0.0
 
     actor_total = actor_work.sum(axis=1)
     rest_total = rest_work.sum(axis=1)
