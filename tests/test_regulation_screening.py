@@ -167,21 +167,30 @@ def test_pattern_labels_follow_the_most_specific_evidence() -> None:
         "floor_ratio": 0.6,
         "peer_median_floor_ratio": 0.5,
     }
-    up = {"window": 1.0}
-    assert pattern_of(row, up) == ("onset", 41.0)
-    assert pattern_of({**row, "window_hits": 3.0}, up)[0] == "batches"
-    assert pattern_of({**row, "window_asic_probability": 0.2}, up)[0] == "ai_training_jobs"
-    assert pattern_of({**row, "window_down_step_share": 0.15}, up)[0] == "seasonal_heat"
-    no_step = {**row, "window_hits": 0.0}
-    assert pattern_of(no_step, up) == ("night_only", pytest.approx(30.0))
-    assert pattern_of({**no_step, "z_weekend_ratio": 6.0}, up)[0] == "weekend_only"
-    no_clock = {**no_step, "clock_edge_share": 0.01}
-    assert pattern_of(no_clock, up) == ("curtailed", pytest.approx(20.0))
-    assert pattern_of({**no_clock, "dip_consistency": 0.2}, up)[0] == "gpu_mining"
+    row.update({"wclock_share": 0.2, "dclock_share": 0.15, "night_dip_share": 0.0})
+    row.update({"nstep_share": 0.0})
+    change = {"change": 3.0, "clock": 1.0, "dips": 0.5, "level": 0.0}
+    assert pattern_of(row, change) == ("onset", 41.0)
+    assert pattern_of({**row, "window_hits": 3.0}, change)[0] == "batches"
+    assert pattern_of({**row, "window_asic_probability": 0.2}, change)[0] == "ai_training_jobs"
+    assert pattern_of({**row, "window_down_step_share": 0.15}, change)[0] == "seasonal_heat"
+    # No stretch flagged but the night level stepped up by 0.1 × 200 = 20 kW.
+    night_step = {**row, "window_hits": 0.0, "nstep_share": 0.1}
+    assert pattern_of(night_step, change) == ("onset", pytest.approx(20.0))
+    clock = {**change, "clock": 4.0}
+    # The daily jump at a quiet hour, 0.15 × 200 = 30 kW; weekly 0.2 × 200 = 40 kW.
+    assert pattern_of(row, clock) == ("night_only", pytest.approx(30.0))
+    assert pattern_of({**row, "z_weekend_ratio": 6.0}, clock) == (
+        "weekend_only",
+        pytest.approx(40.0),
+    )
+    dips = {**change, "dips": 5.0}
+    assert pattern_of(row, dips) == ("curtailed", pytest.approx(20.0))
+    assert pattern_of({**row, "dip_consistency": 0.2}, dips)[0] == "gpu_mining"
     # Always on: a block B raises a floor ratio of 0.5 to 0.6 when B = 200 × 0.1/0.5 = 40 kW.
-    plain = {**no_clock, "dip_days_frac": 0.0}
-    assert pattern_of(plain, up) == ("always_on", pytest.approx(40.0))
-    assert pattern_of(plain, {"peers": -1.0}) == ("none", 0.0)
+    level = {**change, "level": 5.0}
+    assert pattern_of(row, level) == ("always_on", pytest.approx(40.0))
+    assert pattern_of(row, {k: -1.0 for k in change}) == ("none", 0.0)
     # Every label is one the facilities file and the rule packs know (facilities.METER_PATTERNS).
     from hashtide.regulation.facilities import METER_PATTERNS
     from hashtide.regulation.patterns import HIDDEN_PATTERNS
@@ -210,6 +219,13 @@ def test_screen_ranks_the_shipped_meters_and_flag_follows_probability() -> None:
         "evidence",
     } <= set(top)
     json.dumps([r.as_json() for r in results], allow_nan=False)  # strict JSON
+    # Every term of every channel is a finite number on real meters.
+    from hashtide.regulation.detector import TERMS
+    from hashtide.regulation.screening import SCREEN_TERMS
+
+    for r in results:
+        for term in SCREEN_TERMS:
+            assert np.isfinite(TERMS[term][1](r.features)), (r.meter_id, term)
 
 
 def test_each_generated_pattern_runs_when_it_should() -> None:
@@ -297,7 +313,7 @@ def test_a_tiny_block_is_a_storage_node_not_an_asic_fleet() -> None:
         "step_share": 0.02,
         "step_kw": 0.5,
     }
-    assert pattern_of(row, {"window": 1.0}) == ("storage_pos", 0.5)
+    assert pattern_of(row, {"change": 1.0}) == ("storage_pos", 0.5)
 
 
 def test_the_evaluation_protocol_runs_small() -> None:
@@ -333,3 +349,21 @@ def test_the_evaluation_protocol_runs_small() -> None:
     assert set(run.plan["list"]) >= {"threshold (point)", "top 10"}
     assert (run.plan["precision"].dropna() <= 1.0).all()
     assert 0 < run.model.threshold < 1
+
+
+def test_screen_model_file_round_trips_and_bad_files_are_named() -> None:
+    from hashtide.errors import DataError
+    from hashtide.regulation.screening import CHANNELS, ScreenModel, load_screen_model
+
+    model = load_screen_model()
+    again = ScreenModel.from_dict(model.as_dict())
+    assert again.threshold == model.threshold
+    assert sorted(again.channels) == sorted(CHANNELS)
+    # Φ(z)^K for K = 4 channels: at z = 0 each channel is at its clean median, (1/2)^4.
+    assert model.probability_of_score(0.0) == pytest.approx(0.5**4)
+    broken = model.as_dict()
+    broken["channels"]["clock"]["clean_sd"] = 0.0
+    with pytest.raises(DataError, match="clean_sd must be > 0"):
+        ScreenModel.from_dict(broken, source="x.json")
+    with pytest.raises(DataError, match="not a hashtide-screen/2 file"):
+        ScreenModel.from_dict({"format": "hashtide-screen/1"}, source="x.json")

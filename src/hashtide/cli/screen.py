@@ -51,11 +51,13 @@ def screen(
 ) -> None:
     """Screen many meters for hidden mining: highest mining probability first, with evidence.
 
-    Each meter is scored on change inside its history (a block switched on, grown in batches,
-    switched off on some days) and on its level and shape against its peers (meters of the same
-    category with --meta, else all meters): floor ratio, load factor, night/day and weekend
-    ratios, a block at fixed clock hours. 'flagged' means mining_probability reached the
-    threshold. With --json prints {"meters": [{"meter_id", "flagged", "mining_probability",
+    Each meter is scored in four channels: change inside its history (a block switched on, grown
+    in batches), a block at fixed clock hours (nights, weekends), dips (switched off on some
+    days), and its level and shape against its peers (meters of the same category with --meta,
+    else all meters). Its score is the strongest channel; mining_probability is the share of
+    clean training site-years scoring lower (a screening score, not the chance that the site
+    mines), and 'flagged' means it reached the threshold (set for 1 false alarm per 100
+    site-years). With --json prints {"meters": [{"meter_id", "flagged", "mining_probability",
     "pattern", "estimated_kw", "evidence"}, …]}. Bad input in any meter exits 2, listing every
     problem under the meter's name.
     """
@@ -100,7 +102,7 @@ def screen(
         why = (
             strongest.sentence
             if (strongest.fleet_logit or 0.0) > 0
-            else "no evidence moved the odds towards mining"
+            else "no channel scores above a typical clean site-year"
         )
         table.add_row(
             escape(r.meter_id),

@@ -37,12 +37,14 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import ndtr
 
 from hashtide.errors import DataError, InvalidInputError
 from hashtide.regulation.detector import (
     TERMS,
     DetectorModel,
     Stage,
+    _get,
     _sigmoid,
     load_model,
     read_model_json,
@@ -60,11 +62,12 @@ from hashtide.regulation.features import (
 from hashtide.regulation.meter import MeterSeries
 from hashtide.regulation.patterns import FLEET_PATTERNS
 from hashtide.regulation.population import MeterInfo
+from hashtide.regulation.screen_signals import clock_consistency, flatness, night_levels
 
 FloatArray = npt.NDArray[np.float64]
 
 _MODEL_FILE: Final = "regulation/screen_model.json"
-_FORMAT: Final = "hashtide-screen/1"
+_FORMAT: Final = "hashtide-screen/2"
 #: Features compared with peers (robust z-scores).
 PEER_FEATURES: Final = (
     "floor_ratio",
@@ -72,6 +75,12 @@ PEER_FEATURES: Final = (
     "night_day_ratio",
     "weekend_ratio",
     "clock_edge_share",
+    "min_ratio",
+    "month_floor_ratio",
+    "floor_cv",
+    "night_sig",
+    "eve_sig",
+    "residual_cv",
 )
 #: Smallest peer scatter used in a z-score (a ratio's resolution), per feature.
 _PEER_SCALE_FLOOR: Final = 0.02
@@ -79,28 +88,88 @@ _PEER_SCALE_FLOOR: Final = 0.02
 MIN_PEERS: Final = 5
 #: Local hours in which a jump of the weekly profile counts as a clock edge.
 QUIET_HOURS: Final = (22, 23, 0, 1, 2, 3, 4, 5)
-#: Terms of the screening model (see :data:`hashtide.regulation.detector.TERMS`).
-SCREEN_TERMS: Final = (
-    "window_logit",
-    "window_hits",
-    "window_step_share",
-    "dip_days_frac",
-    "dip_share",
-    "dip_consistency",
-    "dips_x_share",
-    "clock_edge_share",
-    "clock_edge_t",
-    "z_floor_ratio",
-    "z_load_factor",
-    "z_night_day_ratio",
-    "z_weekend_ratio",
-    "z_clock_edge_share",
-    "floor_ratio",
-    "load_factor",
-    "night_day_ratio",
-    "weekend_ratio",
-    "residual_cv",
+#: The screen's evidence channels: name → (terms of its logistic stage, the patterns it is
+#: fitted to find). A meter's score is its strongest channel (see :class:`ScreenModel`).
+CHANNELS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "clock": (
+        (
+            "dclock_share",
+            "dclock_cons",
+            "wclock_share",
+            "wclock_cons",
+            "clock_edge_share",
+            "clock_edge_t",
+            "z_weekend_ratio",
+            "z_night_day_ratio",
+        ),
+        ("night_only", "weekend_only"),
+    ),
+    "change": (
+        (
+            "window_logit",
+            "window_hits",
+            "window_step_share",
+            "nstep_t",
+            "nstep_share",
+            "ndown_t",
+            "ndown_share",
+        ),
+        ("onset", "batches", "seasonal_heat"),
+    ),
+    "dips": (
+        (
+            "dip_days_frac",
+            "dip_share",
+            "dip_consistency",
+            "night_dip_frac",
+            "night_dip_share",
+            "night_dip_sig",
+            "eve_dip_frac",
+            "night_sig",
+            "z_night_sig",
+            "z_eve_sig",
+            "z_residual_cv",
+        ),
+        ("curtailed", "gpu_mining"),
+    ),
+    "level": (
+        (
+            "z_floor_ratio",
+            "z_load_factor",
+            "z_night_day_ratio",
+            "z_weekend_ratio",
+            "z_min_ratio",
+            "z_month_floor_ratio",
+            "z_floor_cv",
+        ),
+        ("always_on",),
+    ),
+}
+TERMS.update(
+    {
+        "dclock_share": ("clock", _get("dclock_share", 0.0, 2.0)),
+        "dclock_cons": ("clock", _get("dclock_cons", 0.0, 1.0)),
+        "wclock_share": ("clock", _get("wclock_share", 0.0, 2.0)),
+        "wclock_cons": ("clock", _get("wclock_cons", 0.0, 1.0)),
+        "nstep_t": ("window", _get("nstep_t", 0.0, 50.0)),
+        "nstep_share": ("window", _get("nstep_share", 0.0, 2.0)),
+        "ndown_t": ("window", _get("ndown_t", 0.0, 50.0)),
+        "ndown_share": ("window", _get("ndown_share", 0.0, 2.0)),
+        "night_dip_frac": ("dips", _get("night_dip_frac", 0.0, 1.0)),
+        "night_dip_share": ("dips", _get("night_dip_share", 0.0, 2.0)),
+        "night_dip_sig": ("dips", _get("night_dip_sig", 0.0, 50.0)),
+        "eve_dip_frac": ("dips", _get("eve_dip_frac", 0.0, 1.0)),
+        "night_sig": ("dips", _get("night_sig", 0.0, 2.0)),
+        "z_night_sig": ("peers", _get("z_night_sig", -5.0, 20.0)),
+        "z_eve_sig": ("peers", _get("z_eve_sig", -5.0, 20.0)),
+        "z_residual_cv": ("peers", _get("z_residual_cv", -5.0, 20.0)),
+        "z_min_ratio": ("peers", _get("z_min_ratio", -5.0, 20.0)),
+        "z_month_floor_ratio": ("peers", _get("z_month_floor_ratio", -5.0, 20.0)),
+        "z_floor_cv": ("peers", _get("z_floor_cv", -5.0, 20.0)),
+    }
 )
+#: Terms of the screening model, all channels.
+SCREEN_TERMS: Final = tuple(dict.fromkeys(t for terms, _ in CHANNELS.values() for t in terms))
 #: Pattern labels :func:`screen` may give, named as the load generator names its patterns
 #: (``none``: nothing found). ``gpu_mining`` is a block switched off on some days by varying
 #: amounts (GPU rigs between stints); ``ai_training_jobs`` a switched-on block the switch-on
@@ -225,7 +294,9 @@ def screen_features(series: MeterSeries, model: DetectorModel | None = None) -> 
 
     The shape of the whole history (as :func:`compute_features` computes it), the best stretch
     of the switch-on detector (``model``: default the shipped one; :func:`_window_scan`), the
-    floor dips (:func:`_dips`) and the clock edge (:func:`_clock_edge`).
+    floor dips (:func:`_dips`), the clock edge (:func:`_clock_edge`) and the year-scale signals
+    of :mod:`hashtide.regulation.screen_signals` (repeated clock jumps, night and evening dips,
+    the night level's step, flatness).
     """
     detector = model if model is not None else load_model()
     with warnings.catch_warnings():
@@ -236,7 +307,13 @@ def screen_features(series: MeterSeries, model: DetectorModel | None = None) -> 
         floors = _daily(matrix, FLOOR_QUANTILE)
         out.update(_dips(floors, mean))
         out.update(_clock_edge(matrix, weekday, mean))
+        out.update(clock_consistency(matrix, weekday, mean))
+        out.update(night_levels(matrix, mean))
+        out.update(flatness(matrix, floors, mean))
     out.update(_window_scan(series, detector))
+    for key in ("window_step_share", "window_step_kw"):
+        if not math.isfinite(float(out.get(key, 0.0))):
+            out[key] = 0.0
     return out
 
 
@@ -253,14 +330,14 @@ def peer_scores(
     same category (at least :data:`MIN_PEERS`; otherwise all reference rows), other than rows
     of the same ``group`` (a meter's own other years, in an evaluation). ``reference`` marks
     rows that may serve as peers (default: all). ``peer_category`` and ``n_peers`` say which
-    peers were used.
+    peers were used. A feature the rows lack gets z = 0.
     """
     n = len(rows)
     if len(categories) != n or (groups is not None and len(groups) != n):
         raise InvalidInputError("rows, categories and groups must have the same length")
     ids = list(groups) if groups is not None else [str(i) for i in range(n)]
     usable = np.asarray(reference if reference is not None else [True] * n, dtype=bool)
-    values = {f: np.array([float(r[f]) for r in rows]) for f in PEER_FEATURES}
+    values = {f: np.array([float(r.get(f, math.nan)) for r in rows]) for f in PEER_FEATURES}
     cats = np.array([c if c is not None else "" for c in categories], dtype=object)
     group_arr = np.array(ids, dtype=object)
     out = []
@@ -285,22 +362,71 @@ def peer_scores(
 
 
 @dataclass(frozen=True, kw_only=True)
-class ScreenModel:
-    """The screening model: one logistic stage over :data:`SCREEN_TERMS` and its threshold."""
+class Channel:
+    """One evidence channel: a logistic stage and its log-odds on the clean training site-years
+    (mean and standard deviation), which turn a meter's log-odds into a z-score."""
 
     stage: Stage
+    clean_mean: float
+    clean_sd: float
+
+    def z(self, row: Mapping[str, Any]) -> float:
+        """How many clean standard deviations above the clean mean this meter's log-odds are."""
+        return (self.stage.logit(row) - self.clean_mean) / self.clean_sd
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenModel:
+    """The screening model: one logistic stage per evidence channel (:data:`CHANNELS`).
+
+    A meter's **score** is the largest of its channel z-scores (:meth:`Channel.z`): fleets of
+    different patterns leave different evidence, so one strong channel is enough and weak
+    evidence elsewhere does not dilute it. ``mining_probability`` is ``Φ(score)^K`` (``K``
+    channels): under a normal model of the clean training site-years' channel scores, the
+    share of clean site-years scoring lower than this meter — 1 minus the false-alarm rate a
+    threshold at this meter would have. It is a calibrated *screening score*, not the chance
+    that this site mines: that depends on how common hidden fleets are (the base rate; see the
+    inspection plan in ``docs/regulation.md``). ``flagged`` is exactly ``mining_probability ≥
+    threshold``.
+    """
+
+    channels: Mapping[str, Channel]
     threshold: float
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def stage(self) -> Stage:
+        """The stage of the first channel (kept for code written for one stage)."""
+        return next(iter(self.channels.values())).stage
+
+    def channel_z(self, row: Mapping[str, Any]) -> dict[str, float]:
+        """Each channel's z-score for one meter's features (with peer z-scores)."""
+        return {name: c.z(row) for name, c in self.channels.items()}
+
+    def score(self, row: Mapping[str, Any]) -> float:
+        """The strongest channel's z-score."""
+        return max(self.channel_z(row).values())
+
+    def probability_of_score(self, score: float) -> float:
+        """``Φ(score)^K``: see the class notes."""
+        return float(ndtr(score)) ** len(self.channels)
+
     def probability(self, row: Mapping[str, Any]) -> float:
-        """The mining probability of one meter's features (with peer z-scores)."""
-        return _sigmoid(self.stage.logit(row))
+        """The mining probability (screening score, see the class notes) of one meter."""
+        return self.probability_of_score(self.score(row))
 
     def as_dict(self) -> dict[str, Any]:
         """The model as written to its JSON file."""
         return {
             "format": _FORMAT,
-            "stage": asdict(self.stage),
+            "channels": {
+                name: {
+                    "stage": asdict(c.stage),
+                    "clean_mean": c.clean_mean,
+                    "clean_sd": c.clean_sd,
+                }
+                for name, c in self.channels.items()
+            },
             "threshold": self.threshold,
             "provenance": dict(self.provenance),
         }
@@ -311,17 +437,27 @@ class ScreenModel:
         if data.get("format") != _FORMAT:
             raise DataError(f"{source}: not a {_FORMAT} file (format={data.get('format')!r})")
         try:
-            s = data["stage"]
-            stage = Stage(
-                name=str(s["name"]),
-                terms=tuple(s["terms"]),
-                mean=tuple(float(v) for v in s["mean"]),
-                scale=tuple(float(v) for v in s["scale"]),
-                coef=tuple(float(v) for v in s["coef"]),
-                intercept=float(s["intercept"]),
-            )
+            channels = {}
+            for name, c in dict(data["channels"]).items():
+                s = c["stage"]
+                stage = Stage(
+                    name=str(s["name"]),
+                    terms=tuple(s["terms"]),
+                    mean=tuple(float(v) for v in s["mean"]),
+                    scale=tuple(float(v) for v in s["scale"]),
+                    coef=tuple(float(v) for v in s["coef"]),
+                    intercept=float(s["intercept"]),
+                )
+                sd = float(c["clean_sd"])
+                if not sd > 0:
+                    raise ValueError(f"channel {name!r}: clean_sd must be > 0")
+                channels[str(name)] = Channel(
+                    stage=stage, clean_mean=float(c["clean_mean"]), clean_sd=sd
+                )
+            if not channels:
+                raise ValueError("no channels")
             return cls(
-                stage=stage,
+                channels=channels,
                 threshold=float(data["threshold"]),
                 provenance=data.get("provenance", {}),
             )
@@ -335,77 +471,73 @@ def load_screen_model(path: str | Path | None = None) -> ScreenModel:
     Examples
     --------
     >>> model = load_screen_model()
-    >>> 0 < model.threshold < 1, model.stage.terms == SCREEN_TERMS
+    >>> 0 < model.threshold < 1, sorted(model.channels) == sorted(CHANNELS)
     (True, True)
     """
     data, source = read_model_json(path, shipped=_MODEL_FILE, what="the screening model")
     return ScreenModel.from_dict(data, source=source)
 
 
-def group_contributions(stage: Stage, row: Mapping[str, Any]) -> dict[str, float]:
-    """Each evidence group's contribution to the log-odds."""
-    out: dict[str, float] = {}
-    for term, value in zip(stage.terms, stage.contributions(row), strict=True):
-        group = TERMS[term][0]
-        out[group] = out.get(group, 0.0) + float(value)
-    return out
-
-
-def pattern_of(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tuple[str, float]:
+def pattern_of(row: Mapping[str, Any], channels: Mapping[str, float]) -> tuple[str, float]:
     """The pattern label (:data:`PATTERN_LABELS`) and the hidden load it implies [kW].
 
     As :func:`_pattern_kind`, except that a block smaller than one machine of the smallest
     catalog ASIC (:func:`~hashtide.regulation.features.smallest_asic_kw`) is ``storage_pos``: it
     cannot be an ASIC fleet, but a storage-proof or proof-of-stake node draws that little.
+    ``channels`` maps channel names (:data:`CHANNELS`) to the meter's z-scores.
     """
-    label, kw = _pattern_kind(row, contributions)
+    label, kw = _pattern_kind(row, channels)
     if label != "none" and kw < smallest_asic_kw():
         return "storage_pos", kw
     return label, kw
 
 
-def _pattern_kind(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tuple[str, float]:
+def _pattern_kind(row: Mapping[str, Any], channels: Mapping[str, float]) -> tuple[str, float]:
     """The pattern label (:data:`PATTERN_LABELS`) and the hidden load it implies [kW].
 
-    ``none`` when no evidence group moved the odds towards mining; otherwise the most specific
-    evidence present decides, in this order:
+    ``none`` when no channel scores above the clean site-years' mean (z > 0); otherwise the
+    strongest channel decides:
 
-    * a stretch the switch-on detector flags (``window_hits ≥ 1``) → a block switched on:
-      ``ai_training_jobs`` if the detector's ASIC stage calls it GPU-like, ``seasonal_heat`` if
-      stretch's floor also dropped for good by half the step or more (off in spring, on in
-      autumn), ``batches`` if two or more stretches are flagged, else ``onset``; the load is
-      the step;
-    * a block on a clock (``clock_edge_share ≥ 5 %`` and ``clock_edge_t ≥ 5``) →
-      ``weekend_only`` (the weekend ratio stands out more than the night/day ratio) or
-      ``night_only``; the load is the clock edge;
-    * floor dips on at least 5 % of days, of at least 5 % of the mean → ``curtailed`` (most dips
-      of one size) or ``gpu_mining`` (varying sizes); the load is the dip;
-    * otherwise ``always_on``: the load is the floor above the peers' floor ratio, ``B = mean ×
-      (r − r_peers) / (1 − r_peers)`` (a block ``B`` raises the floor ratio of a building of
+    * ``change`` → a block switched on: ``ai_training_jobs`` if the detector's ASIC stage calls
+      the best stretch GPU-like, ``seasonal_heat`` if that stretch's floor also dropped for good
+      by half the step or more (off in spring, on in autumn), ``batches`` if two or more
+      stretches are flagged, else ``onset``; the load is the step (of the stretch, else of the
+      night level);
+    * ``clock`` → ``weekend_only`` (the weekend ratio stands out more than the night/day ratio)
+      or ``night_only``; the load is the repeated jump (weekly, or daily);
+    * ``dips`` → ``curtailed`` (most floor dips of one size) or ``gpu_mining`` (varying sizes);
+      the load is the larger of the floor dip and the night dip;
+    * ``level`` → ``always_on``: the load is the floor above the peers' floor ratio, ``B = mean
+      × (r − r_peers) / (1 − r_peers)`` (a block ``B`` raises the floor ratio of a building of
       floor ratio ``r_peers`` to ``r``).
 
     These rules name what the evidence looks like; they do not change the probability, and the
     evaluation does not score them.
     """
     mean = float(row["mean_kw"])
-    if not any(v > 0 for v in contributions.values()):
+    if not channels or max(channels.values()) <= 0:
         return "none", 0.0
-    if float(row["window_hits"]) >= 1:
-        kw = float(row["window_step_kw"])
-        if float(row["window_asic_probability"]) < 0.5:
+    best = max(channels, key=lambda name: channels[name])
+    if best == "change":
+        kw = float(row.get("window_step_kw", 0.0))
+        if float(row.get("window_hits", 0.0)) < 1 and float(row.get("nstep_share", 0.0)) > 0:
+            return "onset", float(row["nstep_share"]) * mean
+        if float(row.get("window_asic_probability", 1.0)) < 0.5:
             return "ai_training_jobs", kw
-        if float(row["window_down_step_share"]) >= 0.5 * float(row["window_step_share"]) > 0:
+        down = float(row.get("window_down_step_share", 0.0))
+        if down >= 0.5 * float(row.get("window_step_share", 0.0)) > 0:
             return "seasonal_heat", kw
-        if float(row["window_hits"]) >= 2:
+        if float(row.get("window_hits", 0.0)) >= 2:
             return "batches", kw
         return "onset", kw
-    if float(row["clock_edge_share"]) >= 0.05 and float(row["clock_edge_t"]) >= 5:
-        kw = float(row["clock_edge_share"]) * mean
+    if best == "clock":
         weekend = float(row.get("z_weekend_ratio", 0.0)) > float(row.get("z_night_day_ratio", 0.0))
-        return ("weekend_only" if weekend else "night_only"), kw
-    if float(row["dip_days_frac"]) >= 0.05 and float(row["dip_share"]) >= 0.05:
-        kw = float(row["dip_share"]) * mean
-        return ("curtailed" if float(row["dip_consistency"]) >= 0.5 else "gpu_mining"), kw
+        share = float(row.get("wclock_share" if weekend else "dclock_share", 0.0))
+        return ("weekend_only" if weekend else "night_only"), share * mean
+    if best == "dips":
+        share = max(float(row.get("dip_share", 0.0)), float(row.get("night_dip_share", 0.0)))
+        label = "curtailed" if float(row.get("dip_consistency", 0.0)) >= 0.5 else "gpu_mining"
+        return label, share * mean
     ratio = float(row["floor_ratio"])
     peer = row.get("peer_median_floor_ratio", math.nan)
     peer = float(peer) if peer is not None and math.isfinite(float(peer)) else math.nan
@@ -456,15 +588,16 @@ class ScreenResult:
         return out
 
 
-def _evidence(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tuple[Evidence, ...]:
-    """Sentences and numbers behind a screening result, with each group's log-odds."""
+def _evidence(row: Mapping[str, Any], channels: Mapping[str, float]) -> tuple[Evidence, ...]:
+    """Sentences and numbers behind a screening result; ``fleet_logit`` holds the z-score of
+    the channel each sentence belongs to (above 0: more than a typical clean site-year)."""
     r = row
     mean = float(r["mean_kw"])
     items = []
 
-    def add(key: str, sentence: str, values: dict[str, Any], groups: Sequence[str]) -> None:
-        logit = sum(contributions.get(g, 0.0) for g in groups)
-        items.append(Evidence(key=key, sentence=sentence, values=values, fleet_logit=logit))
+    def add(key: str, sentence: str, values: dict[str, Any], channel: str) -> None:
+        z = channels.get(channel, 0.0)
+        items.append(Evidence(key=key, sentence=sentence, values=values, fleet_logit=z))
 
     add(
         "window",
@@ -482,7 +615,7 @@ def _evidence(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tup
                 "window_asic_probability",
             )
         },
-        ("window",),
+        "change",
     )
     add(
         "dips",
@@ -491,8 +624,8 @@ def _evidence(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tup
         f"({100 * float(r['dip_share']):.0f} % of the mean; "
         f"{100 * float(r['dip_consistency']):.0f} % of dips within ±25 % of that): a block "
         "switched off for hours on some days (curtailment, rigs between stints).",
-        {k: r[k] for k in ("dip_days_frac", "dip_share", "dip_consistency")},
-        ("dips",),
+        {k: r[k] for k in ("dip_days_frac", "dip_share", "dip_consistency", "night_dip_frac")},
+        "dips",
     )
     hour = int(r.get("clock_edge_hour", -1))
     when = (
@@ -505,8 +638,8 @@ def _evidence(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tup
         f"The weekly profile jumps by {float(r['clock_edge_share']) * mean:,.1f} kW "
         f"({100 * float(r['clock_edge_share']):.0f} % of the mean) at {when} local, a quiet "
         "hour: a block that runs on a clock (night tariff, weekends).",
-        {"clock_edge_share": r["clock_edge_share"], "clock_edge_t": r["clock_edge_t"]},
-        ("clock",),
+        {k: r[k] for k in ("clock_edge_share", "clock_edge_t", "dclock_cons", "wclock_share")},
+        "clock",
     )
     peer = r.get("peer_category", "all")
     add(
@@ -518,7 +651,7 @@ def _evidence(row: Mapping[str, Any], contributions: Mapping[str, float]) -> tup
         f"weekend/weekday {float(r['weekend_ratio']):.2f} (z "
         f"{float(r.get('z_weekend_ratio', 0)):+.1f}). A fleet running all along shows only here.",
         {k: r.get(k) for k in ("peer_category", "n_peers", *(f"z_{f}" for f in PEER_FEATURES))},
-        ("peers", "shape"),
+        "level",
     )
     return tuple(items)
 
@@ -570,10 +703,12 @@ def screen(
     cats = [meta[m].category if m in meta else None for m in ids]
     scored = peer_scores(rows, cats)
     results = []
+    order: dict[str, float] = {}
     for meter, row, category in zip(ids, scored, cats, strict=True):
-        contributions = group_contributions(model.stage, row)
-        probability = model.probability(row)
-        pattern, kw = pattern_of(row, contributions)
+        channels = model.channel_z(row)
+        order[meter] = max(channels.values())
+        probability = model.probability_of_score(order[meter])
+        pattern, kw = pattern_of(row, channels)
         results.append(
             ScreenResult(
                 meter_id=meter,
@@ -582,8 +717,8 @@ def screen(
                 threshold=model.threshold,
                 pattern=pattern if probability >= model.threshold else "none",
                 estimated_kw=kw if probability >= model.threshold else 0.0,
-                evidence=_evidence(row, contributions),
-                features=row,
+                evidence=_evidence(row, channels),
+                features={**row, "screen_score": order[meter], "channel_z": channels},
             )
         )
-    return sorted(results, key=lambda r: -r.mining_probability)
+    return sorted(results, key=lambda r: -order[r.meter_id])

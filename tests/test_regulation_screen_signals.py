@@ -1,0 +1,77 @@
+"""Year-scale signals of the population screen, on loads built by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hashtide.regulation import meter_from_array
+from hashtide.regulation.features import _daily, _day_matrix
+from hashtide.regulation.screen_signals import clock_consistency, flatness, night_levels
+
+DAYS = 26 * 7
+HOURS = pd.date_range("2024-01-01", periods=DAYS * 24, freq="h", tz="UTC")  # a Monday
+
+
+def _matrix(load: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    matrix, weekday, _ = _day_matrix(meter_from_array(load, start=HOURS[0]))
+    return matrix, weekday
+
+
+def _office(rng: np.random.Generator) -> np.ndarray:
+    hour = HOURS.hour.to_numpy()
+    workday = HOURS.day_of_week.to_numpy() < 5
+    return 100.0 + 60.0 * ((hour >= 8) & (hour < 18) & workday) + rng.normal(0, 2, HOURS.size)
+
+
+def test_a_night_block_jumps_by_its_size_every_day() -> None:
+    # By construction: 25 kW from 00:00 to 07:00 every night on an office with 2 kW noise. The
+    # jump at 00:00 is 25 kW on every day; the mean is 100 + 60·10/24·5/7 + 25·7/24.
+    rng = np.random.default_rng(3)
+    load = _office(rng) + 25.0 * (HOURS.hour.to_numpy() < 7)
+    mean = float(load.mean())
+    out = clock_consistency(*_matrix(load), mean)
+    assert out["dclock_share"] == pytest.approx(25.0 / mean, rel=0.05)
+    assert out["dclock_cons"] > 0.95
+    plain = _office(rng)
+    assert clock_consistency(*_matrix(plain), float(plain.mean()))["dclock_share"] < 0.05
+
+
+def test_nights_switched_off_are_dips_of_the_block() -> None:
+    # By construction: a 30 kW block off all night on every 5th day; the office alone has
+    # night-to-night scatter of 2 kW / sqrt(6) ≈ 0.8 kW, far below 4σ of 30 kW.
+    rng = np.random.default_rng(5)
+    day = np.arange(HOURS.size) // 24
+    load = _office(rng) + 30.0 * (day % 5 != 2)
+    mean = float(load.mean())
+    out = night_levels(_matrix(load)[0], mean)
+    assert out["night_dip_frac"] == pytest.approx(np.mean(np.arange(DAYS) % 5 == 2), abs=0.02)
+    assert out["night_dip_share"] == pytest.approx(30.0 / mean, rel=0.05)
+    assert night_levels(_matrix(_office(rng))[0], mean)["night_dip_frac"] < 0.01
+
+
+def test_a_block_switched_on_is_a_uniform_night_step() -> None:
+    # By construction: 40 kW switched on at 03:00 on day 90 adds 40 kW by night and by day.
+    rng = np.random.default_rng(8)
+    load = _office(rng)
+    on = np.arange(HOURS.size) >= 90 * 24 + 3
+    stepped = load + 40.0 * on
+    out = night_levels(_matrix(stepped)[0], float(stepped.mean()))
+    assert out["nstep_share"] == pytest.approx(40.0 / stepped.mean(), rel=0.05)
+    assert out["nstep_t"] > 10
+    # The same rise in the daytime hours only is a building's change, not a block.
+    daytime = load + 40.0 * on * (HOURS.hour.to_numpy() >= 8)
+    assert night_levels(_matrix(daytime)[0], float(daytime.mean()))["nstep_t"] < 5
+
+
+def test_flatness_of_a_load_with_a_block() -> None:
+    # By construction: a load alternating 50 and 150 kW by the hour has a 1 % quantile of 50
+    # and a mean of 100; a 100 kW block raises the ratio to 150/200.
+    load = np.where(np.arange(HOURS.size) % 2 == 0, 50.0, 150.0)
+    matrix = _matrix(load)[0]
+    assert flatness(matrix, _daily(matrix, 0.10), 100.0)["min_ratio"] == pytest.approx(0.5)
+    matrix = _matrix(load + 100.0)[0]
+    out = flatness(matrix, _daily(matrix, 0.10), 200.0)
+    assert out["min_ratio"] == pytest.approx(0.75)
+    assert out["month_floor_ratio"] == pytest.approx(1.0)
