@@ -621,3 +621,13 @@ def test_a_flag_resting_on_a_reported_text_is_context_not_decision() -> None:
         parse_pack(pack, source="pack.yaml"),
     )
     assert (decision.decided_by, decision.verified, decision.context) == ("state-owned", False, ())
+
+
+def test_a_meter_file_name_the_system_refuses_is_not_found(tmp_path: Path) -> None:
+    # Found by the property tests (#15): a 300-character file name made Path.is_file() raise
+    # "OSError: File name too long" out of load_facilities.
+    path = tmp_path / "facilities.yaml"
+    name = "m" * 300 + ".csv"
+    path.write_text(f"facilities:\n  - id: a\n    meter: {{file: {name}}}\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"facilities\[0\]\.meter\.file: .* not found"):
+        load_facilities(path)

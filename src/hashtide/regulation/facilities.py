@@ -25,6 +25,7 @@ from hashtide.errors import InvalidInputError
 from hashtide.hardware import get_model
 from hashtide.regulation._validation import did_you_mean, read_yaml, validate
 from hashtide.regulation.patterns import FLEET_PATTERNS
+from hashtide.regulation.sources import is_file
 
 #: Activities an operator may declare.
 ACTIVITIES: Final = (
@@ -388,7 +389,7 @@ def load_facilities(path: str | Path) -> tuple[list[FacilitySpec], Path]:
     spec = validate(FacilitiesFile, data, str(path), "a facilities file")
     problems = []
     for i, facility in enumerate(spec.facilities):
-        if facility.meter is not None and not (path.parent / facility.meter.file).is_file():
+        if facility.meter is not None and not is_file(path.parent / facility.meter.file):
             problems.append(
                 f"facilities[{i}].meter.file: {facility.meter.file!r} not found "
                 f"(looked in {path.parent})"
