@@ -54,7 +54,7 @@ from hashtide.market.events import (
 from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
-from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
+from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -90,6 +90,7 @@ class _State:
 
     cap: FloatArray  # (P, K, V)
     ema: FloatArray  # (P,)
+    subsidy_sat: FloatArray  # (P,) the subsidy the average ``ema`` was last updated under
     height: FloatArray  # (P,)
     day: npt.NDArray[np.int64]  # (P,) next day to commit
     difficulty: FloatArray  # (P,)
@@ -280,6 +281,7 @@ class WorldMarket:
         self._state = _State(
             cap=cap,
             ema=np.full(n_paths, fleet.smoothed_hashprice_usd_per_th_day),
+            subsidy_sat=np.full(n_paths, float(subsidy_sat_at_height(float(start_height)))),
             height=np.full(n_paths, float(start_height)),
             day=np.full(n_paths, start_day, dtype=np.int64),
             difficulty=np.full(n_paths, np.nan),
@@ -289,6 +291,9 @@ class WorldMarket:
         self.running_hs = np.full((n_paths, n_days, n_actors), np.nan)
         self.power_w = np.full((n_paths, n_days, n_actors), np.nan)
         self.hashprice = np.full((n_paths, n_days), np.nan)
+        #: The hashprice miners decide on (rule 1's average, restated at halvings): the
+        #: running cost of the dearest machine that runs [USD/(TH/s)/day], per path and day.
+        self.expected_hashprice = np.full((n_paths, n_days), np.nan)
         self.transit_hs = np.zeros((n_paths, n_days))
         self.covert_waiting_hs = np.zeros((n_paths, n_days))
 
@@ -373,14 +378,19 @@ class WorldMarket:
         n_actors = len(self.actor_names)
         n_regions = len(self.fleet.regions)
         difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
+        subsidy = subsidy_sat_at_height(st.height)
+        fees = self.fees_btc_per_block[d]
         hp = hashprice_usd_per_th_day(
             difficulty,
             self.btc_price_usd[:, d] if rows is None else self.btc_price_usd[rows, d],
-            subsidy_sat=subsidy_sat_at_height(st.height),
-            fees_btc_per_block=self.fees_btc_per_block[d],
+            subsidy_sat=subsidy,
+            fees_btc_per_block=fees,
         )
         alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
-        ema = st.ema + alpha * (hp - st.ema)
+        # Rule 1's expectation knows the protocol: at a halving the average of past hashprice
+        # is restated at the new subsidy (a factor of exactly 1 on every other day).
+        known = _reward_factor(subsidy, st.subsidy_sat, fees)
+        ema = st.ema * known + alpha * (hp - st.ema * known)
         # The running share only where some path holds machines (the rest multiplies zero):
         # programs hold one vintage each and future quarters are still empty.
         live_k, live_v = np.nonzero((st.cap[:, :n_actors, :] > 0).any(axis=0))
@@ -449,6 +459,7 @@ class WorldMarket:
             power = (hashing * self.eff[None, None, :] / 1e12).sum(axis=2) * self.pue[None, :]
             self.power_w[rows, d] = power[rows]
             self.hashprice[rows, d] = hp[rows]
+            self.expected_hashprice[rows, d] = ema[rows]
             if self._transit:
                 moving = sum(
                     cap[:, a, :].sum(axis=1) + cap[:, b, :].sum(axis=1) for a, b in self._transit
@@ -458,6 +469,7 @@ class WorldMarket:
                 self.covert_waiting_hs[rows, d] = np.asarray(hidden)[rows]
         st.cap = np.where(mask[:, None, None], cap, st.cap)
         st.ema = np.where(mask, ema, st.ema)
+        st.subsidy_sat = np.where(mask, subsidy, st.subsidy_sat)
         st.height = np.where(mask, st.height + blocks, st.height)
         st.day = np.where(mask, d + 1, st.day)
         return running
@@ -496,6 +508,7 @@ class WorldMarket:
             projection = _State(
                 cap=st.cap[rows].copy(),
                 ema=st.ema[rows].copy(),
+                subsidy_sat=st.subsidy_sat[rows].copy(),
                 height=st.height[rows].copy(),
                 day=np.maximum(st.day[rows], day[rows]),
                 difficulty=st.difficulty[rows].copy(),
@@ -609,6 +622,18 @@ class WorldMarket:
             )
         )
         return rows
+
+
+def _reward_factor(subsidy_sat: FloatArray, before_sat: FloatArray, fees_btc: float) -> FloatArray:
+    """Block reward now over the reward the hashprice average was built under [-].
+
+    ``(subsidy + fees) / (subsidy before + fees)``: 1 exactly unless a halving happened since
+    the last update, then about ½ (less the fees' share).
+    """
+    now = subsidy_sat / SAT_PER_BTC + fees_btc
+    before = before_sat / SAT_PER_BTC + fees_btc
+    out: FloatArray = np.where(subsidy_sat == before_sat, 1.0, now / np.maximum(before, 1e-300))
+    return out
 
 
 def _groups(day: npt.NDArray[np.int64], span: int) -> list[npt.NDArray[np.int64]]:
