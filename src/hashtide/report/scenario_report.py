@@ -624,13 +624,17 @@ def _charts(result: ScenarioResult) -> list[_Chart]:
          "Diamonds: the CO2 net of what the same energy would have emitted without mining."),
     ]  # fmt: skip
     if result.sensitivity is not None and not result.sensitivity.empty:
+        from hashtide.scenario.sensitivity import how_run
+
         variant = str(result.sensitivity["variant"].iloc[0])
+        paths = int(result.sensitivity["paths"].iloc[0]) if "paths" in result.sensitivity else 1
+        median = next((r[1] for r in result.assumptions if r[0] == "BTC price, median path"), "")
         specs.append(
             ("sensitivity", "Sensitivity", _tornado_figure,
              f"The {variant} variant rerun with one uncertain input at a time set low (blue) and "
              "high (orange), the others as the file states: change of the median BTC per year, "
-             "cost per BTC and peak share against the same run with the file's inputs (same "
-             "seed and paths). Values in the hover.")
+             "cost per BTC and peak share against the same run with the file's inputs; "
+             f"{how_run(paths)}. The price model's median path: {median}. Values in the hover.")
         )  # fmt: skip
     charts = []
     for i, (key, title, build, caption) in enumerate(specs):

@@ -245,15 +245,28 @@ def price_paths(
 
 
 def shared_fleet(spec: schema.ScenarioSpec) -> tuple[WorldFleet, float]:
-    """The fleet rebuilt at the start period (newest history period for a future start)."""
+    """The fleet rebuilt at the start period (newest history period for a future start).
+
+    The same start and ``network`` section give the same fleet: the last few are kept, so the
+    sensitivity reruns that change only the price or fees do not rebuild it.
+    """
     history = chain_history()
-    start_s = day_start_s(spec.start)
-    index = start_period(history, start_s)
-    network = spec.network
-    fleet = build_fleet(
-        float(history.start_s[index]), regions=regions_of(network), params=params_of(network)
-    )
-    return fleet, float(history.start_s[index])
+    index = start_period(history, day_start_s(spec.start))
+    begin_s = float(history.start_s[index])
+    key = (begin_s, spec.network.model_dump_json())
+    fleet = _FLEETS.get(key)
+    if fleet is None:
+        network = spec.network
+        fleet = build_fleet(begin_s, regions=regions_of(network), params=params_of(network))
+        while len(_FLEETS) >= _FLEETS_KEPT:
+            del _FLEETS[next(iter(_FLEETS))]
+        _FLEETS[key] = fleet
+    return fleet, begin_s
+
+
+#: Fleets rebuilt lately, by start period and network section (oldest first).
+_FLEETS: dict[tuple[float, str], WorldFleet] = {}
+_FLEETS_KEPT = 4
 
 
 def run_variant(
