@@ -1,0 +1,133 @@
+"""A hashrate step read from the chain: how much hashrate left when a region cut power.
+
+The shipped table ``chain_blocks_daily_2021.csv`` (built by ``scripts/build_chain_blocks.py`` from
+Bitcoin Core ``getblockstats``, MIT) counts the blocks of every UTC day from 22 April to
+9 September 2021. Over a window of days the network's mean hashrate is
+``Σ blocks × D × 2^32 / window`` (``D`` the difficulty in force, from the chain history); the step
+between a window before and one after an event is the hashrate that stopped. Block counts are
+Poisson, so each window's hashrate carries a relative standard error of ``1/√N`` (``N`` blocks);
+the 90 % interval of the step is ``step ± 1.645 √(σ_before² + σ_after²)``.
+
+Multiplied by the watts per TH/s of the machines that stopped (their efficiency times PUE) the
+step is the power that went off the grid; :func:`hashrate_step` gives the step, the caller the
+watts (for the China replay, the rebuilt fleet's in the region on the day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import math
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from hashtide.errors import InvalidInputError
+from hashtide.market.history import chain_history
+from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
+from hashtide.units import SECONDS_PER_DAY
+
+#: Two-sided 90 % quantile of the normal distribution.
+_Z90 = 1.6448536269514722
+
+
+@functools.cache
+def daily_blocks() -> pd.DataFrame:
+    """Blocks per UTC day (by header time), 22 April – 9 September 2021, with the difficulty.
+
+    Columns ``day`` (date), ``first_height``, ``last_height``, ``blocks``, ``difficulty`` (of
+    the retarget period holding the day's first block).
+    """
+    text = (
+        resources.files("hashtide.data")
+        .joinpath("chain_blocks_daily_2021.csv")
+        .read_text(encoding="utf-8")
+    )
+    table = pd.read_csv(io.StringIO(text))
+    table["day"] = pd.to_datetime(table["day"]).dt.date
+    history = chain_history()
+    row = np.searchsorted(history.start_height, table["first_height"].to_numpy(), side="right") - 1
+    table["difficulty"] = history.difficulty[row]
+    return table
+
+
+@dataclass(frozen=True, kw_only=True)
+class HashrateStep:
+    """The network's mean hashrate over a window before and one after an event, and the step.
+
+    Attributes
+    ----------
+    before, after : tuple of date
+        First and last day of each window (inclusive).
+    blocks_before, blocks_after : int
+        Blocks found in each window.
+    hashrate_before_hs, hashrate_after_hs : float
+        Mean hashrate over each window [H/s].
+    step_hs, step_low_hs, step_high_hs : float
+        The hashrate that left, with its 90 % interval (block-count noise only) [H/s].
+    """
+
+    before: tuple[dt.date, dt.date]
+    after: tuple[dt.date, dt.date]
+    blocks_before: int
+    blocks_after: int
+    hashrate_before_hs: float
+    hashrate_after_hs: float
+    step_hs: float
+    step_low_hs: float
+    step_high_hs: float
+
+    @property
+    def share_frac(self) -> tuple[float, float, float]:
+        """The step as a share of the hashrate before: (low, central, high)."""
+        h = self.hashrate_before_hs
+        return self.step_low_hs / h, self.step_hs / h, self.step_high_hs / h
+
+
+def _window(table: pd.DataFrame, first: dt.date, last: dt.date) -> tuple[int, float, float]:
+    part = table[(table["day"] >= first) & (table["day"] <= last)]
+    days = (last - first).days + 1
+    if last < first or len(part) != days:
+        raise InvalidInputError(
+            f"window {first} … {last}: the shipped block counts cover "
+            f"{table['day'].iloc[0]} … {table['day'].iloc[-1]} only"
+        )
+    blocks = int(part["blocks"].sum())
+    hashes = float((part["blocks"] * part["difficulty"]).sum()) * HASHES_PER_DIFFICULTY
+    hashrate = hashes / (days * SECONDS_PER_DAY)
+    return blocks, hashrate, hashrate / math.sqrt(blocks)
+
+
+def hashrate_step(before: tuple[dt.date, dt.date], after: tuple[dt.date, dt.date]) -> HashrateStep:
+    """The hashrate step between two windows of days of the shipped 2021 block counts.
+
+    Examples
+    --------
+    Sichuan's order to cut power to its mines took effect on 18–20 June 2021:
+
+    >>> step = hashrate_step((dt.date(2021, 6, 14), dt.date(2021, 6, 17)),
+    ...                      (dt.date(2021, 6, 20), dt.date(2021, 6, 25)))
+    >>> step.blocks_before, step.blocks_after  # blocks of 14–17 and 20–25 June
+    (519, 617)
+    >>> round(step.step_hs / 1e18, 1)  # EH/s
+    26.7
+    """
+    table = daily_blocks()
+    n_before, h_before, s_before = _window(table, *before)
+    n_after, h_after, s_after = _window(table, *after)
+    step = h_before - h_after
+    spread = _Z90 * math.hypot(s_before, s_after)
+    return HashrateStep(
+        before=before,
+        after=after,
+        blocks_before=n_before,
+        blocks_after=n_after,
+        hashrate_before_hs=h_before,
+        hashrate_after_hs=h_after,
+        step_hs=step,
+        step_low_hs=max(step - spread, 0.0),
+        step_high_hs=step + spread,
+    )
