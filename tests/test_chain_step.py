@@ -36,8 +36,9 @@ def test_windows_outside_the_table_are_refused() -> None:
     table = daily_blocks()
     assert table["day"].iloc[0] == dt.date(2021, 4, 22)
     with pytest.raises(InvalidInputError, match="cover 2021-04-22"):
-        hashrate_step((dt.date(2021, 4, 1), dt.date(2021, 4, 5)), (dt.date(2021, 6, 1),
-                                                                   dt.date(2021, 6, 2)))  # fmt: skip
+        hashrate_step(
+            (dt.date(2021, 4, 1), dt.date(2021, 4, 5)), (dt.date(2021, 6, 1), dt.date(2021, 6, 2))
+        )
 
 
 def test_chain_step_only_for_power_and_coal() -> None:
