@@ -251,6 +251,8 @@ def run(
         )
         if sensitivity and result.variants:
             result = _with_sensitivity(result, spec, sensitivity_paths, seed, bar, task)
+        elif sensitivity and result.replay is not None:
+            result = _with_replay_sensitivity(result, spec, seed, bar, task)
     written: list[Path] = []
     if not no_report:
         written = _write_outputs(result, target)
@@ -302,6 +304,24 @@ def _with_sensitivity(
 
     table = run_sensitivity(spec, n_paths=n_paths, seed=seed, progress=progress)
     return dataclasses.replace(result, sensitivity=table)
+
+
+def _with_replay_sensitivity(
+    result: ScenarioResult, spec: ScenarioSpec, seed: int | None, bar: Progress, task: TaskID
+) -> ScenarioResult:
+    """A replay's one-at-a-time reruns on the expected path, attached to its replay."""
+    import dataclasses
+
+    from hashtide.scenario.sensitivity import run_replay_sensitivity
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.update(task, description=f"sensitivity: {label}", completed=done, total=total)
+
+    table = run_replay_sensitivity(spec, seed=seed, progress=progress)
+    if result.replay is None:  # pragma: no cover - the caller checks
+        return result
+    replay = dataclasses.replace(result.replay, sensitivity=table)
+    return dataclasses.replace(result, replay=replay)
 
 
 def _sensitivity_table(result: ScenarioResult) -> Table:

@@ -89,6 +89,8 @@ class ReplayResult:
     drop_height_simulated: int | None
     drop_height_actual: int | None
     claims: tuple[ClaimResult, ...]
+    #: One-at-a-time reruns on the expected path (hashtide.scenario.sensitivity), if made.
+    sensitivity: pd.DataFrame | None = None
 
     def assumptions(self) -> list[Assumption]:
         """Every assumption: the run's, then each event with its source."""
