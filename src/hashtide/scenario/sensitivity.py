@@ -254,9 +254,9 @@ def _replay_figures(spec: schema.ScenarioSpec, seed: int) -> dict[str, float]:
         spec, first, fleet=fleet, model=None, sites=[], n_paths=1, seed=seed, mode="expected"
     )
     replay = score(spec.model_copy(update={"claims": []}), run, run, None)
-    table = replay.epochs.set_index("start_height")
-    drop = replay.drop_height_actual
-    low = float(table.loc[drop, "expected_difficulty"]) if drop in table.index else math.nan
+    epochs = replay.epochs
+    at_drop = epochs["expected_difficulty"][epochs["start_height"] == replay.drop_height_actual]
+    low = float(at_drop.iloc[0]) if len(at_drop) else math.nan
     return {"mdape_pct": float(replay.expected_mdape_pct or math.nan), "drop_difficulty": low}
 
 
