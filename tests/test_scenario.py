@@ -376,6 +376,11 @@ def test_failing_claims_say_why() -> None:
         "450 BTC is the whole network's daily issuance (144 blocks × 3.125 BTC)"
     )
     assert reasons[("20 GW", "btc_per_year")].startswith("1,800 BTC is 4 × the network's daily")
+    # 5 GW / 1.66 M = 3,012 W a machine (the seed's "about 3 kW"), no cooling; the S21 draws
+    # 3,500 W (Bitmain) and the file's sites a PUE of 1.05–1.1 (hand arithmetic).
+    machines = reasons[("5 GW", "machines")]
+    assert machines.startswith("5 GW ÷ 1,660,000 machines is 3,012 W a machine")
+    assert "Antminer S21 draws 3,500 W" in machines
 
 
 def test_sensitivity_tornado_in_report_and_json(tmp_path: Path) -> None:
