@@ -101,11 +101,12 @@ def claim_reason(
         if variant is not None and math.isfinite(power_w) and variant.facility_power_w > 0:
             facility_w = variant.facility_power_w
             overhead = facility_w / (computed * power_w)
+            gw = f"{facility_w / 1e9:,.3g} GW"
             return (
-                f"{facility_w / 1e9:,.3g} GW ÷ {stated:,.0f} machines is {facility_w / stated:,.0f} W "
-                f"a machine with nothing for cooling and losses; the {result.machine_model} draws "
+                f"{gw} ÷ {stated:,.0f} machines is {facility_w / stated:,.0f} W a machine with "
+                f"nothing for cooling and losses; the {result.machine_model} draws "
                 f"{power_w:,.0f} W and the sites' PUE adds {overhead - 1:.0%}: "
-                f"{facility_w / 1e9:,.3g} GW ÷ ({power_w:,.0f} W × {overhead:.2f}) = {computed:,.0f}"
+                f"{gw} ÷ ({power_w:,.0f} W × {overhead:.2f}) = {computed:,.0f}"
             )
     for k in (-3, -2, -1, 1, 2, 3):
         if computed and _close(stated * 10.0**k, computed, rel=claim.tolerance):
