@@ -31,17 +31,17 @@ def test_chain_history_rebuilds_identically(tmp_path: Path) -> None:
 
 
 @needs_raw
-def test_chain_blocks_2021_rebuild_identically(tmp_path: Path) -> None:
+def test_chain_tips_rebuild_identically(tmp_path: Path) -> None:
     import sys
 
     sys.path.insert(0, str(REPO / "scripts"))
     try:
-        import build_chain_blocks
+        import build_chain_tips
     finally:
         sys.path.pop(0)
-    assert build_chain_blocks.main(["--raw", str(RAW), "--out", str(tmp_path)]) == 0
-    rebuilt = (tmp_path / "chain_blocks_daily_2021.csv").read_text()
-    assert rebuilt == (SHIPPED / "chain_blocks_daily_2021.csv").read_text()
+    assert build_chain_tips.main(["--raw", str(RAW), "--out", str(tmp_path)]) == 0
+    rebuilt = (tmp_path / "chain_tips_daily.csv").read_text()
+    assert rebuilt == (SHIPPED / "chain_tips_daily.csv").read_text()
 
 
 @needs_raw

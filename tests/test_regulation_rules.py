@@ -528,11 +528,18 @@ def test_shipped_facilities_under_every_pack(shipped_evidence: list[Any]) -> Non
     _, decisions = classify_file(example_path("facilities.yaml"), "china-ndrc-2021-1283")
     by_id = {d.facility_id: d for d in decisions}
     assert "mining-in-data-centre" in by_id["cd-cloud-park"].flags
-    assert "state-owned-unit-priority" in by_id["wh-university-room"].flags
+    # The Nov 2021 statement on state-owned machine rooms is known from news reports only (no
+    # official copy stored): its rule fires, but as context beside the decision, not in it.
+    wh = by_id["wh-university-room"]
+    assert "state-owned-unit-priority" not in wh.flags
+    assert wh.context_flags == ("state-owned-unit-priority",)
+    assert [r.rule_id for r in wh.context] == ["state-owned-machine-room"]
+    assert any(x.startswith("  context, not part of the decision") for x in wh.audit_trail())
+    assert wh.as_dict()["context_flags"] == ["state-owned-unit-priority"]
     assert "site-lessor-reportable" in by_id["sh-data-services-3f"].flags
-    # Which decisions rest on texts not verified against a copy: the Nov 2021 statement on
-    # state-owned machine rooms is known from news reports only.
-    assert {d.facility_id for d in decisions if not d.verified} == {"wh-university-room"}
+    # Every decision under every shipped pack rests on verified clauses only (#16's Done-when).
+    for name in SHIPPED_PACKS:
+        assert all(d.verified for d in _decide(shipped_evidence, name).values()), name
     assert any("this pack models CN texts" in x for x in by_id["campus-lab"].audit_trail())
     as_dict = by_id["sh-office-12f"].as_dict()
     assert as_dict["evidence"]["detector.flagged"]["origin"].startswith("detector run on")
@@ -573,3 +580,44 @@ def test_mutated_packs_end_in_a_decision_or_a_clean_error() -> None:
         except InvalidInputError:
             outcomes["refused"] += 1
     assert outcomes["refused"] > 0
+
+
+def test_a_flag_resting_on_a_reported_text_is_context_not_decision() -> None:
+    """A flags-only rule citing a reported text fires beside the decision; a category rule
+    citing one leaves the decision marked unverified (both from the pack's structure)."""
+    pack = copy.deepcopy(PACK)
+    reported = {
+        "id": "news",
+        "title": "A statement known from news reports",
+        "verification": "reported",
+        "clauses": [{"id": "a", "excerpt": "State-owned rooms come first."}],
+    }
+    pack["sources"].append(reported)
+    cite = {"source": "news", "clause": "a", "quote": "State-owned rooms come first."}
+    pack["rules"].append(
+        {
+            "id": "state-owned",
+            "description": "state-owned room",
+            "when": {"ref": "asics"},
+            "then": {"flags": ["priority"]},
+            "cite": cite,
+        }
+    )
+    decision = classify(
+        _evidence(hardware=[{"model": "Antminer S19j Pro", "count": 2}]),
+        parse_pack(pack, source="pack.yaml"),
+    )
+    assert (decision.category, decision.verified) == ("pow_mining", True)
+    assert "priority" not in decision.flags
+    assert decision.context_flags == ("priority",)
+    trail = decision.audit_trail()
+    assert not any(line.startswith("  rule state-owned") for line in trail)
+    assert any("context, not part of the decision" in line for line in trail)
+    # The same text deciding a category: the decision rests on it and is not verified.
+    pack["rules"][-1]["then"] = {"category": "pow_mining"}
+    pack["rules"].insert(0, pack["rules"].pop())
+    decision = classify(
+        _evidence(hardware=[{"model": "Antminer S19j Pro", "count": 2}]),
+        parse_pack(pack, source="pack.yaml"),
+    )
+    assert (decision.decided_by, decision.verified, decision.context) == ("state-owned", False, ())

@@ -277,11 +277,21 @@ class _Loader(yaml.SafeLoader):
         yield data
         data.extend(self.construct_sequence(node))
 
-    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int | str:
+        digits = str(node.value).lstrip("+-").replace("_", "")
+        if ":" in digits or (len(digits) > 1 and digits[0] == "0" and digits.isdigit()):
+            # YAML 1.1 reads -6:00 as base 60 (-360) and 010 as octal (8): keep the text, so the
+            # schema names the key instead of taking a number nobody meant
+            return str(node.value)
         try:
             return int(self.construct_yaml_int(node))
         except ValueError:
             raise _node_error(node, f"the integer {node.value[:20]}… has too many digits") from None
+
+    def construct_plain_float(self, node: yaml.ScalarNode) -> float | str:
+        if ":" in str(node.value):
+            return str(node.value)  # YAML 1.1 base 60 (1:30.5 → 5430.5): keep the text
+        return float(self.construct_yaml_float(node))
 
     def construct_date_or_text(self, node: yaml.ScalarNode) -> Any:
         try:
@@ -294,6 +304,7 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map_with_lines)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq_with_lines)
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_bounded_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_plain_float)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_date_or_text)
 
 

@@ -15,7 +15,7 @@ from hashtide.chain.headers import (
     epochs_from_headers,
     read_headers,
 )
-from hashtide.chain.history import epochs, provenance
+from hashtide.chain.history import daily_tips, epochs, provenance
 from hashtide.chain.table import EPOCH_COLUMNS, make_epoch_table
 from hashtide.chain.verify import RetargetCheck, VerifyReport, span_interval_s, verify_retargets
 
@@ -27,6 +27,7 @@ __all__ = [
     "RetargetCheck",
     "VerifyReport",
     "check_proof_of_work",
+    "daily_tips",
     "epochs",
     "epochs_from_headers",
     "estimate_first_block_time_s",

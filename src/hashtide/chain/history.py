@@ -77,6 +77,52 @@ def epochs() -> pd.DataFrame:
     )
 
 
+_TIPS = "chain_tips_daily.csv"
+_TIPS_COLUMNS = ("day", "tip_height", "tip_time_s", "source")
+
+
+def daily_tips() -> pd.DataFrame:
+    """The chain tip at 00:00 UTC of each day the shipped block-level data covers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``day`` (tz-aware UTC midnight), ``tip_height`` (the highest block whose header time is
+        before that midnight), ``tip_time_s`` (its header time [s]; NaN where only counted) and
+        ``source``: ``blockstats`` (exact, from Bitcoin Core ``getblockstats``) or
+        ``daily_counts`` (a running count of blocks per UTC day, anchored to the retarget
+        periods that began before the day; within ±5 blocks of the exact tips).
+
+    Notes
+    -----
+    Built by ``scripts/build_chain_tips.py``; sources and licences in
+    ``chain_tips_daily.meta.json``.
+
+    Examples
+    --------
+    >>> tips = daily_tips().set_index("day")
+    >>> int(tips.loc["2021-05-02", "tip_height"])  # getblockstats: block 681434 at 23:57 UTC
+    681434
+    """
+    try:
+        text = resources.files("hashtide.data").joinpath(_TIPS).read_text(encoding="utf-8")
+    except OSError as exc:  # pragma: no cover - only a broken install gets here
+        raise DataError(f"the shipped chain tips {_TIPS} cannot be read: {exc}") from exc
+    lines = text.splitlines()
+    header = tuple(lines[0].split(","))
+    if header != _TIPS_COLUMNS:
+        raise DataError(f"{_TIPS}: columns {header} != expected {_TIPS_COLUMNS}")
+    fields = [line.split(",") for line in lines[1:] if line]
+    return pd.DataFrame(
+        {
+            "day": pd.to_datetime([row[0] for row in fields], utc=True),
+            "tip_height": [int(row[1]) for row in fields],
+            "tip_time_s": [float(row[2]) if row[2] else float("nan") for row in fields],
+            "source": [row[3] for row in fields],
+        }
+    )
+
+
 def provenance() -> dict[str, Any]:
     """Where the shipped chain history comes from: sources, commits, licences, build date."""
     text = resources.files("hashtide.data").joinpath(_META).read_text(encoding="utf-8")

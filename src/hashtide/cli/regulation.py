@@ -341,6 +341,15 @@ def classify(
             plain(", ".join(f"{f.kind} ({f.channel})" for f in d.findings)),
         )
     console.print(table)
+    context = [f"{d.facility_id} ({', '.join(d.context_flags)})" for d in decisions if d.context]
+    if context:
+        console.print(
+            plain(
+                "context, not part of the decision (rules citing texts known only from reports; "
+                f"--explain shows them): {'; '.join(context)}"
+            ),
+            highlight=False,
+        )
     unverified = [d.facility_id for d in decisions if not d.verified]
     if unverified:
         console.print(

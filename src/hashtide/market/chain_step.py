@@ -1,8 +1,9 @@
 """A hashrate step read from the chain: how much hashrate left when a region cut power.
 
-The shipped table ``chain_blocks_daily_2021.csv`` (built by ``scripts/build_chain_blocks.py`` from
-Bitcoin Core ``getblockstats``, MIT) counts the blocks of every UTC day from 22 April to
-9 September 2021. Over a window of days the network's mean hashrate is
+The shipped daily chain tips (:func:`hashtide.chain.history.daily_tips`, the exact rows from
+Bitcoin Core ``getblockstats``, MIT: for instance 22 April – 9 September 2021) give the blocks of
+every UTC day: the tip at the next midnight minus the tip at this one. Over a window of days the
+network's mean hashrate is
 ``Σ blocks × D × 2^32 / window`` (``D`` the difficulty in force, from the chain history); the step
 between a window before and one after an event is the hashrate that stopped. Block counts are
 Poisson, so each window's hashrate carries a relative standard error of ``1/√N`` (``N`` blocks);
@@ -17,10 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import math
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -36,18 +35,26 @@ _Z90 = 1.6448536269514722
 
 @functools.cache
 def daily_blocks() -> pd.DataFrame:
-    """Blocks per UTC day (by header time), 22 April – 9 September 2021, with the difficulty.
+    """Blocks per UTC day (by header time) where the shipped tips are exact, with the difficulty.
 
-    Columns ``day`` (date), ``first_height``, ``last_height``, ``blocks``, ``difficulty`` (of
-    the retarget period holding the day's first block).
+    Columns ``day`` (date), ``first_height``, ``blocks``, ``difficulty`` (of the retarget
+    period holding the day's first block); a day is listed when its midnight and the next one
+    both have an exact tip (``source == "blockstats"``).
     """
-    text = (
-        resources.files("hashtide.data")
-        .joinpath("chain_blocks_daily_2021.csv")
-        .read_text(encoding="utf-8")
+    from hashtide.chain.history import daily_tips
+
+    tips = daily_tips()
+    exact = tips[tips["source"] == "blockstats"]
+    day = exact["day"].dt.date.to_numpy()
+    height = exact["tip_height"].to_numpy()
+    follows = np.array([(b - a).days == 1 for a, b in zip(day[:-1], day[1:], strict=True)])
+    table = pd.DataFrame(
+        {
+            "day": day[:-1][follows],
+            "first_height": height[:-1][follows] + 1,
+            "blocks": (height[1:] - height[:-1])[follows],
+        }
     )
-    table = pd.read_csv(io.StringIO(text))
-    table["day"] = pd.to_datetime(table["day"]).dt.date
     history = chain_history()
     row = np.searchsorted(history.start_height, table["first_height"].to_numpy(), side="right") - 1
     table["difficulty"] = history.difficulty[row]
@@ -92,8 +99,8 @@ def _window(table: pd.DataFrame, first: dt.date, last: dt.date) -> tuple[int, fl
     days = (last - first).days + 1
     if last < first or len(part) != days:
         raise InvalidInputError(
-            f"window {first} … {last}: the shipped block counts cover "
-            f"{table['day'].iloc[0]} … {table['day'].iloc[-1]} only"
+            f"window {first} … {last}: the shipped exact daily tips (getblockstats) do not "
+            "cover every day of it (they cover e.g. 2021-04-22 … 2021-09-09)"
         )
     blocks = int(part["blocks"].sum())
     hashes = float((part["blocks"] * part["difficulty"]).sum()) * HASHES_PER_DIFFICULTY

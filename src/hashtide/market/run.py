@@ -27,9 +27,11 @@ from hashtide.market.behaviour import BehaviourParams
 from hashtide.market.data import MapQuote
 from hashtide.market.events import Event
 from hashtide.market.fleet import WorldFleet, build_fleet
-from hashtide.market.history import ChainHistory, MarketInputs, chain_history
-from hashtide.market.regions import DEFAULT_REGIONS, Region
+from hashtide.market.history import ChainHistory, MarketInputs
+from hashtide.market.nowcast import Nowcast, nowcast, with_cuts
+from hashtide.market.regions import DEFAULT_REGIONS, Region, region_shares
 from hashtide.market.world import Assumption, PricePaths, WorldMarket
+from hashtide.protocol import MAINNET
 from hashtide.units import SECONDS_PER_DAY
 
 FloatArray = npt.NDArray[np.float64]
@@ -58,13 +60,17 @@ class MarketRun:
     market : WorldMarket
         Daily records per path: ``running_hs`` and ``power_w`` per actor, ``hashprice``.
     start_index : int
-        Row of :func:`hashtide.market.history.chain_history` the run starts from.
+        Row of :func:`hashtide.market.history.chain_history` the run starts in.
+    nowcast : Nowcast or None
+        The start state: height, present hashrate and its uncertainty
+        (:func:`hashtide.market.nowcast.nowcast`).
     """
 
     name: str
     sim: SimulationResult
     market: WorldMarket
     start_index: int
+    nowcast: Nowcast | None = None
 
     @property
     def actor_names(self) -> tuple[str, ...]:
@@ -74,7 +80,8 @@ class MarketRun:
     def epochs_frame(self) -> pd.DataFrame:
         """Per simulated epoch (a row per epoch; medians and 5/95 % across paths).
 
-        Columns: ``start_height``, ``start_time`` (median, UTC), ``difficulty`` (and
+        Columns: ``start_height`` (the retarget period's first block, also for a run that
+        begins inside the period), ``start_time`` (median, UTC), ``difficulty`` (and
         ``difficulty_p5``, ``difficulty_p95``), ``hashrate_hs`` (the epoch's mean, median
         across paths), ``complete_frac`` (share of paths that finished the epoch).
         """
@@ -86,7 +93,8 @@ class MarketRun:
             hashrate = np.nanmedian(sim.hashrate_hs, axis=0)
         return pd.DataFrame(
             {
-                "start_height": sim.epoch_start_height,
+                "start_height": sim.epoch_start_height
+                - sim.epoch_start_height % MAINNET.difficulty_adjustment_interval,
                 "start_time": pd.to_datetime(np.round(start), unit="s", utc=True),
                 "difficulty": mid,
                 "difficulty_p5": low,
@@ -151,19 +159,80 @@ class MarketRun:
         """Every assumption of the run (behaviour, entry fit, regions, fleet notes)."""
         rows = self.market.assumptions()
         fleet = self.market.fleet
-        rows.append(
-            Assumption(
-                name="network hashrate at start",
-                value=f"{fleet.running_hs / 1e18:,.1f} EH/s",
-                source="the newest retarget period that ended before the start "
-                "(chain history: difficulty × 2^32 × 2016 / duration)",
+        now = self.nowcast
+        if now is None:
+            rows.append(
+                Assumption(
+                    name="network hashrate at start",
+                    value=f"{fleet.running_hs / 1e18:,.1f} EH/s",
+                    source="given with the fleet",
+                )
             )
-        )
+        else:
+            window = (now.window_end_s - now.window_start_s) / SECONDS_PER_DAY
+            rows.append(
+                Assumption(
+                    name="network hashrate at start",
+                    value=f"{now.hashrate_hs / 1e18:,.1f} EH/s (± {now.log_sd:.1%}, 1 s.d.)",
+                    source=f"nowcast at {_utc(now.begin_s)} ({now.source}, block {now.height:,} "
+                    f"next): {now.window_blocks:,} blocks in the {window:.1f} days before "
+                    f"({now.window_hashrate_hs / 1e18:,.1f} EH/s), carried to the start by the "
+                    f"trend of the last complete periods ({now.growth_per_day:+.2%}/day); "
+                    "the spread is that of the same rule's errors over the year before, "
+                    "drawn once per Monte Carlo path",
+                )
+            )
+            if now.window_running_frac < 1.0:
+                rows.append(
+                    Assumption(
+                        name="power cuts in the nowcast",
+                        value=f"{now.window_running_frac:.0%} of the fleet ran over the window, "
+                        f"{now.running_frac:.0%} at the start; fleet sized to "
+                        f"{now.uncut_hashrate_hs / 1e18:,.1f} EH/s without cuts",
+                        source="the scenario's power cuts that began by the start date",
+                    )
+                )
         rows.extend(
             Assumption(name="fleet note", value=note, source="hashtide.market.build_fleet")
             for note in fleet.notes
         )
         return rows
+
+
+def _utc(time_s: float) -> str:
+    return dt.datetime.fromtimestamp(time_s, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def start_fleet(
+    start_time_s: float,
+    *,
+    events: Sequence[Event] = (),
+    regions: Sequence[Region] = DEFAULT_REGIONS,
+    params: BehaviourParams | None = None,
+    inputs: MarketInputs | None = None,
+    quotes: Sequence[MapQuote] | None = None,
+) -> tuple[WorldFleet, Nowcast]:
+    """The start state at ``start_time_s``: the nowcast and the fleet rebuilt to run it.
+
+    The fleet is built at the nowcast's ``begin_s`` and sized so that, under the power cuts of
+    ``events`` under way then, it runs the nowcast hashrate (cuts inside the nowcast's window
+    are taken out of it: :func:`hashtide.market.nowcast.with_cuts`). Only data dated before
+    ``start_time_s`` is read.
+    """
+    now = nowcast(start_time_s)
+    date = dt.datetime.fromtimestamp(now.begin_s, tz=dt.UTC).date()
+    shares = region_shares(date, regions, quotes=quotes)
+    now = with_cuts(now, events, shares)
+    fleet = build_fleet(
+        now.begin_s,
+        regions=regions,
+        params=params,
+        quotes=quotes,
+        inputs=inputs,
+        running_hs=now.uncut_hashrate_hs,
+        shares=shares,
+    )
+    return fleet, now
 
 
 def simulate(
@@ -188,8 +257,11 @@ def simulate(
     Parameters
     ----------
     start_time_s : float
-        The date [s since 1970 UTC]. The run starts at the first block of the newest retarget
-        period that began by then, from the fleet rebuilt with data before that block.
+        The date [s since 1970 UTC]. The run starts from what was known then
+        (:func:`start_fleet`): at the newest midnight whose chain tip is known, with the next
+        block (else at the first block of the period in force), from the fleet rebuilt with
+        data before it and sized to the nowcast hashrate; in a Monte Carlo each path scales
+        the fleet by its own draw of the nowcast's uncertainty.
     end_time_s : float, optional
         Stop at this time; or give ``epochs``: simulate this many periods after the start one.
     events : sequence of events
@@ -197,7 +269,8 @@ def simulate(
     regions, params, inputs, quotes
         Assumptions (defaults: shipped data and :data:`DEFAULT_REGIONS`).
     fleet : WorldFleet, optional
-        A fleet already built for the start period (to share it between runs).
+        A fleet already built by :func:`start_fleet` for the same start (to share it between
+        runs).
     mode : {"expected", "monte_carlo"}
         The engine: its expected path (one path, deterministic) or its Monte Carlo.
     n_paths : int
@@ -216,18 +289,29 @@ def simulate(
     """
     if (end_time_s is None) == (epochs is None):
         raise InvalidInputError("give exactly one of end_time_s and epochs")
-    history = chain_history()
-    index = start_period(history, start_time_s)
-    begin_s = float(history.start_s[index])
-    height = int(history.start_height[index])
     if fleet is None:
-        fleet = build_fleet(begin_s, regions=regions, params=params, quotes=quotes, inputs=inputs)
-    elif abs(fleet.time_s - begin_s) > 1.0:
-        raise InvalidInputError("the fleet given was not built for the start period")
+        fleet, now = start_fleet(
+            start_time_s,
+            events=events,
+            regions=regions,
+            params=params,
+            inputs=inputs,
+            quotes=quotes,
+        )
+    else:
+        now = nowcast(start_time_s)
+        date = dt.datetime.fromtimestamp(now.begin_s, tz=dt.UTC).date()
+        now = with_cuts(now, events, region_shares(date, fleet.regions, quotes=quotes))
+        if abs(fleet.time_s - now.begin_s) > 1.0:
+            raise InvalidInputError("the fleet given was not built for this start (start_fleet)")
+    index = now.period_index
+    begin_s = now.begin_s
+    height = now.height
     if epochs is not None:
         if epochs < 1:
             raise InvalidInputError(f"epochs={epochs!r} must be >= 1")
-        horizon = Horizon(end_height=height + (epochs + 1) * 2016)
+        first = height - height % 2016
+        horizon = Horizon(end_height=first + (epochs + 1) * 2016)
         market_end = begin_s + (epochs + 1) * 2016 * 600.0 * 2.0
     else:
         if end_time_s is None:  # pragma: no cover - narrowed by the check above
@@ -237,6 +321,9 @@ def simulate(
         horizon = Horizon(end_time_s=end_time_s)
         market_end = end_time_s
     n = n_paths if mode == "monte_carlo" else 1
+    scale = None
+    if mode == "monte_carlo" and rng is not None and n > 1:
+        scale = np.exp(now.log_sd * rng.standard_normal(n))
     market = WorldMarket.prepare(
         fleet,
         start_time_s=begin_s,
@@ -247,9 +334,20 @@ def simulate(
         inputs=inputs,
         n_paths=n,
         prices=prices,
+        initial_scale=scale,
+    )
+    start = (
+        StartPoint(
+            height=height,
+            time_s=begin_s,
+            bits=now.bits,
+            epoch_first_block_time_s=now.epoch_first_block_time_s,
+        )
+        if now.inside_period
+        else StartPoint(height=height, time_s=begin_s - 600.0, bits=now.bits)
     )
     inputs_engine = SimulationInputs(
-        start=StartPoint(height=height, time_s=begin_s - 600.0, bits=int(history.bits[index])),
+        start=start,
         actors=tuple(Actor(name=a) for a in market.actor_names),
         horizon=horizon,
     )
@@ -263,7 +361,7 @@ def simulate(
         raise InvalidInputError(f"mode={mode!r} must be 'expected' or 'monte_carlo'")
     ends = np.nanmax(np.where(np.isfinite(sim.end_time_s), sim.end_time_s, -np.inf), axis=1)
     market.finish(ends)
-    return MarketRun(name=name, sim=sim, market=market, start_index=index)
+    return MarketRun(name=name, sim=sim, market=market, start_index=index, nowcast=now)
 
 
 def date_time_s(day: dt.date) -> float:

@@ -128,6 +128,7 @@ class WorldMarket:
         n_paths: int,
         initial_deliveries_hs: FloatArray,
         prices: PricePaths | None = None,
+        initial_scale: FloatArray | None = None,
     ) -> None:
         self.fleet = fleet
         self.events = events
@@ -274,6 +275,8 @@ class WorldMarket:
         # Initial state.
         cap = np.zeros((n_paths, n_compartments, self.eff.size))
         cap[:, :n_regions, :n_old] = fleet.capacity_hs[None]
+        if initial_scale is not None:  # the start's uncertainty, one factor per path
+            cap[:, :n_regions, :n_old] *= np.broadcast_to(initial_scale, (n_paths,))[:, None, None]
         deliveries = np.zeros((n_paths, n_days))
         m = min(initial_deliveries_hs.size, n_days)
         deliveries[:, :m] = initial_deliveries_hs[None, :m]
@@ -312,6 +315,7 @@ class WorldMarket:
         inputs: MarketInputs | None = None,
         n_paths: int = 1,
         prices: PricePaths | None = None,
+        initial_scale: FloatArray | None = None,
     ) -> WorldMarket:
         """Fit the entry rule on the fleet's history before the start and set everything up.
 
@@ -332,6 +336,9 @@ class WorldMarket:
         prices : callable, optional
             ``prices(day_s) -> (btc_price_usd (P or 1, D), fees_btc_per_block (D,))``: modelled
             price paths (default: ``inputs``' history).
+        initial_scale : ndarray, shape (P,), optional
+            Factor on each path's installed fleet at the start (the nowcast's uncertainty,
+            :func:`hashtide.market.nowcast.nowcast`); default 1.
         """
         params = BehaviourParams() if params is None else params
         inputs = MarketInputs.shipped() if inputs is None else inputs
@@ -358,6 +365,7 @@ class WorldMarket:
             n_paths=n_paths,
             initial_deliveries_hs=orders,
             prices=prices,
+            initial_scale=initial_scale,
         )
 
     # --- the daily step ---------------------------------------------------------------------

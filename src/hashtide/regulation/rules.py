@@ -415,6 +415,20 @@ class FiredRule:
     cites: tuple[Mapping[str, Any], ...]
     conditions: tuple[ConditionTrace, ...]
 
+    @property
+    def context(self) -> bool:
+        """Whether this is context, not part of the decision.
+
+        A rule that only sets flags and cites a text not verified against a stored copy (a
+        statement known from news reports) is shown beside the decision, never in it: its flags
+        go to :attr:`Decision.context_flags`, and the decision stays verified.
+        """
+        return (
+            self.category is None
+            and self.track is None
+            and not all(c["verified"] for c in self.cites)
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class NotFired:
@@ -446,9 +460,22 @@ class Decision:
     detection: Any = field(default=None, compare=False)
 
     @property
+    def context(self) -> tuple[FiredRule, ...]:
+        """Rules that fired as context only (:attr:`FiredRule.context`)."""
+        return tuple(r for r in self.fired if r.context)
+
+    @property
+    def context_flags(self) -> tuple[str, ...]:
+        """Flags set by context rules (not part of the decision)."""
+        out: list[str] = []
+        for rule in self.context:
+            out.extend(f for f in rule.flags if f not in out and f not in self.flags)
+        return tuple(out)
+
+    @property
     def verified(self) -> bool:
         """Whether every clause the decision rests on is verified against stored text."""
-        cites = [c for r in self.fired for c in r.cites]
+        cites = [c for r in self.fired if not r.context for c in r.cites]
         if self.tariff is not None:
             cites.extend(self.tariff.cites)
         cites.extend(c for f in self.findings for c in f.cites)
@@ -462,6 +489,8 @@ class Decision:
         )
         lines = [f"{self.facility_id}: {self.category} → {self.track} (decided by {by}{track_by})"]
         for rule in self.fired:
+            if rule.context:
+                continue
             outcome = ", ".join(
                 x for x in (rule.category or "", rule.track or "", " ".join(rule.flags)) if x
             )
@@ -474,6 +503,13 @@ class Decision:
             lines.extend(f"  {line}" for line in finding.lines())
         if self.flags:
             lines.append(f"  flags: {', '.join(self.flags)}")
+        for rule in self.context:
+            lines.append(
+                f"  context, not part of the decision (cites a text not verified against a stored "
+                f"copy): rule {rule.rule_id} ⇒ {' '.join(rule.flags)} — {rule.description}"
+            )
+            lines.extend(f"    cites {c['text']}" for c in rule.cites)
+            lines.extend(f"    {c.text()}" for c in rule.conditions)
         lines.extend(f"  note: {n}" for n in self.notes)
         return lines
 
@@ -520,6 +556,7 @@ class Decision:
                 "track_by": self.track_by,
                 "verified": self.verified,
                 "flags": list(self.flags),
+                "context_flags": list(self.context_flags),
                 "fired": [
                     {
                         "rule": r.rule_id,
@@ -529,6 +566,7 @@ class Decision:
                         "flags": list(r.flags),
                         "cites": [dict(c) for c in r.cites],
                         "conditions": [trace(c) for c in r.conditions],
+                        "context": r.context,
                     }
                     for r in self.fired
                 ],
@@ -565,18 +603,18 @@ def classify(evidence: FacilityEvidence, pack: RulePack) -> Decision:
         if not result.held:
             not_fired.append(NotFired(rule_id=rule.id, failed=result.failed))
             continue
-        fired.append(
-            FiredRule(
-                rule_id=rule.id,
-                description=rule.description,
-                category=rule.then.category,
-                track=rule.then.track,
-                flags=tuple(rule.then.flags),
-                cites=tuple(pack.citation(c) for c in rule.cite),
-                conditions=result.support,
-            )
+        fired_rule = FiredRule(
+            rule_id=rule.id,
+            description=rule.description,
+            category=rule.then.category,
+            track=rule.then.track,
+            flags=tuple(rule.then.flags),
+            cites=tuple(pack.citation(c) for c in rule.cite),
+            conditions=result.support,
         )
-        flags.extend(f for f in rule.then.flags if f not in flags)
+        fired.append(fired_rule)
+        if not fired_rule.context:
+            flags.extend(f for f in rule.then.flags if f not in flags)
         if category is None and rule.then.category is not None:
             category, decided_by = rule.then.category, rule.id
         if track is None and rule.then.track is not None:

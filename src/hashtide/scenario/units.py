@@ -10,6 +10,7 @@ the henry, so ``TH/s`` and ``J/TH`` are read as ``Thash/s`` and ``J/Thash``), pl
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from functools import cache
@@ -69,7 +70,15 @@ def registry() -> pint.UnitRegistry[float]:
     units.define("BTC = [bitcoin] = btc = bitcoin")
     units.define("sat = 1e-8 BTC = satoshi = sats")
     units.define("Mt = 1e9 kg = megatonne")
-    units.define("kt = 1e6 kg = kilotonne")
+    # pint's own "kt" is the knot; here it is the kilotonne. Redefining it makes pint log a
+    # warning into the user's logging (a notebook shows it), so it is silenced for this line.
+    pint_log = logging.getLogger("pint.util")
+    level = pint_log.level
+    pint_log.setLevel(logging.ERROR)
+    try:
+        units.define("kt = 1e6 kg = kilotonne")
+    finally:
+        pint_log.setLevel(level)
     return units
 
 

@@ -33,10 +33,10 @@ from hashtide.market.events import (
     RegionalBan,
     StateProgram,
 )
-from hashtide.market.fleet import WorldFleet, build_fleet
-from hashtide.market.history import FEE_AVERAGE_DAYS, chain_history
+from hashtide.market.fleet import WorldFleet
+from hashtide.market.history import FEE_AVERAGE_DAYS
 from hashtide.market.regions import DEFAULT_REGIONS, Region
-from hashtide.market.run import MarketRun, simulate, start_period
+from hashtide.market.run import MarketRun, simulate, start_fleet
 from hashtide.scenario import schema
 from hashtide.scenario.accounting import band, by_year, finance, n_years, year_index, yearly_results
 from hashtide.scenario.build import profile_of
@@ -245,27 +245,35 @@ def price_paths(
 
 
 def shared_fleet(spec: schema.ScenarioSpec) -> tuple[WorldFleet, float]:
-    """The fleet rebuilt at the start period (newest history period for a future start).
+    """The fleet at the start state (:func:`hashtide.market.run.start_fleet`: the nowcast on
+    the start date, sized under the scenario's power cuts under way; newest history for a
+    future start) and where the run begins.
 
-    The same start and ``network`` section give the same fleet: the last few are kept, so the
-    sensitivity reruns that change only the price or fees do not rebuild it.
+    The same start, ``network`` section and events give the same fleet: the last few are kept,
+    so the sensitivity reruns that change only the price or fees do not rebuild it.
     """
-    history = chain_history()
-    index = start_period(history, day_start_s(spec.start))
-    begin_s = float(history.start_s[index])
-    key = (begin_s, spec.network.model_dump_json())
-    fleet = _FLEETS.get(key)
-    if fleet is None:
-        network = spec.network
-        fleet = build_fleet(begin_s, regions=regions_of(network), params=params_of(network))
+    network = spec.network
+    key = (
+        spec.start.isoformat(),
+        network.model_dump_json(),
+        "|".join(e.model_dump_json() for e in spec.events),
+    )
+    cached = _FLEETS.get(key)
+    if cached is None:
+        fleet, now = start_fleet(
+            day_start_s(spec.start),
+            events=events_of(spec.events),
+            regions=regions_of(network),
+            params=params_of(network),
+        )
         while len(_FLEETS) >= _FLEETS_KEPT:
             del _FLEETS[next(iter(_FLEETS))]
-        _FLEETS[key] = fleet
-    return fleet, begin_s
+        cached = _FLEETS[key] = (fleet, now.begin_s)
+    return cached
 
 
-#: Fleets rebuilt lately, by start period and network section (oldest first).
-_FLEETS: dict[tuple[float, str], WorldFleet] = {}
+#: Fleets rebuilt lately, by start date, network section and events (oldest first).
+_FLEETS: dict[tuple[str, str, str], tuple[WorldFleet, float]] = {}
 _FLEETS_KEPT = 4
 
 

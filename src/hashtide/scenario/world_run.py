@@ -131,7 +131,8 @@ def _assumptions(
         (
             "world fleet rebuilt at",
             f"{begun} (height {int(run.sim.epoch_start_height[0]):,})",
-            "the newest retarget period of the shipped chain history that began by the start; "
+            "the start state known on the start date: the chain tip at its midnight where the "
+            "shipped block data reaches, else the newest retarget period that began by then; "
             "the market runs from there (for a future start, through the months before it)",
         ),
         *price_rows(spec),
