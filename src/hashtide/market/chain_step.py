@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ def daily_blocks() -> pd.DataFrame:
     exact = tips[tips["source"] == "blockstats"]
     day = exact["day"].dt.date.to_numpy()
     height = exact["tip_height"].to_numpy()
-    follows = np.array([(b - a).days == 1 for a, b in zip(day[:-1], day[1:], strict=True)])
+    follows = np.array([(b - a).days == 1 for a, b in itertools.pairwise(day)])
     table = pd.DataFrame(
         {
             "day": day[:-1][follows],
