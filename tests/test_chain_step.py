@@ -55,3 +55,25 @@ def test_chain_step_only_for_power_and_coal() -> None:
                        "stated": "8 GW"}]  # fmt: skip
     with pytest.raises(ScenarioError, match="chain_step applies to quantity power"):
         parse_scenario(data)
+
+
+@pytest.mark.slow
+def test_replay_sensitivity_varies_the_rest_of_the_world() -> None:
+    from hashtide.scenario import load_scenario
+    from hashtide.scenario.sensitivity import run_replay_sensitivity
+
+    spec = load_scenario("scenarios/china-2021-ban.yaml")
+    short = spec.model_copy(update={"end": None, "horizon": 100 * 86_400.0, "claims": []})
+    table = run_replay_sensitivity(short)
+    # The replay's price and fees are history: only the rest of the world's inputs vary.
+    assert set(table["input"]) == {
+        "rest of the world's power prices",
+        "rest of the world's entry (order-to-hashing lag)",
+    }
+    assert set(table["side"]) == {"low", "high"}
+    assert (table["paths"] == 1).all()
+    assert table["mdape_pct"].notna().all() and table["base_mdape_pct"].notna().all()
+    # Dearer power for the rest switches more of it off: a lower simulated difficulty at the
+    # chain's July drop than with cheaper power (rule 1, monotone in the power price).
+    prices = table[table["input"] == "rest of the world's power prices"].set_index("side")
+    assert prices.loc["high", "drop_difficulty"] < prices.loc["low", "drop_difficulty"]
