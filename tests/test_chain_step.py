@@ -72,7 +72,8 @@ def test_replay_sensitivity_varies_the_rest_of_the_world() -> None:
     }
     assert set(table["side"]) == {"low", "high"}
     assert (table["paths"] == 1).all()
-    assert table["mdape_pct"].notna().all() and table["base_mdape_pct"].notna().all()
+    assert table["mdape_pct"].notna().all()
+    assert table["base_mdape_pct"].notna().all()
     # Dearer power for the rest switches more of it off: a lower simulated difficulty at the
     # chain's July drop than with cheaper power (rule 1, monotone in the power price).
     prices = table[table["input"] == "rest of the world's power prices"].set_index("side")
