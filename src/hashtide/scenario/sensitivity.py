@@ -9,8 +9,9 @@ behind the report's tornado chart of BTC per year, cost per BTC and peak share.
 
 By default (``n_paths=1``, what every ``hashtide run`` does) each rerun is one path on the price
 model's *median path* (:func:`median_price_spec`: a GBM becomes its deterministic median, which
-grows σ²/2 a year slower than the mean), so each rerun costs one path; the volatility then acts through that median drift only. With ``n_paths > 1`` every
-rerun is a Monte Carlo of the file's price model.
+grows σ²/2 a year slower than the mean), so each rerun costs one path; the volatility then acts
+through that median drift only. With ``n_paths > 1`` every rerun is a Monte Carlo of the file's
+price model.
 """
 
 from __future__ import annotations
