@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
@@ -119,17 +120,40 @@ def test_hydro_region_is_seasonal() -> None:
 
 def test_carbon_intensities_come_from_the_shipped_tables() -> None:
     by_key = {r.key: r for r in DEFAULT_REGIONS}
-    # Independent derivation from the 2020 provincial generation (NBS China, billion kWh):
-    # Sichuan thermal 52.44, hydro 334.91, solar 2.196, wind 8.53; Yunnan thermal 40.98, hydro
-    # 276.44, solar 3.037, wind 24.75; × IPCC AR5 medians 820/24/48/12 g/kWh.
-    hydro_twh = {"thermal": 93.42, "hydro": 611.35, "solar": 5.233, "wind": 33.28}
-    factors = {"thermal": 820, "hydro": 24, "solar": 48, "wind": 12}
-    expected = sum(hydro_twh[k] * factors[k] for k in hydro_twh) / sum(hydro_twh.values())
+    # Independent derivation from the 2021 provincial generation (NBS China, billion kWh) ×
+    # IPCC AR5 medians 820/24/48/12 g/kWh (thermal/hydro/solar/wind): Sichuan (66.3·820 +
+    # 353.14·24 + 2.88·48 + 10.62·12) / 432.94 = 145.76; Yunnan (45.22·820 + 271.63·24 +
+    # 3.52·48 + 23.06·12) / 343.43 = 128.25; weighted by the April 2020 mining shares 9.66 : 5.42.
+    expected = (9.66 * 145.76 + 5.42 * 128.25) / 15.08
     assert by_key["china_hydro"].carbon_intensity_g_per_kwh(2021) == pytest.approx(
-        expected, abs=0.05
+        expected, abs=0.06
     )
     # Ember grid average China 2021: 599.05 g/kWh (shipped carbon_grid.csv).
     assert by_key["china_other"].carbon_intensity_g_per_kwh(2021) == 599.05
+    # Renewable shares: OWID's Kazakhstan 2021 row summed by hand (hydro 7.95 + solar 1.13 +
+    # wind 1.46 %); a fixed-intensity region without a stated share is unknown (NaN).
+    assert by_key["kazakhstan"].renewable_frac_in(2021) == pytest.approx(0.1054, abs=1e-4)
+    fixed = Region(key="x", name="X", power_price_usd_per_kwh=0.05, carbon_g_per_kwh=30.0)
+    assert math.isnan(fixed.renewable_frac_in(2021))
+
+
+def test_china_follows_the_wet_season() -> None:
+    by_key = {r.key: r for r in DEFAULT_REGIONS}
+    hydro, coal = by_key["china_hydro"], by_key["china_coal"]
+    # Published: April 2020, Sichuan & Yunnan 15.08 % and Xinjiang & Inner Mongolia 43.83 % of
+    # China's 65.08 % (CCAF via CoinDesk 2020-05-07): mid-April holds exactly that split.
+    mid_april = dt.datetime(2020, 4, 15, 12, tzinfo=dt.UTC).timestamp()
+    assert float(hydro.china_frac_at(mid_april)) == pytest.approx(15.08 / 65.08, abs=0.001)
+    assert float(coal.china_frac_at(mid_april)) == pytest.approx(43.83 / 65.08, abs=0.001)
+    # Regression snapshot of the inferred wet season (china_hydro_season.csv): mid-August the
+    # hydro provinces hold most of China's mining; the parts always add up to China.
+    mid_august = dt.datetime(2021, 8, 16, 12, tzinfo=dt.UTC).timestamp()
+    assert float(hydro.china_frac_at(mid_august)) == pytest.approx(0.687, abs=0.001)
+    total = sum(float(r.china_frac_at(mid_august)) for r in DEFAULT_REGIONS if r.in_china)
+    assert total == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(InvalidInputError, match="china_fracs is for a part of mainland China"):
+        Region(key="x", name="X", power_price_usd_per_kwh=0.05, carbon_grid="World",
+               china_fracs=(0.5,) * 12)  # fmt: skip
 
 
 def test_region_bad_input_lists_every_problem() -> None:

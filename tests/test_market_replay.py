@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,8 @@ from hashtide.market import (
     run_backtest,
     window_starts,
 )
-from hashtide.market.report import write_replay_report, write_replay_tables
+from hashtide.market.carbon_check import carbon_comparison, published
+from hashtide.market.report import summary_json, write_replay_report, write_replay_tables
 from hashtide.scenario import load_scenario, parse_scenario, run_scenario
 from hashtide.scenario.world import events_of, params_of, regions_of
 
@@ -327,3 +329,62 @@ def test_scenario_files_know_every_region() -> None:
 
     # The file schema spells the region keys out (reading a file must not load the market).
     assert tuple(r.key for r in DEFAULT_REGIONS) == REGION_KEYS
+
+
+def test_carbon_against_the_published_record(china_replay, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    comparison = carbon_comparison(china_replay)
+    assert comparison is not None
+    # Published: de Vries et al. 2022 (Joule 6(3), doi:10.1016/j.joule.2022.02.005): 478.27 →
+    # 557.76 gCO2e/kWh, renewables 41.6 % → 25.1 %; the rise, 557.76 / 478.27 − 1 = 16.62 %
+    # (independent arithmetic), is the "about 17 %" of the press reports.
+    assert comparison.published_rise_pct == pytest.approx(16.62, abs=0.01)
+    assert published("de Vries et al. 2022", "2020 (mean)").renewable_share_frac == 0.416
+    august = comparison.row("August")
+    # Issue #11's target: the ban raises mining's carbon intensity against the counterfactual
+    # and lowers its renewable share (de Vries et al., Cambridge).
+    assert august.intensity_g_per_kwh > august.counterfactual_intensity_g_per_kwh
+    assert august.renewable_share_frac < august.counterfactual_renewable_share_frac
+    # Regression snapshots (20 paths, seed 2021): +23.9 %, 7.3 points above de Vries et al.'s
+    # 16.6 % (docs/market.md explains the baselines), renewables 40.7 % → 20.8 %.
+    assert comparison.rise_pct == pytest.approx(23.92, abs=0.05)
+    assert not comparison.within_target
+    assert august.renewable_share_frac == pytest.approx(0.2078, abs=0.001)
+    assert august.counterfactual_renewable_share_frac == pytest.approx(0.4070, abs=0.001)
+    # Independent derivation: Cambridge's August 2021 shares (shipped quotes: US 35.4, KZ 18.1,
+    # RU 11.0, CA 9.55, MY 4.59, IR 3.11 %, the rest 18.25 %) × Ember 2021 (423.78, 833.25,
+    # 426.81, 165.37, 611.44, 659.83; world 494.81) = 502.47 g/kWh.
+    assert comparison.map_intensity_g_per_kwh == pytest.approx(502.47, abs=0.01)
+    # The monthly mix behind the figures: in August China is gone with the ban, and holds
+    # ~46 % without it, three quarters of it in Sichuan & Yunnan (the wet season).
+    mix = comparison.mix
+    with_ban = mix[mix.run == "with the ban"].loc["2021-08-01"]
+    without = mix[mix.run == "counterfactual"].loc["2021-08-01"]
+    assert with_ban[["china_hydro", "china_coal", "china_other"]].sum() == 0.0
+    china = without[["china_hydro", "china_coal", "china_other"]]
+    assert without.china_hydro / china.sum() > 0.65
+    summary = summary_json(china_replay)
+    assert summary["carbon"]["rise_pct"] == pytest.approx(comparison.rise_pct)
+    assert {p["source"] for p in summary["carbon"]["published"]} >= {
+        "de Vries et al. 2022",
+        "Cambridge (CCAF) 2022",
+    }
+    html = write_replay_report(china_replay, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Carbon against the published record" in html
+    assert "doi.org/10.1016/j.joule.2022.02.005" in html
+    assert carbon_comparison(replace(china_replay, counterfactual=None)) is None
+
+
+def test_china_carbon_follows_the_wet_season(china_replay) -> None:  # type: ignore[no-untyped-def]
+    market = china_replay.counterfactual.market
+    keys = list(market.actor_names)
+    hydro, coal = keys.index("china_hydro"), keys.index("china_coal")
+    day = int((dt.datetime(2021, 8, 16, 12, tzinfo=dt.UTC).timestamp() - market.day_s[0]) // 86_400)
+    # Independent arithmetic: mid-August the hydro provinces hold 0.759 of the two mining
+    # regions (china_hydro_season.csv, pair share), so both carry 0.759 × 139.5 + 0.241 × 663.8
+    # g/kWh (the regions' 2021 factors, NBS × IPCC AR5): 265.9.
+    assert market.intensity[hydro, day] == pytest.approx(0.759 * 139.5 + 0.241 * 663.8, abs=0.5)
+    assert market.intensity[coal, day] == market.intensity[hydro, day]
+    # Mid-December (dry; 17 December 00:00 ≈ mid-month): 0.285 hydro → 0.285 × 139.5 + 0.715 ×
+    # 663.8 = 514.4.
+    day += 123
+    assert market.intensity[hydro, day] == pytest.approx(0.285 * 139.5 + 0.715 * 663.8, abs=0.5)

@@ -9,6 +9,7 @@ import typer
 from hashtide import __version__
 from hashtide.cli._common import set_debug
 from hashtide.cli.chain import chain_app
+from hashtide.cli.dashboard import dashboard
 from hashtide.cli.hardware import catalog
 from hashtide.cli.market import backtest, replay
 from hashtide.cli.regulation import classify, detect
@@ -41,6 +42,7 @@ app.command()(catalog)
 app.command()(screen)
 app.command()(sweep)
 app.add_typer(results_app, name="results")
+app.command()(dashboard)
 
 
 def _print_version(value: bool) -> None:

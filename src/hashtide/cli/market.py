@@ -157,6 +157,13 @@ def print_replay(result: ReplayResult) -> None:
             f"claim: {plain(claim.text)} — {verdict}\n  {plain(claim.explanation)}",
             highlight=False,
         )
+    from hashtide.market.carbon_check import carbon_comparison
+
+    comparison = carbon_comparison(result)
+    if comparison is not None:
+        console.print("carbon against the published record:", highlight=False)
+        for line in comparison.findings():
+            console.print(f"  {plain(line)}", highlight=False)
 
 
 @guarded

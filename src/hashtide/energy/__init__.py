@@ -1,9 +1,13 @@
 """Energy: sites, availability profiles, carbon intensity, and the equivalences people quote."""
 
 from hashtide.energy.carbon import (
+    RENEWABLE_FUELS,
     carbon_provenance,
+    china_hydro_season,
+    fuel_renewable_frac,
     fuels,
     grid_intensity_g_per_kwh,
+    grid_renewable_frac,
     lifecycle_intensity_g_per_kwh,
     regions,
 )
@@ -29,6 +33,7 @@ __all__ = [
     "CO2_KG_PER_PASSENGER_CAR_YEAR",
     "KGCE_PER_KWH_CALORIFIC",
     "KGCE_PER_KWH_CHINA_COAL_POWER_2020",
+    "RENEWABLE_FUELS",
     "AvailabilityProfile",
     "Constant",
     "Declining",
@@ -37,9 +42,12 @@ __all__ = [
     "OffPeak",
     "Site",
     "carbon_provenance",
+    "china_hydro_season",
     "coal_tce",
+    "fuel_renewable_frac",
     "fuels",
     "grid_intensity_g_per_kwh",
+    "grid_renewable_frac",
     "lifecycle_intensity_g_per_kwh",
     "mean_availability_frac",
     "passenger_cars",

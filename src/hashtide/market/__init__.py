@@ -26,6 +26,12 @@ from hashtide.market.behaviour import (
     order_rate,
     running_frac,
 )
+from hashtide.market.carbon_check import (
+    PUBLISHED_CARBON,
+    CarbonComparison,
+    PublishedCarbon,
+    carbon_comparison,
+)
 from hashtide.market.data import (
     DailySeries,
     MapQuote,
@@ -55,7 +61,7 @@ from hashtide.market.history import (
     chain_history,
     historical_hashprice,
 )
-from hashtide.market.regions import DEFAULT_REGIONS, Region, region_shares
+from hashtide.market.regions import DEFAULT_REGIONS, Region, china_split, region_shares
 from hashtide.market.replay import ClaimResult, ReplayResult
 from hashtide.market.run import MarketRun, simulate
 from hashtide.market.world import Assumption, WorldMarket
@@ -63,9 +69,11 @@ from hashtide.market.world import Assumption, WorldMarket
 __all__ = [
     "DEFAULT_REGIONS",
     "PARAM_SOURCES",
+    "PUBLISHED_CARBON",
     "Assumption",
     "BacktestResult",
     "BehaviourParams",
+    "CarbonComparison",
     "ChainHistory",
     "ClaimResult",
     "DailySeries",
@@ -76,6 +84,7 @@ __all__ = [
     "MarketRun",
     "PowerCut",
     "PowerPriceShock",
+    "PublishedCarbon",
     "Reconstruction",
     "Region",
     "RegionalBan",
@@ -89,7 +98,9 @@ __all__ = [
     "btc_fees_per_block",
     "btc_price_usd",
     "build_fleet",
+    "carbon_comparison",
     "chain_history",
+    "china_split",
     "electricity_cost_usd_per_th_day",
     "fit_entry",
     "hashprice_usd_per_th_day",

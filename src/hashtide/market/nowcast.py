@@ -256,8 +256,8 @@ def nowcast(
     >>> now = nowcast(t)
     >>> now.height  # block 681434 was the tip at 00:00 UTC (getblockstats)
     681435
-    >>> round(now.hashrate_hs / 1e18)  # EH/s; the period's mean turned out 179 EH/s
-    170
+    >>> round(now.hashrate_hs / 1e18)  # EH/s, the week to 2 May; period 681,408 ran at 179
+    158
     """
     history = chain_history() if history is None else history
     tips = Tips.shipped() if tips is None else tips

@@ -3,13 +3,17 @@
 A :class:`Region` carries every assumption the market model makes about a place: the median
 power price its miners pay and how widely contracts spread around it, the facility overhead
 (PUE), a monthly availability profile and monthly power-price factors (Sichuan's and Yunnan's
-hydro is cheap and plentiful in the wet season, May–October), and where its carbon intensity
-comes from. :data:`DEFAULT_REGIONS` are the regions of the Cambridge Bitcoin Mining Map, with
-mainland China split by the provincial shares CCAF published for April 2020. Every default
-names its source in :attr:`Region.sources`; a scenario file can override any of them.
+hydro is cheap and plentiful in the wet season, May–October), where its carbon intensity and
+renewable share come from, and — for the parts of mainland China — its share of China's mining
+month by month (miners moved to the hydro provinces for the wet season and back to the coal
+provinces for the dry one). :data:`DEFAULT_REGIONS` are the regions of the Cambridge Bitcoin
+Mining Map, with mainland China split three ways. Every default names its source in
+:attr:`Region.sources`; a scenario file can override the power price, its spread, the PUE, the
+availability and the price factors (``network.regions``).
 
 :func:`region_shares` turns the shipped mining-map figures into each region's share of world
-hashrate at a date, using only months that ended before it.
+hashrate at a date, using only months that ended before it; :func:`china_split` gives the
+seasonal split of China's mining the world market's carbon accounting uses.
 """
 
 from __future__ import annotations
@@ -22,7 +26,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from hashtide.energy import grid_intensity_g_per_kwh, lifecycle_intensity_g_per_kwh
+from hashtide.energy import (
+    china_hydro_season,
+    fuel_renewable_frac,
+    grid_intensity_g_per_kwh,
+    grid_renewable_frac,
+    lifecycle_intensity_g_per_kwh,
+)
 from hashtide.errors import InvalidInputError
 from hashtide.market.data import CHINA_PROVINCES, MapQuote, mining_map_quotes
 
@@ -81,10 +91,17 @@ class Region:
         Or an IPCC AR5 lifecycle fuel (``"hydro"``, ``"coal"``).
     carbon_g_per_kwh : float or None
         Or a fixed intensity [gCO2e/kWh] — exactly one of the three.
+    renewable_share_frac : float or None
+        With ``carbon_g_per_kwh``: the renewable share of its power [0–1] (None: unknown).
     in_china : bool
         Part of mainland China (a China-wide ban or share applies to it).
     china_frac : float
         For a part of China: its share of China's hashrate (province shares, April 2020).
+    china_fracs : tuple of 12 floats or None
+        For a part of China whose share follows the seasons: its share of China's mining in
+        each calendar month (January first), 0–1. Used for carbon accounting: the parts of China
+        that have one share one seasonal carbon mix (:func:`china_split`); the hashrate model
+        keeps ``china_frac``.
     sources : dict
         Where each assumption comes from, by parameter name.
     """
@@ -99,8 +116,10 @@ class Region:
     carbon_grid: str | None = None
     carbon_fuel: str | None = None
     carbon_g_per_kwh: float | None = None
+    renewable_share_frac: float | None = None
     in_china: bool = False
     china_frac: float = 0.0
+    china_fracs: tuple[float, ...] | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -122,6 +141,20 @@ class Region:
             problems.append(f"carbon_g_per_kwh={self.carbon_g_per_kwh!r} must be >= 0")
         if not 0 <= self.china_frac <= 1:
             problems.append(f"china_frac={self.china_frac!r} must be between 0 and 1")
+        if self.renewable_share_frac is not None and not (
+            math.isfinite(self.renewable_share_frac) and 0 <= self.renewable_share_frac <= 1
+        ):
+            problems.append(
+                f"renewable_share_frac={self.renewable_share_frac!r} must be between 0 and 1"
+            )
+        if self.china_fracs is not None:
+            if not self.in_china:
+                problems.append("china_fracs is for a part of mainland China (in_china)")
+            try:
+                fracs = _fracs("china_fracs", self.china_fracs, low=0.0, high=1.0)
+                object.__setattr__(self, "china_fracs", fracs)
+            except InvalidInputError as exc:
+                problems.append(str(exc))
         try:
             object.__setattr__(
                 self,
@@ -158,6 +191,40 @@ class Region:
             return lifecycle_intensity_g_per_kwh(self.carbon_fuel)
         return grid_intensity_g_per_kwh(str(self.carbon_grid), year, nearest=True)
 
+    def renewable_frac_in(self, year: int) -> float:
+        """Renewable share of the region's mining power in ``year`` [0–1] (NaN: unknown).
+
+        The grid's (``carbon_grid``, nearest year the data has), 1 or 0 for a ``carbon_fuel``
+        (hydro, wind, solar, geothermal and biomass are renewable), or ``renewable_share_frac``.
+        """
+        if self.carbon_g_per_kwh is not None:
+            given = self.renewable_share_frac
+            return math.nan if given is None else float(given)
+        if self.carbon_fuel is not None:
+            return fuel_renewable_frac(self.carbon_fuel)
+        return grid_renewable_frac(str(self.carbon_grid), year, nearest=True)
+
+    def china_frac_at(self, time_s: npt.ArrayLike) -> FloatArray:
+        """Share of China's hashrate in this region at each time [0–1].
+
+        ``china_fracs`` read as the values at mid-month, linearly interpolated between (so the
+        move in May and November takes about a month), or the constant ``china_frac``.
+        """
+        times = np.asarray(time_s, dtype=float)
+        if self.china_fracs is None:
+            return np.full(times.shape, self.china_frac)
+        days = np.floor(times / 86_400.0).astype("datetime64[D]")
+        month = days.astype("datetime64[M]")
+        start = month.astype("datetime64[D]").astype(np.int64)
+        length = (month + 1).astype("datetime64[D]").astype(np.int64) - start
+        into = (times / 86_400.0 - start) / length
+        position = month.astype(np.int64) % 12 + into - 0.5
+        low = np.floor(position).astype(np.int64)
+        weight = position - low
+        values = np.asarray(self.china_fracs)
+        result: FloatArray = values[low % 12] * (1 - weight) + values[(low + 1) % 12] * weight
+        return result
+
     def with_overrides(self, **changes: object) -> Region:
         """A copy with some assumptions changed (``sources`` records the override)."""
         sources = dict(self.sources)
@@ -179,10 +246,21 @@ _CBECI = (
     "methodology)"
 )
 _NBS = (
-    "the provinces' 2020 generation mix (National Bureau of Statistics of China via huaon.com, "
-    "compiled by CCAF for the CBECI China provincial power mix 2019-2021) "
-    "× IPCC AR5 lifecycle medians (thermal as coal 820, hydro 24, wind 12, solar 48 g/kWh)"
+    "the provinces' generation mix of each year 2019-2021 (National Bureau of Statistics of "
+    "China via huaon.com, compiled by CCAF for the CBECI China provincial power mix) × IPCC AR5 "
+    "lifecycle medians (thermal as coal 820, hydro 24, wind 12, solar 48 g/kWh), the provinces "
+    "weighted by their April 2020 mining shares (scripts/build_carbon_factors.py)"
 )
+_SEASON = (
+    "CCAF published China's provincial split for April 2020 only (Sichuan & Yunnan 15.08 % of "
+    "65.08 %: 0.232); the other months are inferred from CBECI's monthly emission intensity, "
+    "September 2019 - December 2020, with hashtide's factors (china_hydro_season.csv, "
+    "scripts/build_carbon_factors.py): {values}"
+)
+#: China's mining outside the four big provinces (April 2020): it does not follow the seasons.
+_OTHER_CHINA_FRAC = 1.0 - (0.0966 + 0.0542 + 0.3576 + 0.0807) / 0.6508
+_HYDRO_SEASON = china_hydro_season()
+_SEASON_TEXT = ", ".join(f"{v:.2f}" for v in _HYDRO_SEASON)
 _PRICE_NOTE = (
     "assumption: a round value near what miners there were reported to pay; no published "
     "average exists. Override it in the scenario file."
@@ -196,32 +274,40 @@ DEFAULT_REGIONS: tuple[Region, ...] = (
         power_price_usd_per_kwh=0.04,
         availability_fracs=HYDRO_AVAILABILITY,
         price_factors=HYDRO_PRICE_FACTORS,
-        carbon_g_per_kwh=123.7,
+        carbon_grid="China: Sichuan & Yunnan (mining-weighted)",
         in_china=True,
         china_frac=(0.0966 + 0.0542) / 0.6508,
+        china_fracs=_HYDRO_SEASON,
         sources={
             "power_price_usd_per_kwh": "dry-season thermal price 0.28 yuan ≈ 0.04 USD/kWh (8btc, "
             "2019-03); wet-season factor 0.6 (0.025 USD/kWh; 'as low as 0.08 yuan')",
             "availability_fracs": "wet season May–Oct (SCMP 2019-10-30); dry-season level 0.75 "
             "an assumption",
-            "carbon": f"123.7 g/kWh: {_NBS}; Sichuan 84 % and Yunnan 80 % hydro",
+            "carbon": f"121-140 g/kWh (2019-2021), renewable 85-88 %: {_NBS}; Sichuan 82-84 % "
+            "and Yunnan 79-82 % hydro",
             "china_frac": "CCAF mining map, April 2020: Sichuan 9.66 % + Yunnan 5.42 % of a "
             "China total of 65.08 % (CoinDesk 2020-05-07)",
+            "china_fracs": "share of China's mining, January … December: "
+            + _SEASON.format(values=_SEASON_TEXT),
         },
     ),
     Region(
         key="china_coal",
         name="China: Xinjiang & Inner Mongolia (coal)",
         power_price_usd_per_kwh=0.045,
-        carbon_g_per_kwh=685.4,
+        carbon_grid="China: Xinjiang & Inner Mongolia (mining-weighted)",
         in_china=True,
         china_frac=(0.3576 + 0.0807) / 0.6508,
+        china_fracs=tuple(1.0 - _OTHER_CHINA_FRAC - v for v in _HYDRO_SEASON),
         sources={
             "power_price_usd_per_kwh": "thermal power about 0.28-0.30 yuan/kWh (8btc 2019-03); "
             + _PRICE_NOTE,
-            "carbon": f"685.4 g/kWh: {_NBS}; Xinjiang 79 % and Inner Mongolia 85 % thermal",
+            "carbon": f"663-673 g/kWh (2019-2021), renewable 18-20 %: {_NBS}; Xinjiang 79-81 % "
+            "and Inner Mongolia 82-86 % thermal",
             "china_frac": "CCAF mining map, April 2020: Xinjiang 35.76 % + Inner Mongolia "
             "8.07 % of 65.08 %",
+            "china_fracs": "the rest of the two mining regions' share of China after Sichuan & "
+            "Yunnan's (see there); the miners moved between them with the seasons",
         },
     ),
     Region(
@@ -230,7 +316,7 @@ DEFAULT_REGIONS: tuple[Region, ...] = (
         power_price_usd_per_kwh=0.05,
         carbon_grid="China",
         in_china=True,
-        china_frac=1.0 - (0.0966 + 0.0542 + 0.3576 + 0.0807) / 0.6508,
+        china_frac=_OTHER_CHINA_FRAC,
         sources={
             "power_price_usd_per_kwh": _CBECI,
             "carbon": "Ember grid average, China",
@@ -364,3 +450,35 @@ def region_shares(
     shares["other"] = max(0.0, 1.0 - named)  # unnamed countries, and China without regions
     total = sum(shares.values())
     return {k: v / total for k, v in shares.items()}
+
+
+def china_split(regions: Sequence[Region], time_s: npt.ArrayLike) -> tuple[list[int], FloatArray]:
+    """The seasonal split of China's mining among the regions that follow the seasons.
+
+    Parameters
+    ----------
+    regions : sequence of Region
+    time_s : array_like
+        Times [s since 1970 UTC].
+
+    Returns
+    -------
+    (list of int, array)
+        The indices (in ``regions``) of the parts of China with ``china_fracs``, and each one's
+        share of their total at each time, shape (len(indices), len(time_s)), columns summing
+        to 1 (no indices: no region follows the seasons).
+
+    Examples
+    --------
+    >>> index, split = china_split(DEFAULT_REGIONS, [1.595e9])   # mid-July 2020
+    >>> index, round(float(split[0, 0]), 2)
+    ([0, 1], 0.76)
+    """
+    times = np.atleast_1d(np.asarray(time_s, dtype=float))
+    index = [k for k, r in enumerate(regions) if r.in_china and r.china_fracs is not None]
+    if len(index) < 2:
+        return [], np.zeros((0, times.size))
+    fracs = np.array([regions[k].china_frac_at(times) for k in index])
+    totals = fracs.sum(axis=0)
+    split: FloatArray = np.where(totals > 0, fracs / np.where(totals > 0, totals, 1.0), 0.0)
+    return index, split

@@ -115,7 +115,8 @@ class ReplayResult:
         """Daily medians of the replay, with the counterfactual's and the chain's beside them.
 
         Columns: the replay's :meth:`MarketRun.daily_frame` columns, ``counterfactual_*`` for
-        the counterfactual's hashrate, hashprice, carbon intensity and power, and
+        the counterfactual's hashrate, hashprice, carbon intensity, renewable share and power,
+        and
         ``actual_hashprice_usd_per_th_day`` (what the real network earned).
         """
         frame = self.run.daily_frame()
@@ -125,6 +126,7 @@ class ReplayResult:
                 "hashrate_hs",
                 "hashprice_usd_per_th_day",
                 "carbon_intensity_g_per_kwh",
+                "renewable_share_frac",
                 "power_w",
                 "china_share_frac",
             ):

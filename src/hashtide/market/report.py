@@ -26,6 +26,7 @@ import pandas as pd
 
 from hashtide import __version__
 from hashtide.errors import HashtideError, InvalidInputError
+from hashtide.market.carbon_check import carbon_comparison, report_context
 from hashtide.market.data import mining_map_quotes
 from hashtide.market.replay import ReplayResult
 
@@ -62,6 +63,22 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 </td><td>{{ c.source }}</td><td class="num">{{ c.stated }}</td><td class="num">{{ c.computed }}
 </td><td class="{{ 'ok' if c.holds else 'bad' }}">{{ 'holds' if c.holds else 'does not hold' }}
 </td></tr>{% endfor %}</table>{% endif %}
+
+{% if carbon %}<h2>Carbon against the published record</h2>
+<table><tr><th>period</th><th>with the events</th><th>counterfactual</th>
+<th>with / without</th></tr>{% for row in carbon.rows %}<tr><td>{{ row[0] }}</td>
+{% for cell in row[1:] %}<td class="num">{{ cell }}</td>{% endfor %}</tr>{% endfor %}</table>
+<ul>{% for line in carbon.findings %}<li>{{ line }}</li>{% endfor %}</ul>
+<table><tr><th>published</th><th>period</th><th>gCO2e/kWh</th><th>renewable</th>
+<th>hydro</th></tr>{% for row in carbon.published %}<tr><td>{{ row[0] }}</td><td>{{ row[1] }}
+</td>{% for cell in row[2:] %}<td class="num">{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+</table>
+<p class="caption">{% for c in carbon.citations %}{{ c }}.<br>{% endfor %}</p>
+<h3>Mining power by region, per month</h3>
+<table><tr>{% for h in carbon.mix_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in carbon.mix_rows %}<tr><td>{{ row[0] }}</td><td>{{ row[1] }}</td>
+{% for cell in row[2:] %}<td class="num">{{ cell }}</td>{% endfor %}</tr>{% endfor %}</table>
+{% endif %}
 
 <h2>Charts</h2>
 {% for chart in charts %}<h3>{{ chart.title }}</h3>{{ chart.html }}
@@ -165,9 +182,9 @@ def _band(fig: Any, x: Any, low: Any, high: Any, colour: str, name: str) -> bool
     return True
 
 
-def _charts(result: ReplayResult) -> list[dict[str, Any]]:
+def replay_figures(result: ReplayResult) -> list[tuple[str, str, Any, str]]:
+    """The replay report's charts as ``(key, title, plotly figure, caption)``, in order."""
     import plotly.graph_objects as go
-    from markupsafe import Markup
 
     epochs = result.epochs
     daily = result.daily()
@@ -341,8 +358,9 @@ def _charts(result: ReplayResult) -> list[dict[str, Any]]:
             "Carbon intensity",
             fig,
             "Power-weighted over the regions: Ember grid averages per country and year; for "
-            "China's hydro and coal provinces their 2020 generation mix (NBS China) × IPCC AR5 "
-            "lifecycle medians (124 and 685 g/kWh).",
+            "China's hydro and coal provinces their generation mix (NBS China, 2019-2021) × IPCC "
+            "AR5 lifecycle medians (121-140 and 663-673 g/kWh). China's miners follow the wet "
+            "season into Sichuan & Yunnan (May-October) and back.",
         )
     )
 
@@ -418,9 +436,14 @@ def _charts(result: ReplayResult) -> list[dict[str, Any]]:
             "Running hashrate per region (stacked) and the machines on their way abroad (dotted).",
         )
     )
+    return figures
+
+
+def _charts(result: ReplayResult) -> list[dict[str, Any]]:
+    from markupsafe import Markup
 
     out = []
-    for i, (key, title, figure, caption) in enumerate(figures):
+    for i, (key, title, figure, caption) in enumerate(replay_figures(result)):
         html = figure.to_html(
             full_html=False,
             include_plotlyjs=i == 0,
@@ -571,7 +594,9 @@ def _context(result: ReplayResult) -> dict[str, Any]:
         "publications listed in mining_map_shares.meta.json.",
         "Hardware: hashtide's ASIC catalog; earlier ASICs from the Bitcoin Wiki table.",
     ]
+    comparison = carbon_comparison(result)
     return {
+        "carbon": report_context(comparison) if comparison is not None else None,
         "title": f"Replay: {spec.scenario}",
         "description": spec.description,
         "font": _FONT,
@@ -678,7 +703,8 @@ def write_replay_report(result: ReplayResult, path: str | Path) -> Path:
 
 
 def summary_json(result: ReplayResult) -> dict[str, Any]:
-    """The replay's scores and claims, for scripts."""
+    """The replay's scores, claims and carbon comparison (``carbon``), for scripts."""
+    comparison = carbon_comparison(result)
     return {
         "scenario": result.spec.scenario,
         "mdape_pct": result.mdape_pct,
@@ -710,6 +736,7 @@ def summary_json(result: ReplayResult) -> dict[str, Any]:
             }
             for c in result.claims
         ],
+        "carbon": comparison.to_json() if comparison is not None else None,
     }
 
 

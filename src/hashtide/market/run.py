@@ -109,8 +109,10 @@ class MarketRun:
 
         Columns: ``hashrate_hs`` (and ``_p5``/``_p95``), ``<actor>_hs`` per actor,
         ``power_w``, ``carbon_intensity_g_per_kwh`` (power-weighted over the regions),
-        ``co2_kg_per_day``, ``hashprice_usd_per_th_day``, ``china_share_frac`` (share of the
-        network hashrate in regions of mainland China), ``in_transit_hs``, ``covert_waiting_hs``.
+        ``renewable_share_frac`` (power-weighted renewable share of the regions' grids; state
+        programs, whose share is not known, left out), ``co2_kg_per_day``,
+        ``hashprice_usd_per_th_day``, ``china_share_frac`` (share of the network hashrate in
+        regions of mainland China), ``in_transit_hs``, ``covert_waiting_hs``.
         Days no path reached are left out.
         """
         market = self.market
@@ -129,6 +131,12 @@ class MarketRun:
             power[~np.isfinite(power_w).all(axis=2)] = np.nan
             co2_g_per_day = np.nansum(power_w * intensity_g.T[None], axis=2) * 24 / 1000
             intensity = co2_g_per_day / (power * 24 / 1000)
+            renewable_frac = market.renewable[:, keep].T[None]  # (1, D, A)
+            known = np.where(np.isfinite(renewable_frac), power_w, 0.0)
+            renewable = np.nansum(known * np.nan_to_num(renewable_frac), axis=2) / np.nansum(
+                known, axis=2
+            )
+            renewable[~np.isfinite(power_w).all(axis=2)] = np.nan
             china = np.array(
                 [r.in_china for r in market.fleet.regions] + [False] * len(market.programs)
             )
@@ -141,6 +149,7 @@ class MarketRun:
                     "hashrate_hs_p95": high,
                     "power_w": np.nanmedian(power, axis=0),
                     "carbon_intensity_g_per_kwh": np.nanmedian(intensity, axis=0),
+                    "renewable_share_frac": np.nanmedian(renewable, axis=0),
                     "co2_kg_per_day": np.nanmedian(co2_g_per_day, axis=0) / 1000,
                     "hashprice_usd_per_th_day": np.nanmedian(hashprice, axis=0),
                     "china_share_frac": np.nanmedian(china_share, axis=0),
@@ -303,7 +312,9 @@ def simulate(
         date = dt.datetime.fromtimestamp(now.begin_s, tz=dt.UTC).date()
         now = with_cuts(now, events, region_shares(date, fleet.regions, quotes=quotes))
         if abs(fleet.time_s - now.begin_s) > 1.0:
-            raise InvalidInputError("the fleet given was not built for this start (start_fleet)")
+            raise InvalidInputError(
+                "the fleet given was not built for the start period (build it with start_fleet)"
+            )
     index = now.period_index
     begin_s = now.begin_s
     height = now.height

@@ -53,6 +53,7 @@ from hashtide.market.events import (
 )
 from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
+from hashtide.market.regions import china_split
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -248,6 +249,18 @@ class WorldMarket:
             for y in np.unique(years)
         }
         self.intensity = np.array([by_year[int(y)] for y in years]).T  # (actors, days)
+        renewable = {  # programs: unknown (NaN), left out of the renewable share
+            int(y): [r.renewable_frac_in(int(y)) for r in regions] + [math.nan] * len(self.programs)
+            for y in np.unique(years)
+        }
+        self.renewable = np.array([renewable[int(y)] for y in years]).T  # (actors, days)
+        # Carbon accounting only: China's hydro and coal mining regions share one seasonal mix
+        # (miners moved to Sichuan & Yunnan for the wet season, energy.china_hydro_season); the
+        # hashrate model keeps each region's own machines, prices, availability and ban.
+        season, split = china_split(regions, days)
+        if season:
+            for table in (self.intensity, self.renewable):
+                table[season] = (table[season] * split).sum(axis=0)
         weights = np.array([fleet.shares[r.key] for r in regions])
         self._world_price = np.exp(weights @ np.log(price[:n_regions]))
         self._world_pue = float(weights @ self.pue[:n_regions])
@@ -604,11 +617,20 @@ class WorldMarket:
                         source=region.sources.get("availability_fracs", "scenario file"),
                     )
                 )
+            if region.china_fracs is not None:
+                rows.append(
+                    Assumption(
+                        name=f"{region.name}: share of China by month (carbon mix)",
+                        value=", ".join(f"{v:.2f}" for v in region.china_fracs),
+                        source=region.sources.get("china_fracs", "scenario file"),
+                    )
+                )
+            r = list(self.fleet.regions).index(region)
             rows.append(
                 Assumption(
                     name=f"{region.name}: carbon intensity",
-                    value=f"{self.intensity[list(self.fleet.regions).index(region), 0]:.1f} "
-                    "gCO2e/kWh",
+                    value=f"{self.intensity[r, 0]:.1f} gCO2e/kWh, renewable "
+                    f"{self.renewable[r, 0]:.1%}",
                     source=region.sources.get("carbon", "Ember grid average"),
                 )
             )

@@ -65,9 +65,8 @@ def _write(path: Path, render: Any) -> Path:
     return path
 
 
-def _chart(series: MeterSeries, detection: Detection) -> Any:
-    """The load, its daily floor and the detected step, as plotly HTML (plotly.js inlined)."""
-    import markupsafe
+def load_figure(series: MeterSeries, detection: Detection) -> Any:
+    """The load, its daily floor and the detected step, as a plotly figure."""
     import plotly.graph_objects as go
 
     hourly = series.hourly()
@@ -112,6 +111,14 @@ def _chart(series: MeterSeries, detection: Detection) -> Any:
         xaxis_title=f"local time ({series.timezone})",
         legend={"orientation": "h", "y": 1.12},
     )
+    return fig
+
+
+def _chart(series: MeterSeries, detection: Detection) -> Any:
+    """The load, its daily floor and the detected step, as plotly HTML (plotly.js inlined)."""
+    import markupsafe
+
+    fig = load_figure(series, detection)
     html = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
     return markupsafe.Markup(html)
 

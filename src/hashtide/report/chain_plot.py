@@ -125,7 +125,12 @@ def _png(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: Pa
     plt.close(fig)
 
 
-def _html(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: Path) -> None:
+def history_figure(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]]) -> Any:
+    """The interactive chart of ``table``: difficulty and implied hashrate, halvings marked.
+
+    ``table`` is an epoch table passed through :func:`with_gaps`; ``halvings`` comes from
+    :func:`halving_times`. Returns a plotly figure (the HTML chart and the dashboard use it).
+    """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -181,7 +186,11 @@ def _html(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: P
         hovermode="x unified",
         template="plotly_white",
     )
-    fig.write_html(path, include_plotlyjs=True, full_html=True)
+    return fig
+
+
+def _html(table: pd.DataFrame, halvings: list[tuple[int, pd.Timestamp]], path: Path) -> None:
+    history_figure(table, halvings).write_html(path, include_plotlyjs=True, full_html=True)
 
 
 def _hashrate_ticks(hashrate_hs: pd.Series) -> list[float]:

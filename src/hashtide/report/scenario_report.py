@@ -604,9 +604,8 @@ def _tornado_figure(result: ScenarioResult) -> Any:
     return fig
 
 
-def _charts(result: ScenarioResult) -> list[_Chart]:
-    from markupsafe import Markup
-
+def report_figures(result: ScenarioResult) -> list[tuple[str, str, Any, str]]:
+    """The report's charts as ``(key, title, plotly figure, caption)``, in order."""
     thresholds = "; ".join(
         f"{format_percent(t, digits=2)}: {meaning}" for t, meaning in SECURITY_THRESHOLDS
     )
@@ -636,9 +635,14 @@ def _charts(result: ScenarioResult) -> list[_Chart]:
              "cost per BTC and peak share against the same run with the file's inputs; "
              f"{how_run(paths)}. The price model's median path: {median}. Values in the hover.")
         )  # fmt: skip
+    return [(key, title, build(result), caption) for key, title, build, caption in specs]
+
+
+def _charts(result: ScenarioResult) -> list[_Chart]:
+    from markupsafe import Markup
+
     charts = []
-    for i, (key, title, build, caption) in enumerate(specs):
-        fig = build(result)
+    for i, (key, title, fig, caption) in enumerate(report_figures(result)):
         html = fig.to_html(
             full_html=False,
             include_plotlyjs=i == 0,  # plotly.js inlined once, so the page opens offline

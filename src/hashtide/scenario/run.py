@@ -316,9 +316,9 @@ def _account(
         span = by_year(b - a, epoch_year, count)
         hp_year = by_year(hashprice * (b - a), epoch_year, count) / span
         epoch_share = np.where(b > a, actor_work / (actor_work + rest_work), np.nan)
-        # Epochs past the horizon are NaN on every path (with one path, always): skip them.
-        reached = np.isfinite(epoch_share).any(axis=0)
-        peak = np.nanmax(np.nanmedian(epoch_share[:, reached], axis=0)) if reached.any() else 0.0
+        # periods past the horizon on every path are all-NaN columns: left out, not warned about
+        some = ~np.isnan(epoch_share).all(axis=0)
+        peak = float(np.nanmax(np.nanmedian(epoch_share[:, some], axis=0))) if some.any() else 0.0
 
     actor_total = actor_work.sum(axis=1)
     rest_total = rest_work.sum(axis=1)
