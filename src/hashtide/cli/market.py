@@ -17,7 +17,9 @@ from hashtide.errors import InvalidInputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hashtide.market.behaviour import BehaviourParams
     from hashtide.market.events import Event
+    from hashtide.market.regions import Region
     from hashtide.market.replay import ReplayResult
 
 ScenarioFile = Annotated[
@@ -166,6 +168,18 @@ def print_replay(result: ReplayResult) -> None:
             console.print(f"  {plain(line)}", highlight=False)
 
 
+def _months(text: str) -> int:
+    """``--every``: "1month", "3months", "2mo" or a bare number of months."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+)\s*(months?|mo|m)?\s*", text)
+    if match is None or int(match.group(1)) < 1 or int(match.group(1)) > 24:
+        raise InvalidInputError(
+            f"--every {text!r}: give months between windows, 1–24, e.g. 1month or 3months"
+        )
+    return int(match.group(1))
+
+
 @guarded
 def backtest(
     start: Annotated[
@@ -191,40 +205,63 @@ def backtest(
         typer.Option(
             min=1,
             max=100,
-            help="Rolling windows: a backtest of this many periods starting every --every "
-            "months from --from to --to, with the table of scores.",
+            help="Walk-forward: a backtest of this many periods from the first day of every "
+            "--every months from --from to --to, the four structural constants fitted on "
+            "earlier windows only; table per window and per era, and a chart.",
         ),
     ] = None,
-    every: Annotated[int, typer.Option(min=1, max=24, help="Months between windows.")] = 3,
+    every: Annotated[
+        str, typer.Option(help="Walk-forward: months between windows (1month, 3months).")
+    ] = "1month",
+    chart: Annotated[
+        Path,
+        typer.Option(
+            help="Walk-forward: write the chart here (.html, or .png with the plot extra)."
+        ),
+    ] = Path("walkforward.html"),
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Walk-forward: keep window scores here (default ~/.cache/hashtide); a "
+            "changed model or input is never served from it."
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Walk-forward: compute every window afresh.")
+    ] = False,
+    candidates: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=9,
+            help="Walk-forward: fit the constants among the first N of the nine candidates "
+            "(1: the prior only; 2: prior or 60-day lag, the quick walk).",
+        ),
+    ] = 9,
     paths: Annotated[
         int | None,
         typer.Option(
             min=1,
             max=100_000,
             help="Use the Monte Carlo median of this many paths "
-            "instead of the engine's expected path.",
+            "instead of the engine's expected path (single backtest only).",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Random seed for --paths (>= 0).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Score the model's difficulty path against the chain, next to two naive baselines.
+    """Score the model's difficulty path against the chain, next to the baselines.
 
     From the real state at --from, with the real price path (and the --scenario's events), the
     model runs to --to; each period's simulated difficulty is compared with the chain's, and the
-    median absolute percentage error with that of "difficulty unchanged" and of the trailing
-    3-period trend. Everything the model fits uses data before --from only. With --horizon,
-    windows start every --every months and each is scored over --horizon periods.
+    median absolute percentage error (MdAPE) with that of "difficulty unchanged", of the
+    trailing 3-period trend and of the trend adjusted by the revenue per block (price-trend).
+    Everything the model fits uses data before --from only. With --horizon: the walk-forward.
     """
     from rich.table import Table
 
-    from hashtide.market.backtest import (
-        backtest_windows,
-        run_backtest,
-        summarize_windows,
-        window_starts,
-    )
-    from hashtide.market.regions import DEFAULT_REGIONS, Region
+    from hashtide.market.backtest import run_backtest
+    from hashtide.market.regions import DEFAULT_REGIONS
     from hashtide.scenario import load_scenario
     from hashtide.scenario.world import events_of, params_of, regions_of
 
@@ -232,6 +269,7 @@ def backtest(
     last = _date(end, "--to")
     if last <= first:
         raise InvalidInputError(f"--to {last} must be after --from {first}")
+    months = _months(every)
     events: tuple[Event, ...] = ()
     regions: tuple[Region, ...] = DEFAULT_REGIONS
     params = None
@@ -239,84 +277,155 @@ def backtest(
         spec = load_scenario(scenario)
         events = events_of(spec.events)
         regions, params = regions_of(spec.network), params_of(spec.network)
-    mode: Literal["expected", "monte_carlo"] = "monte_carlo" if paths is not None else "expected"
-    n_paths = paths or 1
-    if horizon is None:
-        result = run_backtest(
+    if horizon is not None:
+        if paths is not None:
+            raise InvalidInputError(
+                "--paths applies to a single backtest; the walk-forward scores the engine's "
+                "expected path (leave out --paths or --horizon)"
+            )
+        _walk_forward(
             first,
             last,
+            horizon=horizon,
+            months=months,
             events=events,
             regions=regions,
             params=params,
-            mode=mode,
-            n_paths=n_paths,
-            seed=seed,
-        )
-        if as_json:
-            typer.echo(json.dumps(result.to_json(), indent=2))
-            return
-        table = Table(
-            title=f"Backtest from {plain(first)} (height {result.start_height:,}), {mode}"
-        )
-        for name in ("height", "first block", "chain", "model", "unchanged", "trend"):
-            table.add_column(name, justify="right")
-        for r in _records(result.epochs):
-            table.add_row(
-                f"{int(r['start_height']):,}",
-                f"{r['start_time']:%Y-%m-%d}",
-                f"{r['actual_difficulty'] / 1e12:,.3f} T",
-                f"{r['model_error_pct']:+.1f} %",
-                f"{r['unchanged_error_pct']:+.1f} %",
-                f"{r['trend_error_pct']:+.1f} %",
-            )
-        console.print(table)
-        console.print(
-            f"MdAPE: model {result.model_mdape_pct:.2f} %, unchanged "
-            f"{result.unchanged_mdape_pct:.2f} %, trend {result.trend_mdape_pct:.2f} %"
-            + (" — the model beats both" if result.model_wins else ""),
-            highlight=False,
+            chart=chart,
+            cache_dir=None if no_cache else cache_dir,
+            use_cache=not no_cache,
+            as_json=as_json,
+            n_candidates=candidates,
         )
         return
-    starts = window_starts(first, last, every_months=every)
-
-    def progress(done: int, total: int) -> None:
-        if not as_json and done < total:
-            err_console.print(f"window {done + 1}/{total}: {plain(starts[done])}", highlight=False)
-
-    frame = backtest_windows(
-        starts,
-        horizon=horizon,
+    mode: Literal["expected", "monte_carlo"] = "monte_carlo" if paths is not None else "expected"
+    result = run_backtest(
+        first,
+        last,
         events=events,
         regions=regions,
         params=params,
         mode=mode,
-        n_paths=n_paths,
+        n_paths=paths or 1,
         seed=seed,
-        progress=progress,
     )
-    summary = summarize_windows(frame)
     if as_json:
-        rows = frame.assign(start=frame["start"].astype(str)).to_dict(orient="records")
-        typer.echo(json.dumps({"windows": rows, "summary": summary}, indent=2, default=str))
+        typer.echo(json.dumps(result.to_json(), indent=2))
         return
-    table = Table(title=f"Backtests, {horizon}-period horizon, every {every} months ({mode})")
-    for name in ("from", "height", "model", "unchanged", "trend", "model wins"):
+    table = Table(title=f"Backtest from {plain(first)} (height {result.start_height:,}), {mode}")
+    for name in ("height", "first block", "chain", "model", "unchanged", "trend", "price-trend"):
         table.add_column(name, justify="right")
-    for r in _records(frame):
+    for r in _records(result.epochs):
         table.add_row(
-            str(r["start"]),
             f"{int(r['start_height']):,}",
-            f"{r['model_mdape_pct']:.2f} %",
-            f"{r['unchanged_mdape_pct']:.2f} %",
-            f"{r['trend_mdape_pct']:.2f} %",
-            "yes" if r["model_wins"] else "no",
+            f"{r['start_time']:%Y-%m-%d}",
+            f"{r['actual_difficulty'] / 1e12:,.3f} T",
+            f"{r['model_error_pct']:+.1f} %",
+            f"{r['unchanged_error_pct']:+.1f} %",
+            f"{r['trend_error_pct']:+.1f} %",
+            f"{r['price_trend_error_pct']:+.1f} %",
         )
     console.print(table)
     console.print(
-        f"{summary['model_wins']} of {summary['windows']} windows: the model beats both "
-        f"baselines (beats unchanged in {summary['beats_unchanged']}, the trend in "
-        f"{summary['beats_trend']}); median MdAPE model {summary['median_model_mdape_pct']:.2f} "
-        f"%, unchanged {summary['median_unchanged_mdape_pct']:.2f} %, trend "
-        f"{summary['median_trend_mdape_pct']:.2f} %",
+        f"MdAPE: model {result.model_mdape_pct:.2f} %, unchanged "
+        f"{result.unchanged_mdape_pct:.2f} %, trend {result.trend_mdape_pct:.2f} %, "
+        f"price-trend {result.price_trend_mdape_pct:.2f} %"
+        + (" — the model beats both naive baselines" if result.model_wins else ""),
         highlight=False,
     )
+
+
+def _walk_forward(
+    first: dt.date,
+    last: dt.date,
+    *,
+    horizon: int,
+    months: int,
+    events: tuple[Event, ...],
+    regions: tuple[Region, ...],
+    params: BehaviourParams | None,
+    chart: Path,
+    cache_dir: Path | None,
+    use_cache: bool,
+    as_json: bool,
+    n_candidates: int,
+) -> None:
+    from rich.table import Table
+
+    from hashtide.cli._common import progress_bar
+    from hashtide.market.walkforward import (
+        CANDIDATES,
+        default_cache_dir,
+        monthly_starts,
+        walk_forward,
+    )
+    from hashtide.report.walkforward_plot import plot_walk_forward
+
+    if chart.suffix.lower() not in (".html", ".png"):
+        raise InvalidInputError(f"--chart {str(chart)!r}: use a .html or .png file")
+    starts = monthly_starts(first, last, months)
+    if not starts:
+        raise InvalidInputError(f"no month starts between --from {first} and --to {last}")
+    with progress_bar(unit="backtests", elapsed=True, disable=as_json) as bar:
+        task = bar.add_task("walk-forward", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = walk_forward(
+            starts,
+            horizon=horizon,
+            events=events,
+            regions=regions,
+            params=params,
+            progress=progress,
+            cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
+            candidates=CANDIDATES[:n_candidates],
+        )
+    written = plot_walk_forward(result, chart)
+    if as_json:
+        data = result.to_json()
+        data["chart"] = str(written)
+        typer.echo(json.dumps(data, indent=2, default=str))
+        return
+    table = Table(title=f"Walk-forward, {horizon}-period horizon, every {months} month(s)")
+    for name in ("from", "height", "constants", "model", "unchanged", "trend", "price-trend",
+                 "beats both"):  # fmt: skip
+        table.add_column(name, justify="right")
+    for r in _records(result.windows):
+        table.add_row(
+            str(r["start"]),
+            f"{int(r['start_height']):,}",
+            str(r["constants"]) + ("" if r["constants_fitted"] else " (prior)"),
+            f"{r['model_mdape_pct']:.2f} %",
+            f"{r['unchanged_mdape_pct']:.2f} %",
+            f"{r['trend_mdape_pct']:.2f} %",
+            f"{r['price_trend_mdape_pct']:.2f} %",
+            "yes" if r["model_wins"] else "no",
+        )
+    console.print(table)
+    eras = Table(title="Per era: median MdAPE, and windows where the model beats both naive")
+    for name in ("era", "windows", "beats both", "model", "unchanged", "trend", "price-trend"):
+        eras.add_column(name, justify="right")
+    for r in _records(result.eras()):
+        eras.add_row(
+            str(r["era"]),
+            str(r["windows"]),
+            f"{r['model_wins']} ({r['wins_frac']:.0%})",
+            f"{r['median_model_mdape_pct']:.2f} %",
+            f"{r['median_unchanged_mdape_pct']:.2f} %",
+            f"{r['median_trend_mdape_pct']:.2f} %",
+            f"{r['median_price_trend_mdape_pct']:.2f} %",
+        )
+    console.print(eras)
+    summary = result.summary()
+    if summary.get("windows"):
+        console.print(
+            f"2016–2025: the model beats both naive baselines in {summary['model_wins']} of "
+            f"{summary['windows']} windows ({summary['wins_frac']:.0%}; target 75 %), the "
+            f"price-trend in {summary['beats_price_trend']}; its median MdAPE is "
+            + ("below" if summary["model_median_below_both_in_every_era"] else "not below")
+            + " both naive baselines' in every era.",
+            highlight=False,
+        )
+    console.print(f"chart: {plain(written)}", highlight=False)

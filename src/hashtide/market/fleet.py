@@ -79,6 +79,18 @@ def _month_number(time_s: FloatArray) -> npt.NDArray[np.int64]:
     return days.astype("datetime64[M]").astype(np.int64)
 
 
+@functools.cache
+def _on_sale_in_month(month: int) -> float:
+    """:func:`new_machine_efficiency_j_per_th` for a month (months since January 1970)."""
+    times, values = _releases()
+    release_month = _month_number(times)
+    recent = (release_month <= month) & (release_month > month - ON_SALE_MONTHS)
+    if recent.any():
+        return float(np.median(values[recent]))
+    older = np.flatnonzero(release_month <= month)
+    return float(values[older[-1]]) if older.size else EARLIEST_EFFICIENCY_J_PER_TH
+
+
 def new_machine_efficiency_j_per_th(time_s: npt.ArrayLike) -> FloatArray:
     """Efficiency of the machines on sale at each time [J/TH].
 
@@ -93,18 +105,11 @@ def new_machine_efficiency_j_per_th(time_s: npt.ArrayLike) -> FloatArray:
     >>> float(new_machine_efficiency_j_per_th(t))  # June 2020 … May 2021: 34, 31 and 38 J/TH
     34.0
     """
-    times, values = _releases()
-    release_month = _month_number(times)
     query = np.atleast_1d(np.asarray(time_s, dtype=float))
-    out = np.empty(query.shape)
-    for i, t in enumerate(query.ravel()):
-        month = _month_number(np.array([t]))[0]
-        recent = (times <= t) & (release_month > month - ON_SALE_MONTHS)
-        if recent.any():
-            out.flat[i] = float(np.median(values[recent]))
-        else:
-            older = np.flatnonzero(times <= t)
-            out.flat[i] = values[older[-1]] if older.size else EARLIEST_EFFICIENCY_J_PER_TH
+    # Releases are dated by month: the machines on sale depend only on the calendar month.
+    months, where = np.unique(_month_number(query.ravel()), return_inverse=True)
+    by_month = np.array([_on_sale_in_month(int(m)) for m in months])
+    out = by_month[where.ravel()]
     result: FloatArray = out.reshape(np.shape(time_s))
     return result
 
@@ -147,21 +152,21 @@ def _world_levels(
     week_s: FloatArray, regions: Sequence[Region], quotes: Sequence[MapQuote] | None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Share-weighted median price (geometric), availability and PUE of the world per week."""
-    price = np.empty(week_s.size)
-    avail = np.empty(week_s.size)
-    pue = np.empty(week_s.size)
-    cache: dict[dt.date, dict[str, float]] = {}
-    for i, t in enumerate(week_s):
-        day = dt.datetime.fromtimestamp(t, tz=dt.UTC).date().replace(day=1)
-        if day not in cache:
-            cache[day] = region_shares(day, regions, quotes=quotes)
-        shares = cache[day]
-        w = np.array([shares[r.key] for r in regions])
-        prices = np.array([float(r.power_price_at(t)) for r in regions])
-        avails = np.array([float(r.availability_at(t)) for r in regions])
-        price[i] = float(np.exp(np.sum(w * np.log(prices))))
-        avail[i] = float(np.sum(w * avails))
-        pue[i] = float(np.sum(w * np.array([r.pue for r in regions])))
+    months = week_s.astype("datetime64[s]").astype("datetime64[M]")
+    cache: dict[np.datetime64, FloatArray] = {}
+    weights = np.empty((week_s.size, len(regions)))
+    for i, month in enumerate(months):
+        if month not in cache:
+            day = month.astype(dt.date)
+            shares = region_shares(day, regions, quotes=quotes)
+            cache[month] = np.array([shares[r.key] for r in regions])
+        weights[i] = cache[month]
+    prices = np.stack([np.asarray(r.power_price_at(week_s), dtype=float) for r in regions], 1)
+    avails = np.stack([np.asarray(r.availability_at(week_s), dtype=float) for r in regions], 1)
+    pues = np.array([r.pue for r in regions])
+    price: FloatArray = np.exp(np.sum(weights * np.log(prices), axis=1))
+    avail: FloatArray = np.sum(weights * avails, axis=1)
+    pue: FloatArray = weights @ pues
     return price, avail, pue
 
 
