@@ -95,10 +95,12 @@ def test_seed_claims_are_checked(china_replay) -> None:  # type: ignore[no-untyp
     claims = {c.quantity: c for c in china_replay.claims}
     sichuan = claims["power"]
     # REFERENCES.md §3: "~8 GW Sichuan mining load [UNVERIFIED — likely too high] … Sichuan
-    # alone at ~10 % of hashrate would be ~1–2 GW". hashtide finds well under 2 GW.
+    # alone at ~10 % of hashrate would be ~1–2 GW"; issue #10's independent estimate from the
+    # chain's step and the wet-season share: 1–2.5 GW. hashtide reads the step from the chain.
     assert not sichuan.holds
     assert sichuan.stated == 8e9
-    assert sichuan.computed < 2e9
+    assert 1e9 < sichuan.computed < 2.5e9
+    assert "wet-season share" in sichuan.explanation
     network = claims["network_power"]
     # The seed's 8 GW is about the whole network's draw (REFERENCES.md §3: ~170 EH/s × ~50 J/TH
     # ≈ 8.5 GW): hashtide's network figure is within its ±25 %.
@@ -106,13 +108,17 @@ def test_seed_claims_are_checked(china_replay) -> None:  # type: ignore[no-untyp
     # Regression snapshots (seeded, deterministic; hashtide 0.1.0.dev0, the one scenario runner
     # from the nowcast start state of 2 May 2021, whose paths draw from one generator per block
     # of SEED_BLOCK_PATHS paths (hashtide.engine.path_streams); the single stream gave
-    # 7,567,634,369 W and 531,513,414 W): the claim's ±25 % above would let the network's
-    # power drift by a quarter unnoticed.
+    # 7,567,634,369 W): the claim's ±25 % above would let the network's power drift by a
+    # quarter unnoticed.
     assert network.computed == pytest.approx(7_545_905_340, rel=1e-6)
-    assert sichuan.computed == pytest.approx(529_911_438, rel=1e-6)
+    # Sichuan: the chain's step of 14–17 → 20–25 June 2021 (26.7 EH/s) × the hydro region's
+    # W per TH/s on 14 June in this run (regression snapshot; 531,513,414 W before #10 from
+    # April 2020's dry-season share).
+    assert sichuan.computed == pytest.approx(1_251_733_985, rel=1e-6)
     coal = claims["coal_per_day"]
     # Independent arithmetic: 8 GW for a day at 0.3055 kgce/kWh is 58,656 t, the seed's
-    # "60,000 t"; hashtide's Sichuan load burns a small fraction of that.
+    # "60,000 t"; Sichuan's load from the chain is worth a small fraction of that (in standard
+    # coal equivalent; Sichuan's power was mostly hydro).
     assert coal.stated == 60_000.0
     assert coal.computed == pytest.approx(sichuan.computed * 24 / 1000 * 0.3055 / 1000, rel=1e-9)
 

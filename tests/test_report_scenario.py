@@ -210,7 +210,7 @@ def html(result: ScenarioResult, tmp_path_factory: pytest.TempPathFactory) -> st
         (format_power(3_500.0), "3.5 kW"),
         (format_power(0.0), "0 W"),
         (format_energy(5e6 * 8_766), "43.83 TWh"),  # 5 GW × 8,766 h = 43,830 GWh
-        (format_co2(43.83e9 * 0.95), "41.64 Mt CO2"),  # 43.83 TWh at 950 g/kWh = 41.6385 Mt
+        (format_co2(43.83e9 * 0.95), "41.64 Mt CO2e"),  # 43.83 TWh at 950 g/kWh = 41.6385 Mt
         (format_usd(1_428_571 * 2_699.0), "3.856 B USD"),  # 1,428,571 S21 at 2,699 USD
         (format_usd(97_500.0), "97,500 USD"),
         (format_usd(-3.5e8), "-350 M USD"),
@@ -323,7 +323,7 @@ def test_report_summary_reads_in_units(html: str) -> None:
     assert "The median share is above 33 %" in html
     assert "1 of 2 claims holds; 1 does not." in html
     # 5 and 10 GW; 285.7 and 571.4 EH/s; 37.7 and 75.4 TWh; 29.5 and 59 Mt; capex 3.9, 7.8 B USD.
-    for unit in ("[GW]", "[EH/s]", "[TWh]", "[Mt CO2]", "[B USD]", "[%]", "[USD/kWh]"):
+    for unit in ("[GW]", "[EH/s]", "[TWh]", "[Mt CO2e]", "[B USD]", "[%]", "[USD/kWh]"):
         assert f'<span class="unit">{unit}</span>' in html
 
 

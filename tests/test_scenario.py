@@ -376,6 +376,11 @@ def test_failing_claims_say_why() -> None:
         "450 BTC is the whole network's daily issuance (144 blocks × 3.125 BTC)"
     )
     assert reasons[("20 GW", "btc_per_year")].startswith("1,800 BTC is 4 × the network's daily")
+    # 5 GW / 1.66 M = 3,012 W a machine (the seed's "about 3 kW"), no cooling; the S21 draws
+    # 3,500 W (Bitmain) and the file's sites a PUE of 1.05–1.1 (hand arithmetic).
+    machines = reasons[("5 GW", "machines")]
+    assert machines.startswith("5 GW ÷ 1,660,000 machines is 3,012 W a machine")
+    assert "Antminer S21 draws 3,500 W" in machines
 
 
 def test_sensitivity_tornado_in_report_and_json(tmp_path: Path) -> None:
@@ -395,6 +400,38 @@ def test_sensitivity_tornado_in_report_and_json(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="chart-sensitivity"' in html
     assert "one uncertain input at a time" in html
+
+
+def test_sensitivity_is_on_by_default_on_the_median_price_path(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    data = _minimal(horizon="1 year")
+    data["btc_price"] = {"model": "gbm", "start": "60000 USD", "growth": "0 %/year",
+                         "volatility": "50 %/year"}  # fmt: skip
+    path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["run", str(path), "--paths", "2", "--json", "--no-report"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["sensitivity"]
+    assert {row["paths"] for row in rows} == {1}
+    drift = {row["side"]: row["btc_per_year"] for row in rows if row["input"] == "BTC price drift"}
+    # A fixed rest and no curtailment: the price moves no BTC (the site always runs).
+    assert drift["low"] == pytest.approx(drift["high"], rel=1e-9)
+    skipped = runner.invoke(
+        app, ["run", str(path), "--paths", "2", "--json", "--no-report", "--no-sensitivity"]
+    )
+    assert skipped.exit_code == 0, skipped.output
+    assert "sensitivity" not in json.loads(skipped.output)
+
+
+def test_median_price_path_of_a_gbm() -> None:
+    from hashtide.scenario.sensitivity import median_price_spec
+
+    data = _minimal()
+    data["btc_price"] = {"model": "gbm", "start": "60000 USD", "growth": "10 %/year",
+                         "volatility": "60 %/year"}  # fmt: skip
+    spec = median_price_spec(parse_scenario(data))
+    # exp(ln 1.1 − 0.6²/2) − 1 = 1.1 × e^−0.18 − 1 = −8.12 % (hand arithmetic).
+    assert spec.btc_price.model == "growth"
+    assert spec.btc_price.growth == pytest.approx(-0.0812, abs=5e-5)
 
 
 def test_a_delivery_ramp_needs_the_world_market() -> None:

@@ -193,15 +193,22 @@ def run(
     sensitivity: Annotated[
         bool,
         typer.Option(
-            "--sensitivity",
-            help="Also rerun the last variant with each uncertain input at a low and a high "
-            "value (BTC price drift and volatility, the rest's power prices and entry, response "
-            "model, fees): a tornado chart in the report and 'sensitivity' in --json.",
+            "--sensitivity/--no-sensitivity",
+            help="Rerun the last variant with each uncertain input at a low and a high value "
+            "(BTC price drift and volatility, the rest's power prices and entry, response "
+            "model, fees): a tornado chart in the report and 'sensitivity' in --json. On by "
+            "default for a scenario with an actor; --no-sensitivity skips it.",
         ),
-    ] = False,
+    ] = True,
     sensitivity_paths: Annotated[
-        int, typer.Option(min=1, max=100_000, help="Monte Carlo paths of each sensitivity rerun.")
-    ] = 20,
+        int,
+        typer.Option(
+            min=1,
+            max=100_000,
+            help="Paths of each sensitivity rerun: 1 (default) runs one path on the price "
+            "model's median path; more runs a Monte Carlo of the file's price model.",
+        ),
+    ] = 1,
     max_memory: Annotated[
         float,
         typer.Option(
@@ -247,8 +254,10 @@ def run(
         result = run_scenario(
             spec, n_paths=paths, seed=seed, progress=progress, max_memory_bytes=max_memory * 1e9
         )
-        if sensitivity:
+        if sensitivity and result.variants:
             result = _with_sensitivity(result, spec, sensitivity_paths, seed, bar, task)
+        elif sensitivity and result.replay is not None:
+            result = _with_replay_sensitivity(result, spec, seed, bar, task)
     written: list[Path] = []
     if not no_report:
         written = _write_outputs(result, target)
@@ -293,21 +302,31 @@ def _with_sensitivity(
     """The one-at-a-time reruns (hashtide.scenario.sensitivity) attached to ``result``."""
     import dataclasses
 
-    from hashtide.errors import InvalidInputError
-    from hashtide.scenario import run_scenario
     from hashtide.scenario.sensitivity import run_sensitivity
-
-    if not result.variants:
-        raise InvalidInputError("--sensitivity needs a scenario with an actor")
-    last = spec.variant_list()[-1]
-    base_spec = spec.model_copy(update={"variants": [last], "claims": []})
-    base = run_scenario(base_spec, n_paths=n_paths, seed=seed).variants[0]
 
     def progress(done: int, total: int, label: str) -> None:
         bar.update(task, description=f"sensitivity: {label}", completed=done, total=total)
 
-    table = run_sensitivity(spec, base=base, n_paths=n_paths, seed=seed, progress=progress)
+    table = run_sensitivity(spec, n_paths=n_paths, seed=seed, progress=progress)
     return dataclasses.replace(result, sensitivity=table)
+
+
+def _with_replay_sensitivity(
+    result: ScenarioResult, spec: ScenarioSpec, seed: int | None, bar: Progress, task: TaskID
+) -> ScenarioResult:
+    """A replay's one-at-a-time reruns on the expected path, attached to its replay."""
+    import dataclasses
+
+    from hashtide.scenario.sensitivity import run_replay_sensitivity
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.update(task, description=f"sensitivity: {label}", completed=done, total=total)
+
+    table = run_replay_sensitivity(spec, seed=seed, progress=progress)
+    if result.replay is None:  # pragma: no cover - the caller checks
+        return result
+    replay = dataclasses.replace(result.replay, sensitivity=table)
+    return dataclasses.replace(result, replay=replay)
 
 
 def _sensitivity_table(result: ScenarioResult) -> Table:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from hashtide.energy import KGCE_PER_KWH_CHINA_COAL_POWER_2020, coal_tce
@@ -88,6 +89,8 @@ class ReplayResult:
     drop_height_simulated: int | None
     drop_height_actual: int | None
     claims: tuple[ClaimResult, ...]
+    #: One-at-a-time reruns on the expected path (hashtide.scenario.sensitivity), if made.
+    sensitivity: pd.DataFrame | None = None
 
     def assumptions(self) -> list[Assumption]:
         """Every assumption: the run's, then each event with its source."""
@@ -220,6 +223,8 @@ def _claim_figure(claim: Any, run: MarketRun) -> tuple[float, float, str, str]:
         computed = float(np.median(power.sum(axis=1)))
         what = "the whole network's facility power"
         kind, unit = "power", "W"
+    elif getattr(claim, "chain_step", None) is not None:
+        return _chain_step_figure(claim, power[:, chosen], running[:, chosen])
     elif claim.quantity == "power":
         computed = float(np.median(power[:, chosen].sum(axis=1))) * claim.region_frac
         what = f"facility power of {', '.join(claim.regions)}" + (
@@ -250,6 +255,50 @@ def _claim_figure(claim: Any, run: MarketRun) -> tuple[float, float, str, str]:
         if kind == "mass":
             stated /= 1000.0  # kg → t
     return stated, computed, unit, what
+
+
+def _chain_step_figure(
+    claim: Any, power_w: npt.NDArray[np.float64], running_hs: npt.NDArray[np.float64]
+) -> tuple[float, float, str, str]:
+    """A region's load from the chain's hashrate step × its machines' watts per TH/s."""
+    from hashtide.market.chain_step import hashrate_step
+
+    spec = claim.chain_step
+    step = hashrate_step(tuple(spec.before), tuple(spec.after))
+    w_per_hs = float(np.median(power_w.sum(axis=1) / running_hs.sum(axis=1)))
+    loads = [h * w_per_hs for h in (step.step_low_hs, step.step_hs, step.step_high_hs)]
+    low, mid, high = step.share_frac
+    what = (
+        f"the load that left when the chain's hashrate stepped down from "
+        f"{step.hashrate_before_hs / 1e18:.1f} EH/s ({spec.before[0]:%d}–{spec.before[1]:%d %b}, "
+        f"{step.blocks_before} blocks) to {step.hashrate_after_hs / 1e18:.1f} EH/s "
+        f"({spec.after[0]:%d}–{spec.after[1]:%d %b}, {step.blocks_after} blocks): "
+        f"{step.step_hs / 1e18:.1f} EH/s (90 %: {step.step_low_hs / 1e18:.1f}–"
+        f"{step.step_high_hs / 1e18:.1f}, block-count noise), {mid:.0%} of the network "
+        f"({low:.0%}–{high:.0%}; the wet-season share), × {w_per_hs * 1e12:.1f} W per TH/s of "
+        f"{', '.join(claim.regions)}'s machines on {claim.date} (efficiency × PUE) = "
+        f"{loads[1] / 1e9:.2f} GW ({loads[0] / 1e9:.2f}–{loads[2] / 1e9:.2f} GW)"
+    )
+    if claim.quantity == "power":
+        return parse_stated_value(claim, "power"), loads[1], "W", what
+    coal = [coal_tce(load * 24.0 / 1000.0) for load in loads]
+    what += (
+        f"; a day of it is {coal[1]:,.0f} t ({coal[0]:,.0f}–{coal[2]:,.0f} t) of standard coal "
+        f"equivalent at China's {KGCE_PER_KWH_CHINA_COAL_POWER_2020 * 1000:.1f} gce/kWh — an "
+        "energy equivalence, not coal burnt: Sichuan's power was mostly hydro (84 % of its 2020 "
+        "generation, NBS via CCAF)"
+    )
+    return parse_stated_value(claim, "mass") / 1000.0, coal[1], "t", what
+
+
+def parse_stated_value(claim: Any, kind: str) -> float:
+    """A claim's stated figure in SI units (``ScenarioError`` if unreadable)."""
+    if isinstance(claim.stated, int | float) and not isinstance(claim.stated, bool):
+        return float(claim.stated) * (1000.0 if kind == "mass" else 1.0)
+    try:
+        return parse_quantity(str(claim.stated), kind)
+    except UnitParseError as exc:
+        raise ScenarioError(f"claim {claim.text!r}: stated {exc}") from None
 
 
 def check_claims(claims: Any, run: MarketRun) -> tuple[ClaimResult, ...]:

@@ -329,6 +329,9 @@ def replay_figures(result: ReplayResult) -> list[tuple[str, str, Any, str]]:
         )
     )
 
+    if result.sensitivity is not None and not result.sensitivity.empty:
+        figures.append(_sensitivity_chart(result.sensitivity))
+
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -614,6 +617,53 @@ def _context(result: ReplayResult) -> dict[str, Any]:
         "data_notes": data_notes,
         "version": __version__,
     }
+
+
+def _sensitivity_chart(frame: pd.DataFrame) -> tuple[str, str, Any, str]:
+    """Tornado: each input low/high against the base, expected path (MdAPE, the drop's low)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    panels = (
+        ("mdape_pct", "MdAPE vs the chain [points]", False),
+        ("drop_difficulty", "difficulty at the drop [%]", True),
+    )
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=[p[1] for p in panels])
+    inputs = list(dict.fromkeys(frame["input"]))
+    for col, (key, _, relative) in enumerate(panels, start=1):
+        for side, colour in (("low", _BLUE), ("high", _ORANGE)):
+            part = frame[frame["side"] == side].set_index("input").reindex(inputs)
+            if relative:
+                change = (part[key] / part[f"base_{key}"] - 1.0) * 100.0
+            else:
+                change = part[key] - part[f"base_{key}"]
+            fig.add_trace(
+                go.Bar(
+                    x=change,
+                    y=inputs,
+                    orientation="h",
+                    name=side,
+                    marker_color=colour,
+                    showlegend=col == 1,
+                    customdata=part["label"],
+                    hovertemplate="%{y}: %{customdata}<br>%{x:+.2f}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_layout(barmode="overlay", height=160 + 40 * len(inputs))
+    base = frame.iloc[0]
+    return (
+        "sensitivity",
+        "Sensitivity",
+        fig,
+        "The replay rerun on the engine's expected path with one uncertain input at a time set "
+        "low (blue) and high (orange): change of the median absolute error against the chain "
+        f"(base {base['base_mdape_pct']:.1f} %) and of the simulated difficulty in the period "
+        f"of the chain's largest drop (base {base['base_drop_difficulty'] / 1e12:.2f} T). The "
+        "BTC price and fees are history, so only the rest of the world's inputs vary; the "
+        "rest of the world is the world market (network.response: market).",
+    )
 
 
 def render_replay_report(result: ReplayResult) -> str:

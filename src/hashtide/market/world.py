@@ -55,7 +55,7 @@ from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import china_split
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
-from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
+from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -93,6 +93,7 @@ class _State:
 
     cap: FloatArray  # (P, K, V)
     ema: FloatArray  # (P,)
+    subsidy_sat: FloatArray  # (P,) the subsidy the average ``ema`` was last updated under
     height: FloatArray  # (P,)
     day: npt.NDArray[np.int64]  # (P,) next day to commit
     difficulty: FloatArray  # (P,)
@@ -109,12 +110,14 @@ class _Step:
     day: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     power: FloatArray = field(default_factory=lambda: np.zeros(0))
     hashprice: FloatArray = field(default_factory=lambda: np.zeros(0))
+    expected_hashprice: FloatArray = field(default_factory=lambda: np.zeros(0))
     transit: FloatArray = field(default_factory=lambda: np.zeros(0))
     covert: FloatArray = field(default_factory=lambda: np.zeros(0))
     orders: FloatArray = field(default_factory=lambda: np.zeros(0))
     arrival: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cap: FloatArray = field(default_factory=lambda: np.zeros(0))
     ema: FloatArray = field(default_factory=lambda: np.zeros(0))
+    subsidy_sat: FloatArray = field(default_factory=lambda: np.zeros(0))
     height: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -318,6 +321,7 @@ class WorldMarket:
         self._state = _State(
             cap=cap,
             ema=np.full(n_paths, fleet.smoothed_hashprice_usd_per_th_day),
+            subsidy_sat=np.full(n_paths, float(subsidy_sat_at_height(float(start_height)))),
             height=np.full(n_paths, float(start_height)),
             day=np.full(n_paths, start_day, dtype=np.int64),
             difficulty=np.full(n_paths, np.nan),
@@ -329,6 +333,9 @@ class WorldMarket:
         self.running_hs = np.full((n_paths, n_days, n_actors), np.nan)
         self.power_w = np.full((n_paths, n_days, n_actors), np.nan)
         self.hashprice = np.full((n_paths, n_days), np.nan)
+        #: The hashprice miners decide on (rule 1's average, restated at halvings): the
+        #: running cost of the dearest machine that runs [USD/(TH/s)/day], per path and day.
+        self.expected_hashprice = np.full((n_paths, n_days), np.nan)
         self.transit_hs = np.zeros((n_paths, n_days))
         self.covert_waiting_hs = np.zeros((n_paths, n_days))
 
@@ -425,14 +432,19 @@ class WorldMarket:
         every = np.arange(n_rows)
         paths = every if paths is None else paths
         difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
+        subsidy = subsidy_sat_at_height(st.height)
+        fees = self.fees_btc_per_block[d]
         hp = hashprice_usd_per_th_day(
             difficulty,
             self.btc_price_usd[paths, d],
-            subsidy_sat=subsidy_sat_at_height(st.height),
-            fees_btc_per_block=self.fees_btc_per_block[d],
+            subsidy_sat=subsidy,
+            fees_btc_per_block=fees,
         )
         alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
-        ema = st.ema + alpha * (hp - st.ema)
+        # Rule 1's expectation knows the protocol: at a halving the average of past hashprice
+        # is restated at the new subsidy (a factor of exactly 1 on every other day).
+        known = _reward_factor(subsidy, st.subsidy_sat, fees)
+        ema = st.ema * known + alpha * (hp - st.ema * known)
         # The running share only where some path holds machines (the rest multiplies zero):
         # programs hold one vintage each and future quarters are still empty.
         live_k, live_v = np.nonzero((st.cap[:, :n_actors, :] > 0).any(axis=0))
@@ -516,11 +528,13 @@ class WorldMarket:
                 self.running_hs[paths[rows], days] = running[rows]
                 self.power_w[paths[rows], days] = power[rows]
                 self.hashprice[paths[rows], days] = hp[rows]
+                self.expected_hashprice[paths[rows], days] = ema[rows]
                 if self._transit:
                     self.transit_hs[paths[rows], days] = moving[rows]
                     self.covert_waiting_hs[paths[rows], days] = hidden[rows]
         st.cap = cap if mask.all() else np.where(mask[:, None, None], cap, st.cap)
         st.ema = np.where(mask, ema, st.ema)
+        st.subsidy_sat = np.where(mask, subsidy, st.subsidy_sat)
         st.height = np.where(mask, st.height + blocks, st.height)
         st.day = np.where(mask, d + 1, st.day)
         if steps is not None:
@@ -532,12 +546,14 @@ class WorldMarket:
                     day=d,
                     power=power,
                     hashprice=hp,
+                    expected_hashprice=ema,
                     transit=moving,
                     covert=hidden,
                     orders=orders,
                     arrival=arrival,
                     cap=st.cap.copy(),
                     ema=st.ema,
+                    subsidy_sat=st.subsidy_sat,
                     height=st.height,
                 )
             )
@@ -586,6 +602,7 @@ class WorldMarket:
             self.running_hs[rows, days] = step.running[at]
             self.power_w[rows, days] = step.power[at]
             self.hashprice[rows, days] = step.hashprice[at]
+            self.expected_hashprice[rows, days] = step.expected_hashprice[at]
             if self._transit:
                 self.transit_hs[rows, days] = step.transit[at]
                 self.covert_waiting_hs[rows, days] = step.covert[at]
@@ -596,6 +613,7 @@ class WorldMarket:
             if last.any():
                 st.cap[rows[last]] = step.cap[at[last]]
                 st.ema[rows[last]] = step.ema[at[last]]
+                st.subsidy_sat[rows[last]] = step.subsidy_sat[at[last]]
                 st.height[rows[last]] = step.height[at[last]]
                 st.day[rows[last]] = step.day[at[last]] + 1
 
@@ -626,6 +644,7 @@ class WorldMarket:
         projection = _State(
             cap=st.cap.copy(),
             ema=st.ema.copy(),
+            subsidy_sat=st.subsidy_sat.copy(),
             height=st.height.copy(),
             day=np.maximum(st.day, day),
             difficulty=st.difficulty.copy(),
@@ -649,6 +668,7 @@ class WorldMarket:
                 projection = _State(
                     cap=projection.cap[keep],
                     ema=projection.ema[keep],
+                    subsidy_sat=projection.subsidy_sat[keep],
                     height=projection.height[keep],
                     day=projection.day[keep],
                     difficulty=projection.difficulty[keep],
@@ -776,6 +796,20 @@ class WorldMarket:
             )
         )
         return rows
+
+
+def _reward_factor(
+    subsidy_sat: FloatArray, before_sat: FloatArray, fees_btc: FloatArray | float
+) -> FloatArray:
+    """Block reward now over the reward the hashprice average was built under [-].
+
+    ``(subsidy + fees) / (subsidy before + fees)``: 1 exactly unless a halving happened since
+    the last update, then about ½ (less the fees' share).
+    """
+    now = subsidy_sat / SAT_PER_BTC + fees_btc
+    before = before_sat / SAT_PER_BTC + fees_btc
+    out: FloatArray = np.where(subsidy_sat == before_sat, 1.0, now / np.maximum(before, 1e-300))
+    return out
 
 
 def _daily_mean(profile: AvailabilityProfile, days: FloatArray) -> FloatArray:

@@ -36,11 +36,11 @@ UNITS: Final[dict[str, tuple[tuple[str, float], ...]]] = {
     "power": (("W", 1.0), ("kW", 1e3), ("MW", 1e6), ("GW", 1e9), ("TW", 1e12)),
     "energy": (("kWh", 1.0), ("MWh", 1e3), ("GWh", 1e6), ("TWh", 1e9), ("PWh", 1e12)),
     "co2": (
-        ("kg CO2", 1.0),
-        ("t CO2", 1e3),
-        ("kt CO2", 1e6),
-        ("Mt CO2", 1e9),
-        ("Gt CO2", 1e12),
+        ("kg CO2e", 1.0),
+        ("t CO2e", 1e3),
+        ("kt CO2e", 1e6),
+        ("Mt CO2e", 1e9),
+        ("Gt CO2e", 1e12),
     ),
     # Money below a million is written in full ("97,500 USD"), as people write it.
     "usd": (("USD", 1.0), ("M USD", 1e6), ("B USD", 1e9), ("T USD", 1e12)),
@@ -237,9 +237,9 @@ def format_co2(co2_kg: float, *, unit: str | None = None, digits: int = 4) -> st
     Examples
     --------
     >>> format_co2(43.83e9 * 0.95)  # 43.83 TWh at 950 g/kWh
-    '41.64 Mt CO2'
+    '41.64 Mt CO2e'
     >>> format_co2(850.0)
-    '850 kg CO2'
+    '850 kg CO2e'
     """
     return format_quantity(co2_kg, "co2", unit=unit, digits=digits)
 

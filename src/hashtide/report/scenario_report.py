@@ -209,7 +209,7 @@ def _summary_table(variants: Sequence[VariantResult]) -> _Table:
         _Column("BTC per year", "BTC"),
         _Column("Cost per BTC", cost_u),
         _Column("Energy per year", energy_u),
-        _Column("CO2 per year", co2_u),
+        _Column("CO2e per year", co2_u),
         _Column("Capex", capex_u),
         _Column("NPV", capex_u),
         _Column("Break-even BTC price", even_u),
@@ -293,7 +293,7 @@ def _sites_tables(variants: Sequence[VariantResult]) -> list[tuple[str, _Table]]
         _Column("CO2e per year, net", co2_u),
         _Column("BTC per year", "BTC"),
         _Column("Power price", "USD/kWh"),
-        _Column("Carbon intensity", "g CO2/kWh"),
+        _Column("Carbon intensity", "g CO2e/kWh"),
     ]
     tables = []
     for v in variants:
@@ -522,7 +522,7 @@ def _energy_figure(result: ScenarioResult) -> Any:
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=[f"Energy used [{energy_label}/year]", f"CO2 emitted [{co2_label}/year]"],
+        subplot_titles=[f"Energy used [{energy_label}/year]", f"CO2e emitted [{co2_label}/year]"],
         horizontal_spacing=0.1,
     )
     names = [v.name for v in variants]
@@ -545,14 +545,14 @@ def _energy_figure(result: ScenarioResult) -> Any:
             x=names,
             y=net,
             mode="markers",
-            name="CO2 net of what the energy would emit anyway",
+            name="CO2e net of what the energy would emit anyway",
             marker={"symbol": "diamond", "size": 11, "color": "#111111"},
             hovertemplate=f"net %{{y:,.4g}} {co2_label}/year<extra></extra>",
         ),
         row=1,
         col=2,
     )
-    _layout(fig, title="Energy and CO2 per year, by site", height=460)
+    _layout(fig, title="Energy and CO2e per year, by site", height=460)
     fig.update_layout(barmode="stack", legend={"y": -0.15})
     return fig
 
@@ -618,18 +618,22 @@ def report_figures(result: ScenarioResult) -> list[tuple[str, str, Any, str]]:
         ("cash", "Cash flow", _cash_flow_figure,
          "Revenue (up) and costs (down) in each year of operation, with the cumulative net cash "
          "(line); medians across paths."),
-        ("energy", "Energy and CO2", _energy_figure,
-         "Energy used and CO2 emitted per year at each site (stacked; medians across paths). "
-         "Diamonds: the CO2 net of what the same energy would have emitted without mining."),
+        ("energy", "Energy and CO2e", _energy_figure,
+         "Energy used and CO2e emitted per year at each site (stacked; medians across paths). "
+         "Diamonds: the CO2e net of what the same energy would have emitted without mining."),
     ]  # fmt: skip
     if result.sensitivity is not None and not result.sensitivity.empty:
+        from hashtide.scenario.sensitivity import how_run
+
         variant = str(result.sensitivity["variant"].iloc[0])
+        paths = int(result.sensitivity["paths"].iloc[0]) if "paths" in result.sensitivity else 1
+        median = next((r[1] for r in result.assumptions if r[0] == "BTC price, median path"), "")
         specs.append(
             ("sensitivity", "Sensitivity", _tornado_figure,
              f"The {variant} variant rerun with one uncertain input at a time set low (blue) and "
              "high (orange), the others as the file states: change of the median BTC per year, "
-             "cost per BTC and peak share against the same run with the file's inputs (same "
-             "seed and paths). Values in the hover.")
+             "cost per BTC and peak share against the same run with the file's inputs; "
+             f"{how_run(paths)}. The price model's median path: {median}. Values in the hover.")
         )  # fmt: skip
     return [(key, title, build(result), caption) for key, title, build, caption in specs]
 

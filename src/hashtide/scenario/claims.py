@@ -62,8 +62,9 @@ def claim_reason(
 
     Checks, in order: a BTC-per-year figure equal to the whole network's daily issuance at the
     start (144 blocks × subsidy); a hashrate a power of ten away from the claim's own machine
-    count × the machine's hashrate (another claim of the same variant); any figure a power of
-    ten away from hashtide's.
+    count × the machine's hashrate (another claim of the same variant); a machine count: the
+    power per machine it implies against the machine's and the sites' overhead; any figure a
+    power of ten away from hashtide's.
     """
     from hashtide.protocol import block_subsidy_sat
 
@@ -94,6 +95,19 @@ def claim_reason(
                         f"claim's own {machines:,.0f} machines × "
                         f"{result.machine_hashrate_hs / 1e12:,.0f} TH/s"
                     )
+    if claim.quantity == "machines" and stated > 0 and computed > 0:
+        variant = next((v for v in result.variants if v.name == claim.variant), None)
+        power_w = result.machine_power_w
+        if variant is not None and math.isfinite(power_w) and variant.facility_power_w > 0:
+            facility_w = variant.facility_power_w
+            overhead = facility_w / (computed * power_w)
+            gw = f"{facility_w / 1e9:,.3g} GW"
+            return (
+                f"{gw} ÷ {stated:,.0f} machines is {facility_w / stated:,.0f} W a machine with "
+                f"nothing for cooling and losses; the {result.machine_model} draws "
+                f"{power_w:,.0f} W and the sites' PUE adds {overhead - 1:.0%}: "
+                f"{gw} ÷ ({power_w:,.0f} W × {overhead:.2f}) = {computed:,.0f}"
+            )
     for k in (-3, -2, -1, 1, 2, 3):
         if computed and _close(stated * 10.0**k, computed, rel=claim.tolerance):
             return f"a factor-{10 ** abs(k):,} slip: the computed figure is 10^{k} × the stated one"

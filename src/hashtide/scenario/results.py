@@ -277,6 +277,8 @@ class ScenarioResult:
             )
         if self.sensitivity is not None:
             summary["sensitivity"] = _json_safe(self.sensitivity.to_dict(orient="records"))
+        elif self.replay is not None and self.replay.sensitivity is not None:
+            summary["sensitivity"] = _json_safe(self.replay.sensitivity.to_dict(orient="records"))
         return summary
 
 

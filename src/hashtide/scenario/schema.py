@@ -410,6 +410,14 @@ def parse_stated(quantity: str, stated: str | float) -> float:
     return value
 
 
+class ChainStepSpec(Strict):
+    """Two windows of days around an event: the hashrate step between them, read from the chain
+    (:func:`hashtide.market.chain_step.hashrate_step`)."""
+
+    before: list[Date] = Field(min_length=2, max_length=2)
+    after: list[Date] = Field(min_length=2, max_length=2)
+
+
 class ClaimSpec(Strict):
     """A published statement to check against what hashtide computes with the same inputs.
 
@@ -417,7 +425,9 @@ class ClaimSpec(Strict):
     With ``date``: a figure of the world market on that day in the first variant —
     ``power`` (facility power of ``regions`` times ``region_frac``), ``network_power``,
     ``coal_per_day`` (tonnes of standard coal equivalent a day of that power is worth) or
-    ``network_share`` (share of the network hashrate in ``regions``).
+    ``network_share`` (share of the network hashrate in ``regions``). With ``chain_step``,
+    ``power`` and ``coal_per_day`` are computed from the chain instead: the hashrate step
+    between the two windows times the watts per TH/s of ``regions``' machines on ``date``.
     """
 
     text: str = Field(min_length=1)
@@ -428,6 +438,7 @@ class ClaimSpec(Strict):
     regions: list[RegionKey] = Field(default_factory=list)
     region_frac: Fraction = 1.0
     region_frac_source: str = ""
+    chain_step: ChainStepSpec | None = None
     stated: str | Number
     tolerance: Fraction = 0.05
 
@@ -440,6 +451,8 @@ class ClaimSpec(Strict):
                 raise ValueError(f"quantity {self.quantity!r} takes no date (it is the actor's)")
             if self.quantity != "network_power" and not self.regions:
                 raise ValueError(f"quantity {self.quantity!r} on a date needs regions")
+        if self.chain_step is not None and self.quantity not in ("power", "coal_per_day"):
+            raise ValueError("chain_step applies to quantity power or coal_per_day only")
         parse_stated(self.quantity, self.stated)
         return self
 

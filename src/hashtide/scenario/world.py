@@ -270,15 +270,34 @@ def price_paths(
 def shared_fleet(spec: schema.ScenarioSpec) -> tuple[WorldFleet, float]:
     """The fleet at the start state (:func:`hashtide.market.run.start_fleet`: the nowcast on
     the start date, sized under the scenario's power cuts under way; newest history for a
-    future start) and where the run begins."""
+    future start) and where the run begins.
+
+    The same start, ``network`` section and events give the same fleet: the last few are kept,
+    so the sensitivity reruns that change only the price or fees do not rebuild it.
+    """
     network = spec.network
-    fleet, now = start_fleet(
-        day_start_s(spec.start),
-        events=events_of(spec.events),
-        regions=regions_of(network),
-        params=params_of(network),
+    key = (
+        spec.start.isoformat(),
+        network.model_dump_json(),
+        "|".join(e.model_dump_json() for e in spec.events),
     )
-    return fleet, now.begin_s
+    cached = _FLEETS.get(key)
+    if cached is None:
+        fleet, now = start_fleet(
+            day_start_s(spec.start),
+            events=events_of(spec.events),
+            regions=regions_of(network),
+            params=params_of(network),
+        )
+        while len(_FLEETS) >= _FLEETS_KEPT:
+            del _FLEETS[next(iter(_FLEETS))]
+        cached = _FLEETS[key] = (fleet, now.begin_s)
+    return cached
+
+
+#: Fleets rebuilt lately, by start date, network section and events (oldest first).
+_FLEETS: dict[tuple[str, str, str], tuple[WorldFleet, float]] = {}
+_FLEETS_KEPT = 4
 
 
 def run_variant(
