@@ -275,7 +275,12 @@ def test_cli_walk_forward(tmp_path: Path) -> None:
                               "--horizon", "1", "--every", "1month", "--json", "--no-cache",
                               "--chart", str(chart)])  # fmt: skip
     assert run.exit_code == 0, run.output
-    data = json.loads(run.stdout)
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    data = json.loads(run.stdout, parse_constant=refuse)  # strict JSON: no NaN/Infinity
+    assert data["windows"][0]["calibration_loss"] is None  # no earlier window to calibrate on
     assert [w["start"] for w in data["windows"]] == ["2013-06-01", "2013-07-01"]
     assert {"model_mdape_pct", "price_trend_mdape_pct", "constants", "era"} <= set(
         data["windows"][0]

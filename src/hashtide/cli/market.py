@@ -386,7 +386,8 @@ def _walk_forward(
     if as_json:
         data = result.to_json()
         data["chart"] = str(written)
-        typer.echo(json.dumps(data, indent=2, default=str))
+        # strict JSON: a window with nothing to calibrate on has no loss (null, not NaN)
+        typer.echo(json.dumps(_no_nan(data), indent=2, default=str, allow_nan=False))
         return
     table = Table(title=f"Walk-forward, {horizon}-period horizon, every {months} month(s)")
     for name in ("from", "height", "constants", "model", "unchanged", "trend", "price-trend",
@@ -429,3 +430,14 @@ def _walk_forward(
             highlight=False,
         )
     console.print(f"chart: {plain(written)}", highlight=False)
+
+
+def _no_nan(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (for strict JSON)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return value
