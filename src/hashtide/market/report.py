@@ -621,37 +621,14 @@ def _context(result: ReplayResult) -> dict[str, Any]:
 
 def _sensitivity_chart(frame: pd.DataFrame) -> tuple[str, str, Any, str]:
     """Tornado: each input low/high against the base, expected path (MdAPE, the drop's low)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    from hashtide.report.tornado import tornado_figure
 
     panels = (
         ("mdape_pct", "MdAPE vs the chain [points]", False),
         ("drop_difficulty", "difficulty at the drop [%]", True),
     )
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=[p[1] for p in panels])
-    inputs = list(dict.fromkeys(frame["input"]))
-    for col, (key, _, relative) in enumerate(panels, start=1):
-        for side, colour in (("low", _BLUE), ("high", _ORANGE)):
-            part = frame[frame["side"] == side].set_index("input").reindex(inputs)
-            if relative:
-                change = (part[key] / part[f"base_{key}"] - 1.0) * 100.0
-            else:
-                change = part[key] - part[f"base_{key}"]
-            fig.add_trace(
-                go.Bar(
-                    x=change,
-                    y=inputs,
-                    orientation="h",
-                    name=side,
-                    marker_color=colour,
-                    showlegend=col == 1,
-                    customdata=part["label"],
-                    hovertemplate="%{y}: %{customdata}<br>%{x:+.2f}<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
-    fig.update_layout(barmode="overlay", height=160 + 40 * len(inputs))
+    fig = tornado_figure(frame, panels, colours=(_BLUE, _ORANGE), hover_value="%{x:+.2f}")
+    fig.update_layout(height=160 + 40 * frame["input"].nunique())
     base = frame.iloc[0]
     return (
         "sensitivity",

@@ -567,40 +567,25 @@ class _Chart:
 
 def _tornado_figure(result: ScenarioResult) -> Any:
     """Change against the base of BTC/year, cost per BTC and peak share, per input."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    from hashtide.report.tornado import tornado_figure
 
     frame = result.sensitivity
     if frame is None or frame.empty:  # pragma: no cover - only called with a table
         raise ValueError("no sensitivity table")
     panels = (
-        ("btc_per_year", "BTC per year"),
-        ("cost_usd_per_btc", "USD per BTC"),
-        ("peak_share_frac", "peak share"),
+        ("btc_per_year", "BTC per year", True),
+        ("cost_usd_per_btc", "USD per BTC", True),
+        ("peak_share_frac", "peak share", True),
     )
-    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, subplot_titles=[p[1] for p in panels])
-    inputs = list(dict.fromkeys(frame["input"]))
-    for col, (key, _) in enumerate(panels, start=1):
-        for side, colour in (("low", "#2e90fa"), ("high", "#f79009")):
-            part = frame[frame["side"] == side].set_index("input").reindex(inputs)
-            change = (part[key] / part[f"base_{key}"] - 1.0) * 100.0
-            fig.add_trace(
-                go.Bar(
-                    x=change,
-                    y=inputs,
-                    orientation="h",
-                    name=side,
-                    marker_color=colour,
-                    showlegend=col == 1,
-                    customdata=part["label"],
-                    hovertemplate="%{y}: %{customdata}<br>%{x:+.1f} %<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
-        fig.update_xaxes(title_text="change against the base [%]", row=1, col=col)
-    fig.update_layout(barmode="overlay")
-    _layout(fig, title="Sensitivity: one input at a time", height=120 + 40 * len(inputs))
+    fig = tornado_figure(
+        frame,
+        panels,
+        colours=("#2e90fa", "#f79009"),
+        hover_value="%{x:+.1f} %",
+        x_title="change against the base [%]",
+    )
+    height = 120 + 40 * frame["input"].nunique()
+    _layout(fig, title="Sensitivity: one input at a time", height=height)
     return fig
 
 
