@@ -18,6 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hashtide.cli.main import app
+from scenario_data import minimal_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -71,31 +72,8 @@ MARKUP = "a[/]b [bold]x[/bold] [red]"
 
 
 def _scenario(**overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "scenario": "one-site",
-        "start": "2026-06-01",
-        "horizon": "1 year",
-        "paths": 5,
-        "seed": 7,
-        "network": {"response": "fixed", "hashrate": "1000 EH/s", "growth": "0 %/year"},
-        "btc_price": {"model": "constant", "start": "80000 USD"},
-        "fees": "0 BTC",
-        "actor": {
-            "name": "miner",
-            "miner": "Antminer S21",
-            "sites": [
-                {
-                    "name": "plant",
-                    "fuel": "hydro",
-                    "share": "100 %",
-                    "power_price": "0.01 USD/kWh",
-                    "pue": 1.0,
-                    "curtail": False,
-                }
-            ],
-        },
-        "variants": [{"name": "350 MW", "facility_power": "350 MW"}],
-    }
+    data = minimal_scenario(paths=5)
+    del data["actor"]["machine_price"]  # the catalog's price
     data.update(overrides)
     return data
 

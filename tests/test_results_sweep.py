@@ -27,38 +27,14 @@ from hashtide.results import (
 )
 from hashtide.results import sweep as sweep_module
 from hashtide.scenario import parse_scenario
+from scenario_data import minimal_scenario
 
 runner = CliRunner()
 
 
 def _scenario() -> dict[str, Any]:
     """A quarter year, one site, constant price: a run takes well under a second."""
-    return {
-        "scenario": "tiny",
-        "start": "2026-06-01",
-        "horizon": "0.25 year",
-        "paths": 4,
-        "seed": 5,
-        "network": {"response": "fixed", "hashrate": "1000 EH/s", "growth": "0 %/year"},
-        "btc_price": {"model": "constant", "start": "80000 USD"},
-        "fees": "0 BTC",
-        "actor": {
-            "name": "miner",
-            "miner": "Antminer S21",
-            "machine_price": "2699 USD",
-            "sites": [
-                {
-                    "name": "plant",
-                    "fuel": "hydro",
-                    "share": "100 %",
-                    "power_price": "0.01 USD/kWh",
-                    "pue": 1.0,
-                    "curtail": False,
-                }
-            ],
-        },
-        "variants": [{"name": "350 MW", "facility_power": "350 MW"}],
-    }
+    return minimal_scenario(scenario="tiny", horizon="0.25 year", paths=4, seed=5)
 
 
 @pytest.fixture(scope="module")

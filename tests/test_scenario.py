@@ -13,6 +13,7 @@ from hashtide.cli.main import app
 from hashtide.errors import ScenarioError
 from hashtide.scenario import load_scenario, parse_quantity, parse_scenario, run_scenario
 from hashtide.scenario.units import UnitParseError
+from scenario_data import minimal_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 STATE = REPO / "scenarios" / "us-state-reserve.yaml"
@@ -60,34 +61,7 @@ def test_parse_quantity_errors(text: str | int, kind: str, match: str) -> None:
 
 
 def _minimal(**overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "scenario": "one-site",
-        "start": "2026-06-01",
-        "horizon": "1 year",
-        "paths": 20,
-        "seed": 7,
-        "network": {"response": "fixed", "hashrate": "1000 EH/s", "growth": "0 %/year"},
-        "btc_price": {"model": "constant", "start": "80000 USD"},
-        "fees": "0 BTC",
-        "actor": {
-            "name": "miner",
-            "miner": "Antminer S21",
-            "machine_price": "2699 USD",
-            "sites": [
-                {
-                    "name": "plant",
-                    "fuel": "hydro",
-                    "share": "100 %",
-                    "power_price": "0.01 USD/kWh",
-                    "pue": 1.0,
-                    "curtail": False,
-                }
-            ],
-        },
-        "variants": [{"name": "350 MW", "facility_power": "350 MW"}],
-    }
-    data.update(overrides)
-    return data
+    return minimal_scenario(**overrides)
 
 
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:

@@ -52,44 +52,18 @@ def validate(file: ScenarioFile) -> None:
 def _summary_table(result: ScenarioResult) -> Table:
     from rich.table import Table
 
-    from hashtide.report.formatting import format_count, format_percent, pick_unit
+    from hashtide.report.summary import variant_summary
 
-    variants = result.variants
-    # One unit per column, chosen from its values: a 6 MW site is not "0.0 TWh/yr".
-    hash_u, hash_size = pick_unit("hashrate", [v.installed_hashrate_hs for v in variants])
-    energy_u, energy_size = pick_unit("energy", [v.energy_kwh_per_year.median for v in variants])
-    co2_u, co2_size = pick_unit("co2", [v.co2_kg_per_year.median for v in variants])
+    columns, rows = variant_summary(result)
     table = Table(
         title=f"{plain(result.scenario)}: {plain(result.actor)}, {result.horizon_years:g} years "
         f"from {_date(result.start_time_s)}, {result.n_paths:,} paths (medians; share of the "
         "network after the rest reacts)"
     )
-    for name in (
-        "variant",
-        "machines",
-        hash_u,
-        f"mean {hash_u}",
-        "share",
-        "BTC/yr",
-        "5–95 %",
-        "USD/BTC",
-        f"{energy_u}/yr",
-        f"{co2_u}/yr",
-    ):
+    for name in columns:
         table.add_column(name, justify="left" if name == "variant" else "right", no_wrap=True)
-    for v in variants:
-        table.add_row(
-            plain(v.name),
-            format_count(v.machines),
-            f"{v.installed_hashrate_hs / hash_size:,.1f}",
-            f"{v.mean_hashrate_hs.median / hash_size:,.1f}",
-            format_percent(v.network_share_frac.median),
-            f"{v.btc_per_year.median:,.0f}",
-            f"{v.btc_per_year.p5:,.0f}–{v.btc_per_year.p95:,.0f}",
-            f"{v.cost_usd_per_btc.median:,.0f}",
-            f"{v.energy_kwh_per_year.median / energy_size:,.1f}",
-            f"{v.co2_kg_per_year.median / co2_size:,.2f}",
-        )
+    for row in rows:
+        table.add_row(*(plain(cell) for cell in row))
     return table
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from dash import dcc, html
+from dash import Input, Output, dcc, html
 
 from hashtide.dashboard.runs import RunInfo
 
@@ -82,3 +83,50 @@ def section(title: str, *children: Any, id: str | None = None) -> html.Section:
     if id is None:
         return html.Section([html.H3(title), *children], className="section")
     return html.Section([html.H3(title), *children], className="section", id=id)
+
+
+#: How often (seconds) a background run sends its progress to the page at most.
+PROGRESS_EVERY_S = 0.25
+
+
+def background_run(prefix: str) -> dict[str, Any]:
+    """The ``app.callback`` options of a page's long run: in the background, with a progress bar
+    (``{prefix}-progress``, ``{prefix}-progress-text``), its run button disabled while it runs and
+    its cancel button (``{prefix}-run``, ``{prefix}-cancel``) enabled."""
+    return {
+        "background": True,
+        "interval": 200,
+        "progress": [
+            Output(f"{prefix}-progress", "value"),
+            Output(f"{prefix}-progress", "max"),
+            Output(f"{prefix}-progress-text", "children"),
+        ],
+        "running": [
+            (Output(f"{prefix}-run", "disabled"), True, False),
+            (Output(f"{prefix}-cancel", "disabled"), False, True),
+        ],
+        "cancel": [Input(f"{prefix}-cancel", "n_clicks")],
+        "prevent_initial_call": True,
+    }
+
+
+def variant_progress(set_progress: Callable[[tuple[str, str, str]], None]) -> Callable[..., None]:
+    """A ``progress(variant, variants, done, expected)`` callback for ``run_scenario`` that moves
+    the page's bar across all variants, at most every :data:`PROGRESS_EVERY_S` seconds."""
+    last = [0.0]
+
+    def progress(variant: int, variants: int, done: int, expected: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY_S:
+            return
+        last[0] = now
+        step = min(done, expected)
+        set_progress(
+            (
+                str(variant * expected + step),
+                str(max(variants * expected, 1)),
+                f"variant {variant + 1} of {variants}: {step} of {expected} steps",
+            )
+        )
+
+    return progress

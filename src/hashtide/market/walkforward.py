@@ -405,12 +405,17 @@ class WalkForwardResult:
         return pd.DataFrame(rows)
 
     def summary(self, first_year: int = 2016, last_year: int = 2025) -> dict[str, Any]:
-        """The target's figures for windows starting in ``first_year … last_year``."""
+        """The target's figures for windows starting in ``first_year … last_year``.
+
+        ``model_median_below_both_in_every_era`` looks at the eras that lie inside those years
+        (2016–19, 2020–22, 2023–26 for the default), not at 2012–15.
+        """
         years = self.windows["start"].map(lambda d: d.year)
         part = self.windows[(years >= first_year) & (years <= last_year)]
         row = _summary_row(f"{first_year}–{last_year}", part) if len(part) else {}
+        inside = {label for label, low, high in ERAS if low >= first_year and low <= last_year}
         eras = self.eras()
-        era_rows = eras[eras["era"] != "all"]
+        era_rows = eras[eras["era"].isin(inside)]
         row["model_median_below_both_in_every_era"] = bool(
             len(era_rows)
             and (

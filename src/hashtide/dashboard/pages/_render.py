@@ -32,39 +32,9 @@ def headline(result: ScenarioResult) -> str:
 
 def summary_table(result: ScenarioResult) -> html.Table:
     """Per variant: machines, hashrate, share, BTC/yr with its band, cost, energy, CO2e."""
-    from hashtide.report.formatting import format_count, format_percent, pick_unit
+    from hashtide.report.summary import variant_summary
 
-    variants = result.variants
-    hash_u, hash_size = pick_unit("hashrate", [v.installed_hashrate_hs for v in variants])
-    energy_u, energy_size = pick_unit("energy", [v.energy_kwh_per_year.median for v in variants])
-    co2_u, co2_size = pick_unit("co2", [v.co2_kg_per_year.median for v in variants])
-    columns = [
-        "variant",
-        "machines",
-        hash_u,
-        f"mean {hash_u}",
-        "share",
-        "BTC/yr",
-        "5–95 %",
-        "USD/BTC",
-        f"{energy_u}/yr",
-        f"{co2_u}/yr",
-    ]
-    rows = [
-        [
-            v.name,
-            format_count(v.machines),
-            f"{v.installed_hashrate_hs / hash_size:,.1f}",
-            f"{v.mean_hashrate_hs.median / hash_size:,.1f}",
-            format_percent(v.network_share_frac.median),
-            f"{v.btc_per_year.median:,.0f}",
-            f"{v.btc_per_year.p5:,.0f}–{v.btc_per_year.p95:,.0f}",
-            f"{v.cost_usd_per_btc.median:,.0f}",
-            f"{v.energy_kwh_per_year.median / energy_size:,.1f}",
-            f"{v.co2_kg_per_year.median / co2_size:,.2f}",
-        ]
-        for v in variants
-    ]
+    columns, rows = variant_summary(result)
     return table(columns, rows, right=columns[1:])
 
 

@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 from dash.dash_table.DataTable import DataTable
 
-from hashtide.dashboard.components import problem
+from hashtide.dashboard.components import background_run, problem, variant_progress
 from hashtide.dashboard.levers import read_scenario_data, shipped_scenarios
 from hashtide.errors import HashtideError, InvalidInputError
 
@@ -206,19 +206,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         State("bans-scenario", "value"),
         State("bans-table", "data"),
         State("bans-paths", "value"),
-        background=True,
-        interval=200,
-        progress=[
-            Output("bans-progress", "value"),
-            Output("bans-progress", "max"),
-            Output("bans-progress-text", "children"),
-        ],
-        running=[
-            (Output("bans-run", "disabled"), True, False),
-            (Output("bans-cancel", "disabled"), False, True),
-        ],
-        cancel=[Input("bans-cancel", "n_clicks")],
-        prevent_initial_call=True,
+        **background_run("bans"),
     )
     def run(
         set_progress: Any,
@@ -235,9 +223,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
             return problem("Choose a scenario first.")
         path = Path(value)
 
-        def progress(variant: int, variants: int, done: int, expected: int) -> None:
-            set_progress((str(done), str(max(expected, 1)), f"step {done + 1} of {expected}"))
-
+        progress = variant_progress(set_progress)
         set_progress(("0", "1", "starting…"))
         try:
             original = read_scenario_data(path)

@@ -11,7 +11,7 @@ import dash
 from dash import ALL, Input, Output, State, dcc, html
 
 from hashtide.dashboard import uploads
-from hashtide.dashboard.components import note, problem
+from hashtide.dashboard.components import background_run, note, problem, variant_progress
 from hashtide.dashboard.levers import (
     RESPONSES,
     Levers,
@@ -24,9 +24,6 @@ from hashtide.errors import HashtideError
 
 if TYPE_CHECKING:
     from hashtide.dashboard.app import Context
-
-#: Time between two progress updates a run sends to the page [s].
-PROGRESS_EVERY_S = 0.25
 
 
 def _default_scenario(files: list[Path]) -> str | None:
@@ -314,19 +311,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         State("state-volatility", "value"),
         State("state-response", "value"),
         State("state-paths", "value"),
-        background=True,
-        interval=200,
-        progress=[
-            Output("state-progress", "value"),
-            Output("state-progress", "max"),
-            Output("state-progress-text", "children"),
-        ],
-        running=[
-            (Output("state-run", "disabled"), True, False),
-            (Output("state-cancel", "disabled"), False, True),
-        ],
-        cancel=[Input("state-cancel", "n_clicks")],
-        prevent_initial_call=True,
+        **background_run("state"),
     )
     def run(
         set_progress: Any,
@@ -345,20 +330,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         if not source:
             return problem("Choose or upload a scenario first.")
         path = Path(source["path"])
-        last = [0.0]
-
-        def progress(variant: int, variants: int, done: int, expected: int) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_EVERY_S:
-                last[0] = now
-                set_progress(
-                    (
-                        str(variant * expected + min(done, expected)),
-                        str(max(variants * expected, 1)),
-                        f"variant {variant + 1} of {variants}: {min(done, expected)} of "
-                        f"{expected} steps",
-                    )
-                )
+        progress = variant_progress(set_progress)
 
         set_progress(("0", "1", "starting…"))
         try:
