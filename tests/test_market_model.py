@@ -147,37 +147,9 @@ def test_reconstruction_tracks_the_chain_and_keeps_to_the_lifetime() -> None:
     # By construction the fleet's running hashrate meets the chain's each week; the surviving
     # vintages are younger than the lifetime (5 years, CBECI).
     assert recon.week_s[-1] < until
-    assert np.all(recon.vintage_capacity_hs >= 0)
-    assert np.all(recon.vintage_capacity_hs + recon.vintage_idle_hs > 0)
+    assert np.all(recon.vintage_capacity_hs > 0)
     age_years = (until - recon.vintage_deployed_s) / (365.25 * 86_400)
     assert age_years.max() < params.lifetime_years + 0.02
-
-
-def test_reconstruction_idles_an_outage_and_retires_a_price_bust() -> None:
-    # April 2021: Xinjiang's blackout (CoinDesk, 16 April: ~35 EH/s off "for as soon as a
-    # week") puts period 679,392 at 147.4 EH/s between 168.8 and 179.2 EH/s, while BTC traded
-    # near its high. The machines idled then come back when the chain recovers instead of being
-    # bought again (regression figures of this reconstruction, in EH/s; with the former rule,
-    # idle_memory_days=0, the week of 3 May added 26.0 EH/s of new machines).
-    until = dt.datetime(2021, 5, 14, tzinfo=dt.UTC).timestamp()
-    recon = reconstruct(until)
-    weeks = {dt.datetime.fromtimestamp(w, tz=dt.UTC).date(): i for i, w in enumerate(recon.week_s)}
-    dip, back = weeks[dt.date(2021, 4, 19)], weeks[dt.date(2021, 5, 3)]
-    assert recon.idled_hs[dip] / 1e18 == pytest.approx(22.26, abs=0.05)
-    assert recon.restored_hs[back] / 1e18 == pytest.approx(20.54, abs=0.05)
-    assert recon.added_hs[back] / 1e18 == pytest.approx(5.48, abs=0.05)
-    former = reconstruct(until, idle_memory_days=0.0)
-    assert former.restored_hs.sum() == 0.0
-    assert former.added_hs[back] / 1e18 == pytest.approx(26.01, abs=0.05)
-    # The fall of November 2018 came with the price (BTC 6,300 → 3,200 USD): a bust, not an
-    # outage, so what rule 1 does not switch off is retired and nothing is brought back.
-    bust = (recon.week_s >= dt.datetime(2018, 11, 1, tzinfo=dt.UTC).timestamp()) & (
-        recon.week_s < dt.datetime(2019, 3, 1, tzinfo=dt.UTC).timestamp()
-    )
-    assert recon.idled_hs[bust].sum() > 1e19
-    assert recon.restored_hs[bust].sum() == 0.0
-    with pytest.raises(InvalidInputError, match="idle_memory_days"):
-        reconstruct(until, idle_memory_days=-1.0)
 
 
 def test_fleet_power_2024_against_ccaf() -> None:
@@ -191,9 +163,8 @@ def test_fleet_power_2024_against_ccaf() -> None:
         powers.append(fleet.power_w())
     twh = np.mean(powers) * 8766 / 1e12
     assert twh == pytest.approx(138.0, rel=0.15)
-    # Regression snapshot (deterministic; catalog and chain history as shipped): 130.066 TWh
-    # (130.114 before outages were idled rather than retired in the reconstruction).
-    assert twh == pytest.approx(130.066_060_37, rel=1e-8)
+    # Regression snapshot (deterministic; catalog and chain history as shipped): 130.114 TWh.
+    assert twh == pytest.approx(130.113_944_66, rel=1e-8)
 
 
 def test_build_fleet_bad_input() -> None:

@@ -108,16 +108,13 @@ def test_seed_claims_are_checked(china_replay) -> None:  # type: ignore[no-untyp
     # Regression snapshots (seeded, deterministic; hashtide 0.1.0.dev0, the one scenario runner
     # from the nowcast start state of 2 May 2021, whose paths draw from one generator per block
     # of SEED_BLOCK_PATHS paths (hashtide.engine.path_streams); the single stream gave
-    # 7,567,634,369 W; 7,545,905,340 W before machines idled by an outage were brought back
-    # in the fleet's reconstruction instead of bought again — older machines, more watts per
-    # TH/s): the claim's ±25 % above would let the network's power drift by a quarter
-    # unnoticed.
-    assert network.computed == pytest.approx(8_135_007_407, rel=1e-6)
+    # 7,567,634,369 W): the claim's ±25 % above would let the network's power drift by a
+    # quarter unnoticed.
+    assert network.computed == pytest.approx(7_545_905_340, rel=1e-6)
     # Sichuan: the chain's step of 14–17 → 20–25 June 2021 (26.7 EH/s) × the hydro region's
     # W per TH/s on 14 June in this run (regression snapshot; 531,513,414 W before #10 from
-    # April 2020's dry-season share; 1,251,733,985 W before outages' machines were idled, not
-    # retired, in the reconstruction).
-    assert sichuan.computed == pytest.approx(1_348_812_263, rel=1e-6)
+    # April 2020's dry-season share).
+    assert sichuan.computed == pytest.approx(1_251_733_985, rel=1e-6)
     coal = claims["coal_per_day"]
     # Independent arithmetic: 8 GW for a day at 0.3055 kgce/kWh is 58,656 t, the seed's
     # "60,000 t"; Sichuan's load from the chain is worth a small fraction of that (in standard

@@ -12,9 +12,9 @@
 
 The reconstruction (:func:`reconstruct`) walks week by week from January 2012: machines age
 and retire, switched-off machines are scrapped at the rule's rate, and the installed fleet is
-topped up with idled machines and then the newest hardware (or, if more would run than the
-chain shows, idled or retired from the least efficient end) so that the running hashrate matches
-the chain's. Everything it uses is dated before the fleet's date.
+topped up with the newest hardware (or, if more would run than the chain shows, trimmed from the
+least efficient end) so that the running hashrate matches the chain's. Everything it uses is
+dated before the fleet's date.
 """
 
 from __future__ import annotations
@@ -55,18 +55,6 @@ ON_SALE_MONTHS = 12
 #: Installed machines per running machine a region may hold at the start (a region whose
 #: power looks too dear to run anything would otherwise get an absurd idle fleet).
 MAX_IDLE_RATIO = 3.0
-#: How long machines idled by a dip the hashprice does not explain wait to run again before
-#: they count as retired [days]. From the chain, 2014–2019 (data before the held-out windows):
-#: of the five dips of more than 5 % below the previous four periods' peak, four were back at
-#: that peak within 15, 15, 29 and 57 days (outages, seasonal moves); the fifth, the price
-#: collapse of November 2018, took 197 days (and is what rule 1's switching-off explains).
-IDLE_MEMORY_DAYS = 60.0
-#: A dip: the chain's hashrate more than this below its peak of the previous
-#: :data:`DIP_LOOKBACK_WEEKS` weeks — three standard deviations of a retarget period's hashrate
-#: estimate from its 2,016 blocks' counting noise (1/√2016 = 2.2 %); smaller falls are noise
-#: and its machines are retired as before.
-DIP_FRAC = 3.0 / 2016**0.5
-DIP_LOOKBACK_WEEKS = 8
 _RECONSTRUCTION_START = dt.date(2012, 1, 2)
 
 _WEEK_S = 7 * SECONDS_PER_DAY
@@ -137,17 +125,13 @@ class Reconstruction:
     running_hs : ndarray
         The chain's hashrate in each week [H/s] (the target the fleet matched).
     added_hs : ndarray
-        Nameplate hashrate of new machines added in each week [H/s].
-    idled_hs, restored_hs : ndarray
-        Nameplate hashrate idled in each week (more would have run than the chain showed) and
-        brought back from the idle machines (the chain's hashrate rose again) [H/s].
+        Nameplate hashrate added in each week [H/s].
     hashprice_usd_per_th_day : ndarray
         Hashprice the network earned [USD/(TH/s)/day], and ``smoothed`` its moving average.
     margin : ndarray
         Margin of the newest machines, ``max(0, ln(hashprice / cost))`` [-].
     vintage_deployed_s, vintage_efficiency_j_per_th, vintage_capacity_hs : ndarray
-        The surviving installed machines at the end, one entry per week of deployment
-        (running or switched off by price; ``vintage_idle_hs`` the idled ones).
+        The surviving installed machines at the end, one entry per week of deployment.
     world_price_usd_per_kwh : ndarray
         The share-weighted median power price of each week [USD/kWh].
     """
@@ -162,9 +146,6 @@ class Reconstruction:
     vintage_deployed_s: FloatArray
     vintage_efficiency_j_per_th: FloatArray
     vintage_capacity_hs: FloatArray
-    idled_hs: FloatArray
-    restored_hs: FloatArray
-    vintage_idle_hs: FloatArray
 
 
 def _world_levels(
@@ -197,30 +178,19 @@ def reconstruct(
     quotes: Sequence[MapQuote] | None = None,
     inputs: MarketInputs | None = None,
     spread: float | None = None,
-    idle_memory_days: float | None = None,
 ) -> Reconstruction:
     """Rebuild the installed fleet week by week from January 2012 to ``until_s``.
 
     Each week: the moving average of hashprice is updated; machines past their lifetime
-    retire; switched-off and idled machines are scrapped at the rate ``1 / scrap_days``; then,
-    if the machines that would run fall short of the chain's hashrate, idled machines come back
-    (most efficient first) and new ones (the hardware on sale that week) close what remains of
-    the gap; if more would run, the least efficient leave until they match. In a *dip* — the
-    chain's hashrate more than :data:`DIP_FRAC` below its peak of the previous
-    :data:`DIP_LOOKBACK_WEEKS` weeks while the hashprice average is not below the peak week's,
-    a fall the hashprice does not explain (a power cut, a seasonal move, a ban) — they are
-    idled, not retired: the outage ends and they return, they are not bought again; otherwise
-    (counting noise, a price bust) they are retired as before. Idled machines not back within
-    ``idle_memory_days`` (default :data:`IDLE_MEMORY_DAYS`) are retired; ``0`` retires them at
-    once (the rule before 2026-12). The world is one pool here: its median power price is the
-    share-weighted geometric mean of the regions' (with their monthly factors) and its
-    availability the share-weighted mean. Only data dated before ``until_s`` is read.
+    retire; switched-off machines are scrapped at the rate ``1 / scrap_days``; then, if the
+    machines that would run fall short of the chain's hashrate, new ones (the hardware on sale
+    that week) are added to close the gap, else the least efficient are removed until they
+    match. The world is one pool here: its median power price is the share-weighted geometric
+    mean of the regions' (with their monthly factors) and its availability the share-weighted
+    mean. Only data dated before ``until_s`` is read.
     """
     params = BehaviourParams() if params is None else params
     inputs = MarketInputs.shipped() if inputs is None else inputs
-    idle_memory_days = IDLE_MEMORY_DAYS if idle_memory_days is None else idle_memory_days
-    if not idle_memory_days >= 0:
-        raise InvalidInputError(f"idle_memory_days={idle_memory_days!r} must be >= 0")
     history = chain_history()
     start_s = dt.datetime.combine(_RECONSTRUCTION_START, dt.time(), tzinfo=dt.UTC).timestamp()
     weeks = np.arange(start_s, until_s - _WEEK_S + 1.0, _WEEK_S)
@@ -236,17 +206,12 @@ def reconstruct(
     new_eff = new_machine_efficiency_j_per_th(weeks)
     alpha = 1.0 - np.exp(-7.0 / params.switch_smoothing_days)
     scrap = 7.0 / params.scrap_days
-    idle_memory_s = idle_memory_days * SECONDS_PER_DAY
     life_s = params.lifetime_years * SECONDS_PER_YEAR
 
     deployed: list[float] = []
     efficiency: list[float] = []
     capacity: list[float] = []
-    idle: list[float] = []
-    since: list[float] = []  # when each entry's idled machines were last idled
     added = np.zeros(weeks.size)
-    idled = np.zeros(weeks.size)
-    restored = np.zeros(weeks.size)
     smoothed = np.empty(weeks.size)
     ema = float(hashprice[0])
     for i, week in enumerate(weeks):
@@ -254,61 +219,23 @@ def reconstruct(
         smoothed[i] = ema
         cap = np.asarray(capacity)
         eff = np.asarray(efficiency)
-        parked = np.asarray(idle)
-        idle_since = np.asarray(since)
         if cap.size:
             on = running_frac(ema, eff, price[i], spread=sigma, pue=pue[i])
             alive = (week - np.asarray(deployed)) < life_s
             cap = np.where(alive, cap * (1.0 - (1.0 - on) * scrap), 0.0)
-            # Idled machines are switched off: scrapped at the same rate, retired at the end
-            # of their life.
-            parked = np.where(alive, parked * (1.0 - scrap), 0.0)
-            # Not back within the memory: the dip was no outage; they are retired.
-            parked = np.where(week - idle_since > idle_memory_s, 0.0, parked)
             running = float(np.sum(cap * on)) * avail[i]
         else:
             on = np.zeros(0)
             running = 0.0
         if running < target[i]:
-            # Machines idled by an earlier dip come back first (most efficient first), then
-            # new ones close what remains of the gap.
-            need = (target[i] - running) / avail[i]  # running-equivalent capacity
-            for j in np.argsort(eff, kind="stable"):
-                if need <= 0:
-                    break
-                if parked[j] <= 0 or on[j] <= 1e-12:
-                    continue
-                take = min(parked[j] * on[j], need)
-                parked[j] -= take / on[j]
-                cap[j] += take / on[j]
-                restored[i] += take / on[j]
-                need -= take
-            if need > 0:
-                on_new = float(running_frac(ema, new_eff[i], price[i], spread=sigma, pue=pue[i]))
-                add = need / max(on_new, 0.05)
-                deployed.append(float(week))
-                efficiency.append(float(new_eff[i]))
-                cap = np.append(cap, add)
-                parked = np.append(parked, 0.0)
-                idle_since = np.append(idle_since, float(week))
-                added[i] = add
+            on_new = float(running_frac(ema, new_eff[i], price[i], spread=sigma, pue=pue[i]))
+            add = (target[i] - running) / (max(on_new, 0.05) * avail[i])
+            deployed.append(float(week))
+            efficiency.append(float(new_eff[i]))
+            cap = np.append(cap, add)
+            added[i] = add
         elif running > target[i] and cap.size:
-            # More would run than the chain shows: the least efficient machines leave. In a dip
-            # (the chain's hashrate well below its recent peak, beyond a period's counting
-            # noise) they are idled, not retired: a power cut, a seasonal move ends and they
-            # come back.
             excess = (running - target[i]) / avail[i]
-            # A dip: well below the recent peak while the hashprice miners decide on is not
-            # below the peak week's — a fall the hashprice does not explain (an outage, a
-            # seasonal move, a ban), not a price bust (whose machines rule 1 switches off).
-            back = max(0, i - DIP_LOOKBACK_WEEKS)
-            k = back + int(np.argmax(target[back:i])) if i else 0
-            dip = (
-                idle_memory_s > 0
-                and i > 0
-                and target[i] < (1.0 - DIP_FRAC) * target[k]
-                and ema >= smoothed[k]
-            )
             for j in np.argsort(-eff, kind="stable"):
                 if excess <= 0:
                     break
@@ -316,28 +243,18 @@ def reconstruct(
                     continue
                 take = min(cap[j] * on[j], excess)
                 cap[j] -= take / on[j]
-                if dip:
-                    parked[j] += take / on[j]
-                    idle_since[j] = float(week)
-                idled[i] += take / on[j]
                 excess -= take
         capacity = [float(c) for c in cap]
-        idle = [float(c) for c in parked]
-        since = [float(w) for w in idle_since]
         # Drop emptied entries to keep the lists short.
-        keep = [k for k in range(len(capacity)) if capacity[k] > 0 or idle[k] > 0]
+        keep = [k for k, c in enumerate(capacity) if c > 0]
         deployed = [deployed[k] for k in keep]
         efficiency = [efficiency[k] for k in keep]
         capacity = [capacity[k] for k in keep]
-        idle = [idle[k] for k in keep]
-        since = [since[k] for k in keep]
     margin = new_machine_margin(smoothed, new_eff, price, pue)
     return Reconstruction(
         week_s=weeks,
         running_hs=target,
         added_hs=added,
-        idled_hs=idled,
-        restored_hs=restored,
         hashprice_usd_per_th_day=hashprice,
         smoothed=smoothed,
         margin=margin,
@@ -345,7 +262,6 @@ def reconstruct(
         vintage_deployed_s=np.asarray(deployed, dtype=float),
         vintage_efficiency_j_per_th=np.asarray(efficiency, dtype=float),
         vintage_capacity_hs=np.asarray(capacity, dtype=float),
-        vintage_idle_hs=np.asarray(idle, dtype=float),
     )
 
 
@@ -507,8 +423,7 @@ def build_fleet(
             f"shares name {sorted(shares)}, expected the regions {[r.key for r in regions]}"
         )
     life_s = params.lifetime_years * SECONDS_PER_YEAR
-    # Installed machines (idled ones are not part of the running fleet's mix).
-    alive = ((time_s - recon.vintage_deployed_s) < life_s) & (recon.vintage_capacity_hs > 0)
+    alive = (time_s - recon.vintage_deployed_s) < life_s
     quarters = np.array([_quarter_start(t) for t in recon.vintage_deployed_s[alive]])
     caps = recon.vintage_capacity_hs[alive]
     effs = recon.vintage_efficiency_j_per_th[alive]
