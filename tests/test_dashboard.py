@@ -68,9 +68,9 @@ def test_ban_rows_round_trip_and_a_broken_share_is_refused() -> None:
 
     data = read_scenario_data(BAN)
     rows = ban_rows(data)
-    # scenarios/china-2021-ban.yaml: three bans (events 1–3), 15 / 43 / 42 % each
+    # scenarios/china-2021-ban.yaml: three bans (events 1–3), 36 / 22 / 42 % each
     assert [r["event"] for r in rows] == [1, 2, 3]
-    assert {(r["stop"], r["relocate"], r["covert"]) for r in rows} == {("15 %", "43 %", "42 %")}
+    assert {(r["stop"], r["relocate"], r["covert"]) for r in rows} == {("36 %", "22 %", "42 %")}
     same = parse_scenario(apply_ban_rows(data, rows), base=BAN.parent)
     assert same == load_scenario(BAN)
     rows[0]["covert"] = "90 %"

@@ -174,7 +174,7 @@ def test_every_page_loads(page: Any, server: str) -> None:
     page.goto(server + "/bans")
     page.wait_for_selector("#bans-table td")
     # the three provincial bans of scenarios/china-2021-ban.yaml, as written there
-    assert page.locator("#bans-table").inner_text().count("43 %") == 3
+    assert page.locator("#bans-table").inner_text().count("22 %") == 3
 
 
 def test_state_program_run_draws_charts_and_downloads(
@@ -293,7 +293,7 @@ def test_ban_replay_edit_rerun_and_compare(page: Any, server: str) -> None:
     assert "Largest difficulty drop" in page.locator("#replay-scores").inner_text()
     _shot(page, "bans")
     first = page.locator("#replay-scores").inner_text()
-    # edit the first ban: stop 15 % → 30 %, relocate 43 % → 28 % (shares still add to 100 %)
+    # edit the first ban: stop 36 % → 30 %, relocate 22 % → 28 % (shares still add to 100 %)
     for column, value in (("stop", "30 %"), ("relocate", "28 %")):
         cell = page.locator(f'#bans-table td[data-dash-column="{column}"]').first
         cell.click()

@@ -177,3 +177,30 @@ def test_simulate_bad_input() -> None:
         simulate(_start(), epochs=1,
                  events=(PowerCut(name="c", regions=("mars",), start=dt.date(2021, 5, 9),
                                   days=1),))  # fmt: skip
+
+
+def test_new_machines_go_where_a_banned_regions_machines_went() -> None:
+    from hashtide.market.regions import order_shares
+
+    # Start shares of three regions; region "a" is banned from day 10 with its relocated
+    # machines going 3/4 to "b", 1/4 to "c": from then, a's share of new machines (0.5) goes
+    # the same way (independent arithmetic: b 0.3 + 0.375, c 0.2 + 0.125).
+    shares = order_shares(
+        [0.5, 0.3, 0.2], ["a", "b", "c"], [(10.0, ["a"], {"b": 0.75, "c": 0.25})], [0.0, 9.0, 10.0]
+    )
+    assert shares[:, 0].tolist() == pytest.approx([0.5, 0.3, 0.2])
+    assert shares[:, 1].tolist() == pytest.approx([0.5, 0.3, 0.2])
+    assert shares[:, 2].tolist() == pytest.approx([0.0, 0.675, 0.325])
+    # Without destinations the banned share is spread over the open regions by their shares;
+    # a later ban of a destination moves what it had gained too; all banned: nothing.
+    plain = order_shares([0.5, 0.3, 0.2], ["a", "b", "c"], [(0.0, ["a"], {})], [0.0])
+    assert plain[:, 0].tolist() == pytest.approx([0.0, 0.6, 0.4])
+    chain = order_shares(
+        [0.5, 0.3, 0.2],
+        ["a", "b", "c"],
+        [(0.0, ["a"], {"b": 1.0}), (5.0, ["b"], {"c": 1.0})],
+        [0.0, 5.0],
+    )
+    assert chain[:, 1].tolist() == pytest.approx([0.0, 0.0, 1.0])
+    closed = order_shares([0.5, 0.5], ["a", "b"], [(0.0, ["a", "b"], {})], [0.0])
+    assert closed.sum() == 0.0

@@ -49,7 +49,7 @@ TARGET_POINTS = 5.0
 #: The months compared: (label, first day, last day).
 PERIODS = (
     ("before the ban (2 May – 8 June 2021)", dt.date(2021, 5, 2), dt.date(2021, 6, 8)),
-    ("August 2021 (China at 0 %)", dt.date(2021, 8, 1), dt.date(2021, 8, 31)),
+    ("August 2021 (China at 0 % on Cambridge's map)", dt.date(2021, 8, 1), dt.date(2021, 8, 31)),
     ("after the ban (July 2021 – January 2022)", dt.date(2021, 7, 1), dt.date(2022, 1, 31)),
 )
 

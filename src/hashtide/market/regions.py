@@ -482,3 +482,62 @@ def china_split(regions: Sequence[Region], time_s: npt.ArrayLike) -> tuple[list[
     totals = fracs.sum(axis=0)
     split: FloatArray = np.where(totals > 0, fracs / np.where(totals > 0, totals, 1.0), 0.0)
     return index, split
+
+
+def order_shares(
+    weights: npt.ArrayLike,
+    keys: Sequence[str],
+    bans: Sequence[tuple[float, Sequence[str], Mapping[str, float]]],
+    days_s: npt.ArrayLike,
+) -> FloatArray:
+    """Each region's share of the new machines bought on each day.
+
+    Before any ban, the regions' shares at the start (``weights``). From a ban's start, the
+    banned regions get none, and what they would have bought goes where their relocated
+    machines went (the ban's ``relocate_to`` shares) — after the 2021 ban, the growth outside
+    China went to the same few countries its miners moved to, not to every country by its old
+    share (Cambridge's map, August 2021 → January 2022: the United States 42.7 → 71.0 EH/s,
+    Kazakhstan 21.9 → 24.8, Canada 11.5 → 12.2, while Russia, Iran, Malaysia and Ireland
+    shrank); a ban without destinations spreads it over the regions still open, by their
+    shares.
+
+    Parameters
+    ----------
+    weights : array_like, shape (R,)
+        The regions' shares at the start (summing to 1).
+    keys : sequence of str
+        The regions' keys, in the order of ``weights``.
+    bans : sequence of (start_s, banned keys, relocate_to)
+        In any order; each from its start on.
+    days_s : array_like, shape (D,)
+        The days [s since 1970 UTC].
+
+    Returns
+    -------
+    ndarray, shape (R, D)
+        Columns summing to 1 (0 where every region is banned).
+
+    Examples
+    --------
+    >>> shares = order_shares([0.5, 0.3, 0.2], ["a", "b", "c"], [(10.0, ["a"], {"c": 1.0})],
+    ...                       [0.0, 10.0])
+    >>> shares.round(2).tolist()
+    [[0.5, 0.0], [0.3, 0.3], [0.2, 0.7]]
+    """
+    days = np.atleast_1d(np.asarray(days_s, dtype=float))
+    base = np.asarray(weights, dtype=float)
+    index = {k: i for i, k in enumerate(keys)}
+    shares = np.repeat(base[:, None], days.size, axis=1)
+    closed = np.zeros(shares.shape, dtype=bool)
+    for start_s, banned, relocate_to in sorted(bans, key=lambda b: b[0]):
+        after = days >= start_s
+        rows = np.asarray([index[k] for k in banned], dtype=np.int64)
+        moved = shares[rows][:, after].sum(axis=0)
+        shares[np.ix_(rows, np.flatnonzero(after))] = 0.0
+        closed[np.ix_(rows, np.flatnonzero(after))] = True
+        for key, frac in relocate_to.items():
+            shares[index[key], after] += moved * frac
+    shares = np.where(closed, 0.0, shares)
+    totals = shares.sum(axis=0)
+    result: FloatArray = np.where(totals > 0, shares / np.where(totals > 0, totals, 1.0), 0.0)
+    return result

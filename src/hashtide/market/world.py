@@ -53,7 +53,7 @@ from hashtide.market.events import (
 )
 from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
-from hashtide.market.regions import china_split
+from hashtide.market.regions import china_split, order_shares
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -293,15 +293,13 @@ class WorldMarket:
         # Ban schedules: share of the regions' machines stopped each day, covert returns.
         self._removal = np.zeros((len(self.bans), n_days))
         self._covert_back = np.zeros((len(self.bans), n_days))
-        open_regions = np.ones((n_regions, n_days), dtype=bool)
         for b, ban in enumerate(self.bans):
             self._removal[b] = _linear_hazard(days, ban.start_s, ban.ramp_days)
             self._covert_back[b] = _linear_hazard(days, ban.resume_s, ban.covert_ramp_days)
-            for key in ban.regions:
-                open_regions[keys.index(key), days >= ban.start_s] = False
-        shares = weights[:, None] * open_regions
-        totals = shares.sum(axis=0)
-        self._order_share = np.where(totals > 0, shares / np.where(totals > 0, totals, 1), 0.0)
+        # New machines: by the start shares, a banned region's going where its machines moved.
+        self._order_share = order_shares(
+            weights, keys, [(b.start_s, b.regions, b.relocate_to) for b in self.bans], days
+        )
         self._program_add = np.array(
             [
                 np.diff([p.installed_frac_at(t) for t in days], prepend=0.0) * p.hashrate_hs

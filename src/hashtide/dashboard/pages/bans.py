@@ -133,7 +133,7 @@ def layout(ctx: Context) -> html.Div:
                 "with the real BTC price and fees, scored against the chain's difficulty, beside "
                 "its counterfactual (the same history without the events). Edit the bans' "
                 "parameters — shares that stop, relocate and go covert, ramps and delays, as "
-                "written in the scenario file (15 %, 60 days, 2021-09-01) — and rerun.",
+                "written in the scenario file (36 %, 60 days, 2021-07-01) — and rerun.",
                 className="lead",
             ),
             html.Div(
