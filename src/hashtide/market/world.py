@@ -441,7 +441,8 @@ class WorldMarket:
         )
         alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
         # Rule 1's expectation knows the protocol: at a halving the average of past hashprice
-        # is restated at the new subsidy (a factor of exactly 1 on every other day).
+        # is restated at the new subsidy (a factor of exactly 1 on every other day); a retarget
+        # that raises the difficulty restates it when the epoch is handed over (__call__).
         known = _reward_factor(subsidy, st.subsidy_sat, fees)
         ema = st.ema * known + alpha * (hp - st.ema * known)
         # The running share only where some path holds machines (the rest multiplies zero):
