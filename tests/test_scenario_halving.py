@@ -3,7 +3,8 @@
 The running cost of the rest of the world's marginal machine is the hashprice its miners decide
 on (rule 1: a machine runs while its electricity per TH and day is below it), recorded per path
 and day as ``WorldMarket.expected_hashprice``. The target: after a halving the hashprice stays at
-or above it — no stretch of weeks with the marginal machines running at a loss.
+or above it — no stretch of weeks with the marginal machines running at a loss. The figures of
+the scenario's Monte Carlo run: ``scripts/halving_margin.py``.
 """
 
 from __future__ import annotations
@@ -75,22 +76,52 @@ def test_hashprice_stays_at_the_marginal_running_cost_after_the_halving(run: Mar
     assert ratio[:7].min() >= LOSS_RATIO
     # Never below 0.9 × the marginal running cost for a whole retarget period.
     assert _longest_run(ratio < LOSS_RATIO) < RETARGET_DAYS
-    # Over the months after, hashprice and marginal running cost agree (median within 3 %).
-    assert np.median(ratio) == pytest.approx(1.0, abs=0.03)
+    # On a constant BTC price every cut in hashprice is a known one (the halving, a retarget
+    # that raises the difficulty), on which the marginal machines switch off the same day: the
+    # hashprice never falls below their running cost. The rule that averaged through a rise
+    # gave 0.84 on this run (the +49 % retarget of mid-May 2028, regression snapshot).
+    assert ratio.min() >= 0.99
+    # After a retarget that lowers the difficulty machines come back over weeks (the average
+    # catches up): the hashprice is above the marginal running cost, not below — 1.045 at the
+    # median on this run (regression snapshot); at most 10 % above.
+    assert 1.0 <= np.median(ratio) < 1.1
 
 
-def test_no_halving_no_change_to_the_expectation() -> None:
-    """Between halvings the expectation is the plain moving average of hashprice (exactly)."""
+def _difficulty_by_day(run: MarketRun) -> np.ndarray:
+    """The difficulty in force on each of the market's days (path 0)."""
+    sim, days = run.sim, run.market.day_s
+    starts = np.nan_to_num(sim.start_time_s[0], nan=np.inf)
+    first_day = np.floor((starts - days[0]) / 86_400).astype(np.int64)
+    epoch = np.searchsorted(first_day, np.arange(days.size), side="right") - 1
+    return np.asarray(sim.difficulty[0, np.clip(epoch, 0, starts.size - 1)], dtype=float)
+
+
+def test_between_halvings_a_difficulty_rise_restates_the_expectation() -> None:
+    """Between halvings the expectation is the moving average of hashprice, restated at each
+    retarget that raises the difficulty by the difficulty before over the one after (exactly);
+    a retarget that lowers it leaves the average to catch up."""
     history = chain_history()
-    start = float(history.start_s[history.row_of_height(681_408)])  # 2021-05-01, no halving
-    market = simulate(start, epochs=2, mode="expected").market
-    assert subsidy_sat_at_height(681_408) == subsidy_sat_at_height(681_408 + 3 * 2016)
+    # June 2022 (no halving): the simulated difficulty falls at the first retarget, then rises.
+    start = float(history.start_s[history.row_of_height(741_888)])
+    run = simulate(start, epochs=3, mode="expected")
+    market = run.market
+    assert subsidy_sat_at_height(741_888) == subsidy_sat_at_height(741_888 + 4 * 2016)
     days = np.flatnonzero(np.isfinite(market.hashprice[0]))
     hp = market.hashprice[0, days]
     expected = market.expected_hashprice[0, days]
-    # An independent recursion: e_t = e_{t-1} + (1 − exp(−1/14)) (h_t − e_{t-1}).
+    difficulty = _difficulty_by_day(run)[days]
+    assert np.unique(difficulty).size >= 3  # two retargets at least inside the span
+    rises = np.flatnonzero(np.diff(difficulty) > 0)
+    falls = np.flatnonzero(np.diff(difficulty) < 0)
+    # Both kinds of retarget are checked.
+    assert rises.size >= 1
+    assert falls.size >= 1
+    # An independent recursion: with k_t = min(1, D_{t−1} / D_t) (1 except on the day of a
+    # retarget that raised the difficulty),
+    # e_t = k_t e_{t−1} + (1 − exp(−1/14)) (h_t − k_t e_{t−1}).
     alpha = 1.0 - np.exp(-1.0 / 14.0)
     e = expected[0]
-    for h, got in zip(hp[1:], expected[1:], strict=True):
-        e = e + alpha * (h - e)
-        assert got == pytest.approx(e, rel=1e-12)
+    for t in range(1, days.size):
+        k = min(1.0, difficulty[t - 1] / difficulty[t])
+        e = k * e + alpha * (hp[t] - k * e)
+        assert expected[t] == pytest.approx(e, rel=1e-12)

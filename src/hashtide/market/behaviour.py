@@ -8,14 +8,18 @@
    constant price: dataalways, *energy-adjusted-cbeci*), so the running share of a cohort
    falls smoothly as hashprice falls. Miners decide on the hashprice averaged over the past
    ``switch_smoothing_days`` (an exponential moving average): one retarget period of revenue,
-   and it keeps the loop through the retarget stable.
+   and it keeps the loop through the retarget stable. Known cuts act at once: at a halving and
+   at a retarget that raises the difficulty the average is restated at the new reward or
+   difficulty (``hashtide.market.world``); a fall of the difficulty is left to the average.
 2. **Buy new machines** (:func:`order_rate`, :func:`fit_entry`): orders placed each day are
    proportional to the network's running hashrate times the margin of the newest machines,
    ``ln(hashprice / electricity cost)`` when positive — a payback rule: the faster a new
    machine pays back its electricity, the more are bought. They start hashing ``lag_days``
-   later. Deliveries are limited by supply: no more than the network's net growth per day over
-   the ``supply_days`` before the start (the pace makers and logistics sustained) plus the
-   machines leaving that day (so replacements are always possible), and never more than
+   later. Deliveries are limited by supply: no more than the supply pace (:func:`supply_pace`:
+   the network's net growth per day over the ``supply_days`` before the start, the pace makers
+   and logistics sustained, moving after as long again to the growth over the ``fit_days``
+   before it) plus the machines leaving that day, counted by power (a site refills the watts of
+   its leaving machines with machines on sale), and never more than
    ``supply_cap_frac_per_month`` of the network in a month. The scale κ and the pace are fitted
    on data before the start date only (:func:`fit_entry`); machines ordered before the start
    (the order book) arrive at the pace new machines arrived over the ``lag_days`` before it.
@@ -236,6 +240,10 @@ class EntryFit:
     net_growth_hs_per_day : float
         The supply pace: the network's net growth per day over the ``supply_days`` before the
         start [H/s per day] (0 until set).
+    long_run_growth_hs_per_day : float
+        The long-run supply pace: the net growth per day over the ``fit_days`` before the start
+        [H/s per day] (0 until set); the pace moves to it in the second ``supply_days`` after
+        the start (:func:`supply_pace`).
     """
 
     kappa_per_day: float
@@ -244,6 +252,30 @@ class EntryFit:
     additions_hs: float
     predictor_hs: float
     net_growth_hs_per_day: float = 0.0
+    long_run_growth_hs_per_day: float = 0.0
+
+
+def supply_pace(entry: EntryFit, days_after_start: npt.ArrayLike, supply_days: float) -> FloatArray:
+    """The supply pace on each day [H/s per day] (rule 2's delivery limit beyond replacements).
+
+    The net growth of the ``supply_days`` before the start holds for as long again after it
+    (makers' order books and shipments of the last half year), then moves linearly over the
+    next ``supply_days`` to the net growth of the two years before the start (a full ASIC cycle:
+    makers keep their capacity through a bust and do not keep a boom's pace for years).
+
+    Examples
+    --------
+    >>> fit = EntryFit(kappa_per_day=0.0, first_day_s=0.0, last_day_s=0.0, additions_hs=0.0,
+    ...                predictor_hs=0.0, net_growth_hs_per_day=0.0,
+    ...                long_run_growth_hs_per_day=10.0)
+    >>> supply_pace(fit, [0.0, 180.0, 270.0, 360.0, 1000.0], 180.0).tolist()
+    [0.0, 0.0, 5.0, 10.0, 10.0]
+    """
+    days = np.asarray(days_after_start, dtype=float)
+    weight = np.clip((days - supply_days) / supply_days, 0.0, 1.0)
+    short, long = entry.net_growth_hs_per_day, entry.long_run_growth_hs_per_day
+    result: FloatArray = short + (long - short) * weight
+    return result
 
 
 def fit_entry(

@@ -228,6 +228,9 @@ class StateProgram:
     availability : AvailabilityProfile, optional
         Share of the time its power is there (a site's profile: off-peak nights, a dry season,
         limited hours); default always.
+    lifetime_days : float, optional
+        Service life of its machines [days], > 0: each day's deliveries retire this long after
+        they arrive (default: the world's ``BehaviourParams.lifetime_years``).
     """
 
     name: str
@@ -240,10 +243,13 @@ class StateProgram:
     carbon_intensity_g_per_kwh: float = 0.0
     curtail: bool = True
     availability: AvailabilityProfile | None = None
+    lifetime_days: float | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []
         _check_positive(problems, "facility_power_w", self.facility_power_w)
+        if self.lifetime_days is not None:
+            _check_positive(problems, "lifetime_days", self.lifetime_days)
         _check_positive(problems, "ramp_days", self.ramp_days, zero=True)
         _check_positive(
             problems, "power_price_usd_per_kwh", self.power_price_usd_per_kwh, zero=True
@@ -274,7 +280,7 @@ class StateProgram:
         return self.machines * self.machine.hashrate_hs
 
     def installed_frac_at(self, time_s: float) -> float:
-        """Share of the program switched on at ``time_s``."""
+        """Share of the program delivered by ``time_s`` (retirements not counted)."""
         if time_s < self.start_s:
             return 0.0
         if self.ramp_days <= 0:

@@ -42,6 +42,7 @@ from hashtide.market.behaviour import (
     hashprice_usd_per_th_day,
     new_machine_margin,
     running_frac,
+    supply_pace,
 )
 from hashtide.market.events import (
     Event,
@@ -227,6 +228,8 @@ class WorldMarket:
         life_s = params.lifetime_years * SECONDS_PER_YEAR
         # First day each vintage is past its lifetime (its machines are retired that day).
         self._dead_from = np.searchsorted(days, self.deployed + life_s, side="left")
+        # A program's machines retire by delivery day instead (see _program_flows).
+        self._dead_from[self._program_vintage] = n_days
 
         # Per actor and day: median power price, spread, PUE, availability.
         price = np.ones((n_actors, n_days))
@@ -289,6 +292,7 @@ class WorldMarket:
         self._world_price = np.exp(weights @ np.log(price[:n_regions]))
         self._world_pue = float(weights @ self.pue[:n_regions])
         self._new_eff_daily = new_machine_efficiency_j_per_th(days)
+        self._pace = supply_pace(entry, (days - start_time_s) / SECONDS_PER_DAY, params.supply_days)
 
         # Ban schedules: share of the regions' machines stopped each day, covert returns.
         self._removal = np.zeros((len(self.bans), n_days))
@@ -300,12 +304,7 @@ class WorldMarket:
         self._order_share = order_shares(
             weights, keys, [(b.start_s, b.regions, b.relocate_to) for b in self.bans], days
         )
-        self._program_add = np.array(
-            [
-                np.diff([p.installed_frac_at(t) for t in days], prepend=0.0) * p.hashrate_hs
-                for p in self.programs
-            ]
-        ).reshape(len(self.programs), n_days)
+        self._program_add = _program_flows(self.programs, days, life_s)
 
         # Initial state.
         cap = np.zeros((n_paths, n_compartments, self.eff.size))
@@ -440,7 +439,8 @@ class WorldMarket:
         )
         alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
         # Rule 1's expectation knows the protocol: at a halving the average of past hashprice
-        # is restated at the new subsidy (a factor of exactly 1 on every other day).
+        # is restated at the new subsidy (a factor of exactly 1 on every other day); a retarget
+        # that raises the difficulty restates it when the epoch is handed over (__call__).
         known = _reward_factor(subsidy, st.subsidy_sat, fees)
         ema = st.ema * known + alpha * (hp - st.ema * known)
         # The running share only where some path holds machines (the rest multiplies zero):
@@ -461,12 +461,14 @@ class WorldMarket:
                 steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
         cap = st.cap.copy() if not mask.all() else st.cap
-        before = cap[:, :n_regions, :].sum(axis=(1, 2))
+        before = cap[:, :n_regions, :] @ self.eff  # H/s × J/TH: each region's power × 1e12
         cap[:, :n_regions, :] *= 1.0 - (1.0 - on[:, :n_regions, :]) / params.scrap_days
         dead = d[:, None] >= self._dead_from[None, :]
         if dead.any():
             cap = np.where(dead[:, None, :], 0.0, cap)
-        leaving = before - cap[:, :n_regions, :].sum(axis=(1, 2))
+        # Rule 3's replacements by power: a site refills the watts its leaving machines drew
+        # with machines on sale today (more hashrate per watt).
+        leaving = (before - cap[:, :n_regions, :] @ self.eff).sum(axis=1) / self._new_eff_daily[d]
         for b, ban in enumerate(self.bans):
             t1, t2 = self._transit[b]
             share = self._removal[b, d]
@@ -490,7 +492,8 @@ class WorldMarket:
                     cap[:, covert, :] -= moved
                     cap[:, region, :] += moved
         for g in range(len(self.programs)):
-            cap[:, n_regions + g, self._program_vintage[g]] += self._program_add[g, d]
+            k, v = n_regions + g, self._program_vintage[g]
+            cap[:, k, v] = np.maximum(cap[:, k, v] + self._program_add[g, d], 0.0)
         regions = np.arange(n_regions)
         cap[every[:, None], regions[None, :], self._new_vintage[d][:, None]] += (
             st.deliveries[every, d][:, None] * self._order_share[:, d].T
@@ -499,7 +502,7 @@ class WorldMarket:
         margin = new_machine_margin(
             ema, self._new_eff_daily[d], self._world_price[d], self._world_pue
         )
-        supply = self.entry.net_growth_hs_per_day + leaving
+        supply = self._pace[d] + leaving
         orders = np.minimum(
             self.entry.kappa_per_day * total * margin,
             np.minimum(params.supply_cap_frac_per_month / 30.0 * total, supply),
@@ -627,9 +630,16 @@ class WorldMarket:
         self._started = True
         st = self._state
         difficulty = np.asarray(state.difficulty, dtype=float)
-        st.difficulty = np.where(
+        new_difficulty = np.where(
             np.isfinite(difficulty) & (difficulty > 0), difficulty, st.difficulty
         )
+        # Rule 1's expectation knows a retarget that cuts revenue: the difficulty of the next
+        # 2016 blocks is set by the block that starts them, so a machine that loses money at
+        # it switches off at once (as at a halving). A fall keeps the average's lag: machines
+        # come back over weeks, and the lag is what keeps the loop through the retarget
+        # stable (restated both ways, the difficulty swung ±60-140 % after the 2028 halving).
+        st.ema = st.ema * np.minimum(_difficulty_factor(st.difficulty, new_difficulty), 1.0)
+        st.difficulty = new_difficulty
         st.height = np.full(self.n_paths, float(state.start_height))
         first = int(day[active].min()) if active.any() else int(day.min())
         last = min(int(day.max()) + PROJECTION_DAYS, self.day_s.size - 1)
@@ -788,9 +798,12 @@ class WorldMarket:
         rows.append(
             Assumption(
                 name="supply pace",
-                value=f"{self.entry.net_growth_hs_per_day / 1e15:,.1f} PH/s per day",
+                value=f"{self.entry.net_growth_hs_per_day / 1e15:,.1f} PH/s per day, then "
+                f"{self.entry.long_run_growth_hs_per_day / 1e15:,.1f}",
                 source="fitted: the network's net growth over the "
-                f"{self.params.supply_days} days before the start (chain history)",
+                f"{self.params.supply_days} days before the start (chain history), held as "
+                f"long again, then moving over the next {self.params.supply_days} days to the "
+                f"net growth over the {self.params.fit_days} days before the start",
             )
         )
         return rows
@@ -807,6 +820,38 @@ def _reward_factor(
     now = subsidy_sat / SAT_PER_BTC + fees_btc
     before = before_sat / SAT_PER_BTC + fees_btc
     out: FloatArray = np.where(subsidy_sat == before_sat, 1.0, now / np.maximum(before, 1e-300))
+    return out
+
+
+def _difficulty_factor(before: FloatArray, now: FloatArray) -> FloatArray:
+    """Difficulty the hashprice average was built under over the difficulty now [-].
+
+    Hashprice is inversely proportional to difficulty (blocks per TH and day); 1 where either
+    is unknown (the first epoch) or nothing changed. Rule 1 applies it where it is below 1.
+    """
+    known = np.isfinite(before) & np.isfinite(now) & (before > 0) & (now > 0)
+    out: FloatArray = np.where(known, before / np.where(known, now, 1.0), 1.0)
+    return out
+
+
+def _program_flows(
+    programs: Sequence[StateProgram], days: FloatArray, default_life_s: float
+) -> FloatArray:
+    """Net hashrate each program gains each day [H/s], shape (programs, days).
+
+    The day's deliveries (its ramp) less the machines delivered one lifetime earlier: machines
+    delivered over a ramp retire by delivery day, over the same span, not all on one day.
+    """
+    out = np.zeros((len(programs), days.size))
+    for g, program in enumerate(programs):
+        life_s = (
+            default_life_s
+            if program.lifetime_days is None
+            else program.lifetime_days * SECONDS_PER_DAY
+        )
+        delivered = np.array([program.installed_frac_at(t) for t in days])
+        retired = np.array([program.installed_frac_at(t - life_s) for t in days])
+        out[g] = np.diff(delivered - retired, prepend=0.0) * program.hashrate_hs
     return out
 
 
@@ -850,11 +895,21 @@ def fit_entry_for(fleet: WorldFleet, start_time_s: float, params: BehaviourParam
     running = np.interp(lagged, recon.week_s, recon.running_hs)
     margin = np.interp(lagged, recon.week_s, recon.margin)
     fit = fit_entry(weeks, recon.added_hs[window] / 7.0, running, margin)
-    # The supply pace: net growth over the supply window (4-week means at both ends).
-    back = np.flatnonzero(recon.week_s <= start_time_s - params.supply_days * SECONDS_PER_DAY)
+    # The supply pace: net growth over the supply window (4-week means at both ends), and the
+    # long-run pace over the fit window (two years), which the pace moves to (supply_pace).
     last4 = float(recon.running_hs[-4:].mean())
-    first4 = (
-        float(recon.running_hs[max(0, back[-1] - 3) : back[-1] + 1].mean()) if back.size else last4
+
+    def pace(days: int) -> float:
+        back = np.flatnonzero(recon.week_s <= start_time_s - days * SECONDS_PER_DAY)
+        first4 = (
+            float(recon.running_hs[max(0, back[-1] - 3) : back[-1] + 1].mean())
+            if back.size
+            else last4
+        )
+        return max(0.0, (last4 - first4) / days)
+
+    return replace(
+        fit,
+        net_growth_hs_per_day=pace(params.supply_days),
+        long_run_growth_hs_per_day=pace(params.fit_days),
     )
-    pace = max(0.0, (last4 - first4) / params.supply_days)
-    return replace(fit, net_growth_hs_per_day=pace)

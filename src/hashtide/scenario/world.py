@@ -181,6 +181,7 @@ def programs_of(
                 carbon_intensity_g_per_kwh=site.carbon_intensity_g_per_kwh,
                 curtail=site.curtail,
                 availability=profile_of(site_spec.availability, start_s),
+                lifetime_days=spec.actor.lifetime / SECONDS_PER_DAY,
             )
         )
     return tuple(out)
@@ -634,14 +635,19 @@ def _installed_frac(
     sites: Sequence[Site],
     model: MinerModel,
 ) -> FloatArray:
-    """Share of the actor's machines delivered on each day (the supply ramp)."""
+    """Share of the actor's machines in service on each day: delivered over the supply ramp,
+    retired by delivery day one ``actor.lifetime`` later."""
     if spec.actor is None:
         return np.ones(days.size)
     machines = sum(math.floor(s.capacity_w / (s.pue * model.power_w)) for s in sites)
     ramp = ramp_days(machines, spec.actor.machines_per_month)
+    life = spec.actor.lifetime
     if ramp <= 0:
-        return np.ones(days.size)
-    result: FloatArray = np.clip((days - start_s) / (ramp * SECONDS_PER_DAY), 0.0, 1.0)
+        return np.where(days - start_s < life, 1.0, 0.0)
+    span = ramp * SECONDS_PER_DAY
+    result: FloatArray = np.clip((days - start_s) / span, 0.0, 1.0) - np.clip(
+        (days - start_s - life) / span, 0.0, 1.0
+    )
     return result
 
 
