@@ -121,8 +121,9 @@ def test_seed_claims_are_checked(china_replay) -> None:  # type: ignore[no-untyp
     # Sichuan: the chain's step of 14–17 → 20–25 June 2021 (26.7 EH/s) × the hydro region's
     # W per TH/s on 14 June in this run (regression snapshot; 531,513,414 W before #10 from
     # April 2020's dry-season share; 1,251,733,985 W with the former relocated/stopped shares,
-    # 43 %/15 %, which also set the coal provinces' machines in the June mix).
-    assert sichuan.computed == pytest.approx(1_252_945_114, rel=1e-6)
+    # 43 %/15 %, which also set the coal provinces' machines in the June mix; 1,252,945,114 W
+    # before rule 1 acted at once on a difficulty rise and retirements were replaced by power).
+    assert sichuan.computed == pytest.approx(1_252_937_377, rel=1e-6)
     coal = claims["coal_per_day"]
     # Independent arithmetic: 8 GW for a day at 0.3055 kgce/kWh is 58,656 t, the seed's
     # "60,000 t"; Sichuan's load from the chain is worth a small fraction of that (in standard
