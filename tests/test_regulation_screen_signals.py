@@ -8,7 +8,14 @@ import pytest
 
 from hashtide.regulation import meter_from_array
 from hashtide.regulation.features import _daily, _day_matrix
-from hashtide.regulation.screen_signals import clock_consistency, flatness, night_levels
+from hashtide.regulation.screen_signals import (
+    clock_consistency,
+    flatness,
+    night_block,
+    night_levels,
+    night_offs,
+    pulses,
+)
 
 DAYS = 26 * 7
 HOURS = pd.date_range("2024-01-01", periods=DAYS * 24, freq="h", tz="UTC")  # a Monday
@@ -75,3 +82,59 @@ def test_flatness_of_a_load_with_a_block() -> None:
     out = flatness(matrix, _daily(matrix, 0.10), 200.0)
     assert out["min_ratio"] == pytest.approx(0.75)
     assert out["month_floor_ratio"] == pytest.approx(1.0)
+
+
+def test_a_night_block_is_many_scatters_above_the_night_to_night_jump() -> None:
+    # By construction: 25 kW from 00:00 to 07:00 every night on an office whose hourly noise is
+    # 2 kW: the jump into 00:00 is 25 kW with a scatter of 2·√2 ≈ 2.8 kW (snr ≈ 9), the same
+    # in every month and on every weekday. The office alone has no repeated positive jump at a
+    # quiet hour (its median jumps are 0: snr near 0).
+    rng = np.random.default_rng(3)
+    load = _office(rng) + 25.0 * (HOURS.hour.to_numpy() < 7)
+    mean = float(load.mean())
+    matrix, weekday = _matrix(load)
+    out = night_block(matrix, weekday, mean)
+    assert out["nblock_hour"] == 0
+    assert out["nblock_share"] == pytest.approx(25.0 / mean, rel=0.05)
+    assert out["nblock_snr"] == pytest.approx(25.0 / (2.0 * np.sqrt(2)), rel=0.15)
+    assert out["nblock_month_cons"] > 0.9
+    assert out["nblock_week_cons"] > 0.9
+    # It goes off at 07:00, 7 hours later: on weekends the office does not rise then, so the
+    # drop is 25 kW with the same scatter.
+    assert out["nblock_off_snr"] == pytest.approx(25.0 / (2.0 * np.sqrt(2)), rel=0.15)
+    assert out["nblock_box"] == pytest.approx(min(out["nblock_snr"], out["nblock_off_snr"]))
+    plain = _office(rng)
+    assert night_block(*_matrix(plain), float(plain.mean()))["nblock_box"] < 1.0
+    # Plant switched on at 05:00 that runs until 20:00 (15 hours: no night window) jumps as
+    # much every morning but is no night block.
+    hour = HOURS.hour.to_numpy()
+    early = _office(rng) + 25.0 * ((hour >= 5) & (hour < 20))
+    out = night_block(*_matrix(early), float(early.mean()))
+    assert out["nblock_box"] < 1.0
+
+
+def test_a_fleet_switched_off_makes_square_pulses_of_one_height() -> None:
+    # By construction: a 30 kW block off from 18:00 for 10 hours on about 1 day a week drawn
+    # at random (a regular weekly schedule would be the building's own: the baseline is the
+    # same weekday's days around; at 1 day in 7, most of the 6 days it is the median of are
+    # on) on an office with 2 kW noise: every pulse is 30 kW down and 30 kW back up, so the
+    # most repeated height is 30 kW and nearly every pulse has it, about once a week.
+    rng = np.random.default_rng(11)
+    days = np.flatnonzero(rng.random(DAYS) < 1 / 7)
+    off = np.zeros(HOURS.size, dtype=bool)
+    for day in days:
+        off[day * 24 + 18 : day * 24 + 28] = True
+    load = _office(rng) + 30.0 * ~off
+    mean = float(load.mean())
+    out = pulses(_matrix(load)[0], mean)
+    assert out["pulse_share"] == pytest.approx(30.0 / mean, rel=0.1)
+    assert out["pulse_mode_rate"] == pytest.approx(7 * days.size / DAYS, rel=0.25)
+    assert out["pulse_cons"] > 0.8
+    # The nights covered (00:00–04:00 after each such evening) are pulled down by 30 kW over
+    # 4 of the 6 night hours: 20 kW on the night level.
+    nights = night_offs(_matrix(load)[0], mean)
+    assert nights["noff_frac"] == pytest.approx(days.size / DAYS, abs=0.08)
+    assert nights["noff_share"] == pytest.approx(20.0 / mean, rel=0.1)
+    plain = _office(rng)
+    assert pulses(_matrix(plain)[0], float(plain.mean()))["pulse_mode_rate"] < 0.3
+    assert night_offs(_matrix(plain)[0], float(plain.mean()))["noff_frac"] < 0.03

@@ -187,6 +187,13 @@ def test_pattern_labels_follow_the_most_specific_evidence() -> None:
     dips = {**change, "dips": 5.0}
     assert pattern_of(row, dips) == ("curtailed", pytest.approx(20.0))
     assert pattern_of({**row, "dip_consistency": 0.2}, dips)[0] == "gpu_mining"
+    # The night channel: the jump repeated every night, 0.12 × 200 = 24 kW; the curtail
+    # channel: the most repeated pulse height, 0.08 × 200 = 16 kW (else the night drop, 0.05).
+    row.update({"nblock_share": 0.12, "pulse_share": 0.08, "noff_share": 0.05})
+    assert pattern_of(row, {**change, "night": 6.0}) == ("night_only", pytest.approx(24.0))
+    curtail = {**change, "curtail": 6.0}
+    assert pattern_of(row, curtail) == ("curtailed", pytest.approx(16.0))
+    assert pattern_of({**row, "pulse_share": 0.0}, curtail) == ("curtailed", pytest.approx(10.0))
     # Always on: a block B raises a floor ratio of 0.5 to 0.6 when B = 200 × 0.1/0.5 = 40 kW.
     level = {**change, "level": 5.0}
     assert pattern_of(row, level) == ("always_on", pytest.approx(40.0))
@@ -359,8 +366,9 @@ def test_screen_model_file_round_trips_and_bad_files_are_named() -> None:
     again = ScreenModel.from_dict(model.as_dict())
     assert again.threshold == model.threshold
     assert sorted(again.channels) == sorted(CHANNELS)
-    # Φ(z)^K for K = 4 channels: at z = 0 each channel is at its clean median, (1/2)^4.
-    assert model.probability_of_score(0.0) == pytest.approx(0.5**4)
+    # Φ(z)^K for K = 6 channels: at z = 0 each channel is at its clean median, (1/2)^6.
+    assert len(CHANNELS) == 6
+    assert model.probability_of_score(0.0) == pytest.approx(0.5**6)
     broken = model.as_dict()
     broken["channels"]["clock"]["clean_sd"] = 0.0
     with pytest.raises(DataError, match="clean_sd must be > 0"):

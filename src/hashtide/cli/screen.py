@@ -51,10 +51,11 @@ def screen(
 ) -> None:
     """Screen many meters for hidden mining: highest mining probability first, with evidence.
 
-    Each meter is scored in four channels: change inside its history (a block switched on, grown
-    in batches), a block at fixed clock hours (nights, weekends), dips (switched off on some
-    days), and its level and shape against its peers (meters of the same category with --meta,
-    else all meters). Its score is the strongest channel; mining_probability is the share of
+    Each meter is scored in six channels: change inside its history (a block switched on, grown
+    in batches), a block at fixed clock hours (nights, weekends), a block on and off every
+    night (a night tariff), square pulses down of one height (curtailed), dips (switched off on
+    some days), and its level and shape against its peers (meters of the same category with
+    --meta, else all meters). Its score is the strongest channel; mining_probability is the share of
     clean training site-years scoring lower (a screening score, not the chance that the site
     mines), and 'flagged' means it reached the threshold (set for 1 false alarm per 100
     site-years). With --json prints {"meters": [{"meter_id", "flagged", "mining_probability",

@@ -21,7 +21,7 @@ skipped (they are counted).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -125,11 +125,28 @@ def building_windows(
     list of Window
         In building order, then time.
     """
+    hours = window_days * 24
+    out = []
+    for building, t, p in building_years(frame):
+        for begin in range(0, p.size - hours + 1, stride_days * 24):
+            chunk = p[begin : begin + hours]
+            if np.isnan(chunk).mean() > max_missing_frac:
+                continue
+            out.append(
+                Window(building_id=building, start=t[begin], power_kw=chunk, timezone=timezone)
+            )
+    return out
+
+
+def building_years(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DatetimeIndex, FloatArray]]:
+    """Each building's readings, calendar year by calendar year: ``(building_id, timestamps,
+    power_kw)``, in building order, then time. The one place where a long table of hourly
+    loads (``building_id``, ``timestamp``, ``power_kw``) is checked and cut: the detector's
+    windows (:func:`building_windows`) and the screen's site-years
+    (:func:`~hashtide.regulation.screen_evaluation.site_years`) are cut from these."""
     missing = {"building_id", "timestamp", "power_kw"} - set(frame.columns)
     if missing:
         raise InvalidInputError(f"frame lacks columns {sorted(missing)}")
-    hours = window_days * 24
-    out = []
     for building, group in frame.groupby("building_id", sort=True):
         group = group.sort_values("timestamp")
         time = pd.DatetimeIndex(group["timestamp"])
@@ -140,19 +157,7 @@ def building_windows(
             steps = np.diff(t.as_unit("ns").asi8)
             if steps.size and np.any(steps != SECONDS_PER_HOUR * 10**9):
                 raise InvalidInputError(f"building {building} {year}: timestamps are not hourly")
-            for begin in range(0, p.size - hours + 1, stride_days * 24):
-                chunk = p[begin : begin + hours]
-                if np.isnan(chunk).mean() > max_missing_frac:
-                    continue
-                out.append(
-                    Window(
-                        building_id=str(building),
-                        start=t[begin],
-                        power_kw=chunk,
-                        timezone=timezone,
-                    )
-                )
-    return out
+            yield str(building), t, p
 
 
 def _hidden(

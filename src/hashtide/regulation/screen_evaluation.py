@@ -33,7 +33,7 @@ from hashtide.errors import InvalidInputError
 from hashtide.hardware import get_model
 from hashtide.regulation import generator as gen
 from hashtide.regulation.detector import DetectorModel, fit_stage, load_model
-from hashtide.regulation.evaluation import FLEET_MODELS, Window, wilson_interval
+from hashtide.regulation.evaluation import FLEET_MODELS, Window, building_years, wilson_interval
 from hashtide.regulation.meter import meter_from_array
 from hashtide.regulation.patterns import FLEET_PATTERNS
 from hashtide.regulation.screening import (
@@ -55,29 +55,14 @@ MIN_DAYS: Final = 330
 def site_years(
     frame: pd.DataFrame, *, timezone: str = "UTC", max_missing_frac: float = 0.05
 ) -> list[Window]:
-    """One window per building and calendar year (``building_id``, ``timestamp``, ``power_kw``)."""
-    missing = {"building_id", "timestamp", "power_kw"} - set(frame.columns)
-    if missing:
-        raise InvalidInputError(f"frame lacks columns {sorted(missing)}")
-    out = []
-    for building, group in frame.groupby("building_id", sort=True):
-        group = group.sort_values("timestamp")
-        time = pd.DatetimeIndex(group["timestamp"])
-        power = group["power_kw"].to_numpy(dtype=float)
-        for year in sorted(set(time.year)):
-            mask = np.asarray(time.year == year)
-            chunk = power[mask]
-            if chunk.size < MIN_DAYS * 24 or np.isnan(chunk).mean() > max_missing_frac:
-                continue
-            out.append(
-                Window(
-                    building_id=str(building),
-                    start=time[mask][0],
-                    power_kw=chunk,
-                    timezone=timezone,
-                )
-            )
-    return out
+    """One window per building and calendar year (``building_id``, ``timestamp``, ``power_kw``;
+    cut by :func:`~hashtide.regulation.evaluation.building_years`) with at least
+    :data:`MIN_DAYS` days and at most ``max_missing_frac`` of its hours missing."""
+    return [
+        Window(building_id=building, start=time[0], power_kw=power, timezone=timezone)
+        for building, time, power in building_years(frame)
+        if power.size >= MIN_DAYS * 24 and np.isnan(power).mean() <= max_missing_frac
+    ]
 
 
 def _fleet_model(power_kw: float, rng: np.random.Generator) -> str | None:

@@ -11,7 +11,12 @@ meter's mean load where they are sizes:
   night level scatters, and the sharpest lasting step of the night level (a fleet switched on);
 * :func:`flatness` — how much of the load never goes away: the 1 % quantile over the mean, the
   spread of the daily floor and the lowest month's floor over the highest's (a block running
-  all along raises them all; the screen compares them with peers).
+  all along raises them all; the screen compares them with peers);
+* :func:`night_block` — a block switched on at the same quiet hour every night, by the same
+  amount in every month and on every weekday (a night-tariff fleet);
+* :func:`pulses` and :func:`night_offs` — a block switched off for hours and back on, by the
+  same height every time, and nights pulled down below the same weekday's nights around
+  (a fleet curtailed at price peaks).
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ NIGHT_HOURS: Final = (0, 1, 2, 3, 4, 5)
 EVENING_HOURS: Final = (18, 19, 20, 21, 22, 23)
 #: Local hours of the daytime level (the step of a block is the same by day and by night).
 DAY_HOURS: Final = (10, 11, 12, 13, 14, 15)
+#: Longest cheap night window [h]: a night tariff's block goes off within this many hours
+#: (UK Economy 7 and 10: 7 and 10 h; Chinese valley periods: about 8 h).
+NIGHT_WINDOW_H: Final = 10
 #: Days on each side of a candidate step of the night level.
 STEP_DAYS: Final = 21
 
@@ -194,3 +202,204 @@ def flatness(matrix: FloatArray, floors: FloatArray, mean_kw: float) -> dict[str
         "floor_cv": float(np.std(ok) / np.mean(ok)) if np.mean(ok) > 0 else 0.0,
         "month_floor_ratio": float(months.min() / months.max()) if months.max() > 0 else 1.0,
     }
+
+
+def night_block(
+    matrix: FloatArray, weekday: npt.NDArray[np.int64], mean_kw: float
+) -> dict[str, float]:
+    """A block switched on at the same quiet hour every night and off again 3–10 hours later
+    (a night tariff's cheap window), by the same amount all year.
+
+    For each hour ``a`` of :data:`QUIET_HOURS`, the jumps into it day after day (hour ``a`` −
+    hour ``a−1``): ``nblock_snr`` is their median over their robust scatter (a block of
+    machines adds the same jump every night; a building's own night changes scatter). The
+    block must also go: ``nblock_off_snr`` is the largest such ratio of the *drop* into an
+    hour 3–:data:`NIGHT_WINDOW_H` hours later, over all days or over weekends or working days
+    alone (in an office the morning's rise hides the drop on working days), among drops of
+    0.6–1.6 times the rise. ``nblock_box`` is the smaller of the two — a block switched on and
+    off by a clock; a building whose plant starts early and runs all day has none — and the
+    hour ``a`` with the largest is reported: ``nblock_share`` its median jump over the mean,
+    ``nblock_month_cons`` the lowest of twelve stretches' median jumps over the whole median
+    (a fleet jumps as much in July as in January; heating schedules do not) and
+    ``nblock_week_cons`` the same over the seven weekdays (a fleet runs at weekends too).
+    """
+    scale = mean_kw if mean_kw > 0 else 1.0
+    n_days = matrix.shape[0]
+    flat = np.diff(matrix.ravel(), prepend=np.nan)
+    jumps = flat.reshape(n_days, 24)
+    out = {
+        "nblock_snr": 0.0,
+        "nblock_off_snr": 0.0,
+        "nblock_box": 0.0,
+        "nblock_share": 0.0,
+        "nblock_month_cons": 0.0,
+        "nblock_week_cons": 0.0,
+        "nblock_hour": -1.0,
+    }
+    rows = np.arange(n_days)
+    for hour in QUIET_HOURS:
+        column = jumps[:, hour]
+        ok = np.isfinite(column)
+        if ok.sum() < 60:
+            continue
+        centre = float(np.median(column[ok]))
+        if centre <= 0:
+            continue
+        sigma = max(_mad_sigma(column[ok]), 0.003 * scale)
+        snr = centre / sigma
+        off = 0.0
+        for later in range(3, NIGHT_WINDOW_H + 1):
+            index = rows * 24 + hour + later
+            inside = index < flat.size
+            drops = -flat[index[inside]]
+            day_of = weekday[(index[inside]) // 24]
+            for subset in (np.ones(drops.size, dtype=bool), day_of >= 5, day_of < 5):
+                part = drops[subset & np.isfinite(drops)]
+                if part.size < 30:
+                    continue
+                size = float(np.median(part))
+                if 0.6 * centre <= size <= 1.6 * centre:
+                    off = max(off, size / max(_mad_sigma(part), 0.003 * scale))
+        box = min(snr, off)
+        if box < out["nblock_box"] or (box == out["nblock_box"] and snr <= out["nblock_snr"]):
+            continue
+        months = [
+            float(np.median(part[np.isfinite(part)]))
+            for part in np.array_split(column, 12)
+            if np.isfinite(part).sum() >= 5
+        ]
+        days = [
+            float(np.median(column[ok & (weekday == k)]))
+            for k in range(7)
+            if (ok & (weekday == k)).sum() >= 5
+        ]
+        out = {
+            "nblock_snr": snr,
+            "nblock_off_snr": off,
+            "nblock_box": box,
+            "nblock_share": centre / scale,
+            "nblock_month_cons": float(np.clip(min(months) / centre, -1.0, 1.5)) if months else 0.0,
+            "nblock_week_cons": float(np.clip(min(days) / centre, -1.0, 1.5)) if days else 0.0,
+            "nblock_hour": float(hour),
+        }
+    return out
+
+
+def pulses(matrix: FloatArray, mean_kw: float) -> dict[str, float]:
+    """Square pulses down: a block switched off for hours and back on, by the same height.
+
+    The load less a baseline (each hour's median over the same weekday 1–3 weeks before and
+    after) is what the building did differently that day. A fleet switched off and on (price
+    peaks, curtailment) makes a drop and a rise of the same height within 2–26 hours, the
+    level between them down by that height — and every such pulse has the same height, that
+    of the machines. ``pulse_rate`` is such pulses per week, ``pulse_share`` their median
+    height over the mean: the most repeated height, that of the pulse with most others within
+    ±10 % of it; ``pulse_mode_rate`` those pulses per week and ``pulse_cons`` their share of
+    all pulses. Edges are changes over two hours (a switch inside an hour splits between two
+    readings).
+    """
+    scale = mean_kw if mean_kw > 0 else 1.0
+    n_days = matrix.shape[0]
+    none = {"pulse_rate": 0.0, "pulse_share": 0.0, "pulse_cons": 0.0, "pulse_mode_rate": 0.0}
+    if n_days < 56:
+        return none
+    offsets = (-21, -14, -7, 7, 14, 21)
+    pad = np.full((21, 24), np.nan)
+    padded = np.vstack([pad, matrix, pad])
+    near = np.stack([padded[21 + o : 21 + o + n_days] for o in offsets])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        base = np.nanmedian(near, axis=0)
+    base = np.where(np.isfinite(near).sum(axis=0) >= 4, base, np.nan)
+    r = (matrix - base).ravel()
+    return _pulse_heights(r, n_days, scale) or none
+
+
+def _pulse_heights(r: FloatArray, n_days: int, scale: float) -> dict[str, float] | None:
+    """The pulses of :func:`pulses` in the residual load ``r`` (hourly); ``None`` if none."""
+    edge = np.full(r.size, np.nan)
+    edge[2:] = r[2:] - r[:-2]
+    finite = edge[np.isfinite(edge)]
+    if finite.size < 24 * 28:
+        return None
+    theta = max(4 * _mad_sigma(finite), 0.03 * scale)
+    e = np.where(np.isfinite(edge), edge, 0.0)
+    # local extrema: the middle of a change made over two hours
+    down = np.flatnonzero((e < -theta) & (e <= np.roll(e, 1)) & (e <= np.roll(e, -1)))
+    up = np.flatnonzero((e > theta) & (e >= np.roll(e, 1)) & (e >= np.roll(e, -1)))
+    heights: list[float] = []
+    last_end = -1
+    for t0 in down:
+        if t0 <= last_end or t0 < 4:
+            continue
+        h = -e[t0]
+        cands = up[(up > t0 + 1) & (up <= t0 + 27)]
+        for t1 in cands:
+            rise = e[t1]
+            if not 0.7 * h <= rise <= h / 0.7:
+                continue
+            before = r[t0 - 4 : t0 - 1]
+            inside = r[t0 : t1 - 1]
+            if inside.size == 0 or not np.isfinite(before).any() or not np.isfinite(inside).any():
+                continue
+            level = float(np.nanmedian(before) - np.nanmedian(inside))
+            size = 0.5 * (h + rise)
+            if 0.6 * size <= level <= 1.4 * size:
+                heights.append(size)
+                last_end = t1
+                break
+    if not heights:
+        return None
+    sizes = np.array(heights)
+    # the most repeated height: the pulse with the most others within ±10 % of it
+    alike = (np.abs(sizes[:, None] - sizes[None, :]) <= 0.1 * sizes[:, None]).sum(axis=1)
+    mode = int(np.argmax(alike))
+    return {
+        "pulse_rate": 7.0 * sizes.size / n_days,
+        "pulse_share": float(sizes[mode]) / scale,
+        "pulse_cons": float(alike[mode] / sizes.size),
+        "pulse_mode_rate": 7.0 * float(alike[mode]) / n_days,
+    }
+
+
+def night_offs(matrix: FloatArray, mean_kw: float) -> dict[str, float]:
+    """Nights on which a block was off: the night level (00:00–06:00) against the same
+    weekday's nights 1–3 weeks before and after.
+
+    ``noff_frac``: the share of nights more than 2.5 robust scatters below their reference,
+    less the share more than 2.5 above (a building's nights wander both ways; a fleet switched
+    off only pulls nights down); ``noff_share``: the most repeated size of those drops over
+    the mean (the drop with most others within ±15 % of it: machines switched off drop the
+    night by the same amount every time); ``noff_cons``: the share of drops that size;
+    ``noff_sig``: the scatter over the mean.
+    """
+    scale = mean_kw if mean_kw > 0 else 1.0
+    none = {"noff_frac": 0.0, "noff_share": 0.0, "noff_cons": 0.0, "noff_sig": 0.0}
+    n = matrix.shape[0]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        level = np.nanmean(matrix[:, list(NIGHT_HOURS)], axis=1)
+        padded = np.concatenate([np.full(21, np.nan), level, np.full(21, np.nan)])
+        near = np.column_stack([padded[21 + o : 21 + o + n] for o in (-21, -14, -7, 7, 14, 21)])
+        ref = np.nanmedian(near, axis=1)
+    ref = np.where(np.isfinite(near).sum(axis=1) >= 4, ref, np.nan)
+    d = level - ref
+    ok = np.isfinite(d)
+    if ok.sum() < 56:
+        return none
+    sigma = max(_mad_sigma(d[ok]), 0.003 * scale)
+    low = ok & (d < -2.5 * sigma)
+    high = ok & (d > 2.5 * sigma)
+    out = {
+        "noff_frac": float((low.sum() - high.sum()) / ok.sum()),
+        "noff_share": 0.0,
+        "noff_cons": 0.0,
+        "noff_sig": sigma / scale,
+    }
+    if low.sum() >= 3:
+        sizes = -d[low]
+        alike = (np.abs(sizes[:, None] - sizes[None, :]) <= 0.15 * sizes[:, None]).sum(axis=1)
+        mode = int(np.argmax(alike))
+        out["noff_share"] = float(sizes[mode]) / scale
+        out["noff_cons"] = float(alike[mode] / sizes.size)
+    return out

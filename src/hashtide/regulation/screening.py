@@ -3,26 +3,30 @@
 :func:`detect` asks one question of one meter: did an always-on block switch on? A regulator
 holds months of readings for thousands of sites, and most hidden fleets were running before
 that history began, or run only at night, at weekends, in winter, or off when power is dear.
-:func:`screen` therefore scores every meter on three kinds of evidence:
+:func:`screen` therefore scores every meter in the evidence channels of :data:`CHANNELS`:
 
-* **change inside the meter** — the switch-on detector of :func:`~hashtide.regulation.detect`
-  run on 8-week stretches every 6 weeks (a fleet switched on, grown in batches, heat reuse
-  switched on in autumn), the switch-on step of the whole history, and **dips**: days whose
-  floor drops by a block below the days around them, again and again (curtailment, GPU rigs
-  between stints);
-* a **block at fixed clock hours** — the weekly profile (median of each hour of the week) jumps
-  by a block in the quiet hours (22:00–06:00 local), where buildings change slowly: a cheap
-  night tariff, a fleet running while the office is empty at weekends;
-* **level and shape against peers** — the floor ratio (min/mean), load factor, night/day and
-  weekend/weekday ratios and the clock edge of each meter as robust z-scores against the other
-  meters of the same category (:func:`peer_scores`), or of the whole population without
-  metadata. This is the only evidence of a fleet that ran, unchanged, through the whole
-  history.
+* ``change`` — the switch-on detector of :func:`~hashtide.regulation.detect` run on 8-week
+  stretches every 6 weeks (a fleet switched on, grown in batches, heat reuse switched on in
+  autumn) and the night level's lasting step;
+* ``clock`` — a block at fixed clock hours: the weekly profile jumps by a block in the quiet
+  hours (22:00–06:00 local), weekend and night ratios against peers (weekends, night tariffs);
+* ``night`` — the same jump into a quiet hour every night, far above its night-to-night scatter,
+  and the same drop 3–10 hours later (:func:`~hashtide.regulation.screen_signals.night_block`);
+* ``curtail`` — square pulses down of one height and nights pulled down
+  (:func:`~hashtide.regulation.screen_signals.pulses`, :func:`~hashtide.regulation.
+  screen_signals.night_offs`): a fleet switched off at price peaks;
+* ``dips`` — days whose floor drops by a block below the days around them, and night and
+  evening dips (curtailment, GPU rigs between stints);
+* ``level`` — the floor ratio, load factor, night/day and weekend/weekday ratios and flatness as
+  robust z-scores against the other meters of the same category (:func:`peer_scores`), or of
+  the whole population without metadata: the only evidence of a fleet that ran, unchanged,
+  through the whole history.
 
-One logistic model over these terms (:class:`ScreenModel`, fitted by ``scripts/evaluate_
-detector.py`` on training buildings only) gives ``mining_probability``; a meter is
-``flagged`` exactly when that probability reaches the model's threshold, which was set on the
-training buildings for at most one false alarm per 100 site-years. ``docs/regulation.md`` has the
+Each channel is a logistic stage (:class:`ScreenModel`, fitted by ``scripts/evaluate_
+detector.py`` on training buildings only); a meter's score is its strongest channel's z-score
+against the clean training site-years, ``mining_probability`` a screening score made from it,
+and a meter is ``flagged`` exactly when that reaches the model's threshold, set on the training
+buildings for at most one false alarm per 100 site-years. ``docs/regulation.md`` has the
 held-out figures and what they mean for an inspection plan.
 """
 
@@ -62,7 +66,14 @@ from hashtide.regulation.features import (
 from hashtide.regulation.meter import MeterSeries
 from hashtide.regulation.patterns import FLEET_PATTERNS
 from hashtide.regulation.population import MeterInfo
-from hashtide.regulation.screen_signals import clock_consistency, flatness, night_levels
+from hashtide.regulation.screen_signals import (
+    clock_consistency,
+    flatness,
+    night_block,
+    night_levels,
+    night_offs,
+    pulses,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -132,6 +143,8 @@ CHANNELS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         ),
         ("curtailed", "gpu_mining"),
     ),
+    "night": (("nblock_box",), ("night_only",)),
+    "curtail": (("noff_frac", "pulse_mode_rate"), ("curtailed",)),
     "level": (
         (
             "z_floor_ratio",
@@ -166,6 +179,9 @@ TERMS.update(
         "z_min_ratio": ("peers", _get("z_min_ratio", -5.0, 20.0)),
         "z_month_floor_ratio": ("peers", _get("z_month_floor_ratio", -5.0, 20.0)),
         "z_floor_cv": ("peers", _get("z_floor_cv", -5.0, 20.0)),
+        "nblock_box": ("night", _get("nblock_box", 0.0, 100.0)),
+        "noff_frac": ("curtail", _get("noff_frac", -1.0, 1.0)),
+        "pulse_mode_rate": ("curtail", _get("pulse_mode_rate", 0.0, 7.0)),
     }
 )
 #: Terms of the screening model, all channels.
@@ -310,6 +326,9 @@ def screen_features(series: MeterSeries, model: DetectorModel | None = None) -> 
         out.update(clock_consistency(matrix, weekday, mean))
         out.update(night_levels(matrix, mean))
         out.update(flatness(matrix, floors, mean))
+        out.update(night_block(matrix, weekday, mean))
+        out.update(pulses(matrix, mean))
+        out.update(night_offs(matrix, mean))
     out.update(_window_scan(series, detector))
     for key in ("window_step_share", "window_step_kw"):
         if not math.isfinite(float(out.get(key, 0.0))):
@@ -505,6 +524,9 @@ def _pattern_kind(row: Mapping[str, Any], channels: Mapping[str, float]) -> tupl
       night level);
     * ``clock`` → ``weekend_only`` (the weekend ratio stands out more than the night/day ratio)
       or ``night_only``; the load is the repeated jump (weekly, or daily);
+    * ``night`` → ``night_only``: the load is the jump repeated every night;
+    * ``curtail`` → ``curtailed``: the load is the most repeated height of the square pulses
+      down (else of the nights pulled down);
     * ``dips`` → ``curtailed`` (most floor dips of one size) or ``gpu_mining`` (varying sizes);
       the load is the larger of the floor dip and the night dip;
     * ``level`` → ``always_on``: the load is the floor above the peers' floor ratio, ``B = mean
@@ -534,6 +556,11 @@ def _pattern_kind(row: Mapping[str, Any], channels: Mapping[str, float]) -> tupl
         weekend = float(row.get("z_weekend_ratio", 0.0)) > float(row.get("z_night_day_ratio", 0.0))
         share = float(row.get("wclock_share" if weekend else "dclock_share", 0.0))
         return ("weekend_only" if weekend else "night_only"), share * mean
+    if best == "night":
+        return "night_only", float(row.get("nblock_share", 0.0)) * mean
+    if best == "curtail":
+        share = float(row.get("pulse_share", 0.0)) or float(row.get("noff_share", 0.0))
+        return "curtailed", share * mean
     if best == "dips":
         share = max(float(row.get("dip_share", 0.0)), float(row.get("night_dip_share", 0.0)))
         label = "curtailed" if float(row.get("dip_consistency", 0.0)) >= 0.5 else "gpu_mining"
@@ -640,6 +667,40 @@ def _evidence(row: Mapping[str, Any], channels: Mapping[str, float]) -> tuple[Ev
         "hour: a block that runs on a clock (night tariff, weekends).",
         {k: r[k] for k in ("clock_edge_share", "clock_edge_t", "dclock_cons", "wclock_share")},
         "clock",
+    )
+    hour = int(r.get("nblock_hour", -1))
+    add(
+        "night_block",
+        f"Every night at {hour % 24 if hour >= 0 else 0:02d}:00 local the load jumps by a median "
+        f"{float(r.get('nblock_share', 0.0)) * mean:,.1f} kW, {float(r.get('nblock_snr', 0.0)):.1f}"
+        " times the scatter of that jump from night to night, and drops by as much "
+        f"{float(r.get('nblock_off_snr', 0.0)):.1f} times its scatter 3–10 h later; the lowest "
+        "month's median jump is "
+        f"{100 * float(r.get('nblock_month_cons', 0.0)):.0f} % of it and the lowest weekday's "
+        f"{100 * float(r.get('nblock_week_cons', 0.0)):.0f} %: machines switched on by a clock "
+        "(a night tariff) jump as much every night of the year.",
+        {
+            k: r.get(k)
+            for k in (
+                "nblock_box",
+                "nblock_snr",
+                "nblock_off_snr",
+                "nblock_share",
+                "nblock_month_cons",
+                "nblock_week_cons",
+            )
+        },
+        "night",
+    )
+    add(
+        "curtail",
+        f"{float(r.get('pulse_mode_rate', 0.0)):.2f} square pulses down a week of the same "
+        f"height, {float(r.get('pulse_share', 0.0)) * mean:,.1f} kW (down and back up within "
+        f"2–26 h, within ±10 % of each other); {100 * float(r.get('noff_frac', 0.0)):+.1f} % "
+        "more nights pulled down than pushed up against the same weekday's nights: a block "
+        "switched off at price peaks and back on.",
+        {k: r.get(k) for k in ("pulse_mode_rate", "pulse_share", "pulse_cons", "noff_frac")},
+        "curtail",
     )
     peer = r.get("peer_category", "all")
     add(
