@@ -434,8 +434,9 @@ def path_figures(
         names.index(program_actor_name(s.name)) if program_actor_name(s.name) in names else -1
         for s in sites
     ]
-    running_all = np.nan_to_num(market.running_hs[:, inside], nan=0.0)  # (P, H, A)
-    power_all = np.nan_to_num(market.power_w[:, inside], nan=0.0)
+    # Boolean indexing copies: the NaNs are replaced in the copy (copy=False), not in the run.
+    running_all = np.nan_to_num(market.running_hs[:, inside], copy=False, nan=0.0)  # (P, H, A)
+    power_all = np.nan_to_num(market.power_w[:, inside], copy=False, nan=0.0)
     n_days = int(inside.sum())
     zeros = np.zeros(running_all.shape[:2])
     running = np.stack([running_all[:, :, i] if i >= 0 else zeros for i in site_index], axis=2)
