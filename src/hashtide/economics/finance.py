@@ -128,7 +128,7 @@ def npv_usd_paths(
 
     Examples
     --------
-    >>> npv_usd_paths([[-100.0, 110.0], [-100.0, 121.0]], [0.0, 1.0], discount_rate=0.10)
+    >>> npv_usd_paths([[-100.0, 200.0], [-100.0, 220.0]], [0.0, 1.0], discount_rate=1.0)
     array([ 0., 10.])
     """
     if not discount_rate > -1:
