@@ -28,9 +28,11 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import ndtr
 
 from hashtide.energy.profiles import AvailabilityProfile
 from hashtide.engine import EpochState, FleetHashrate
@@ -38,10 +40,10 @@ from hashtide.errors import InvalidInputError
 from hashtide.market.behaviour import (
     BehaviourParams,
     EntryFit,
+    electricity_cost_usd_per_th_day,
     fit_entry,
     hashprice_usd_per_th_day,
     new_machine_margin,
-    running_frac,
     supply_pace,
 )
 from hashtide.market.events import (
@@ -116,7 +118,9 @@ class _Step:
     covert: FloatArray = field(default_factory=lambda: np.zeros(0))
     orders: FloatArray = field(default_factory=lambda: np.zeros(0))
     arrival: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    cap: FloatArray = field(default_factory=lambda: np.zeros(0))
+    cap: FloatArray = field(default_factory=lambda: np.zeros(0))  # vintages lo … lo + width
+    lo: int = 0
+    program_cap: FloatArray = field(default_factory=lambda: np.zeros(0))
     ema: FloatArray = field(default_factory=lambda: np.zeros(0))
     subsidy_sat: FloatArray = field(default_factory=lambda: np.zeros(0))
     height: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -423,7 +427,6 @@ class WorldMarket:
         path of each row of ``st`` (default: row ``i`` is path ``i``).
         """
         params = self.params
-        n_actors = len(self.actor_names)
         n_regions = len(self.fleet.regions)
         n_rows = st.ema.size
         every = np.arange(n_rows)
@@ -443,32 +446,56 @@ class WorldMarket:
         # that raises the difficulty restates it when the epoch is handed over (__call__).
         known = _reward_factor(subsidy, st.subsidy_sat, fees)
         ema = st.ema * known + alpha * (hp - st.ema * known)
-        # The running share only where some path holds machines (the rest multiplies zero):
-        # programs hold one vintage each and future quarters are still empty.
-        live_k, live_v = np.nonzero((st.cap[:, :n_actors, :] > 0).any(axis=0))
-        on = np.zeros((n_rows, n_actors, self.eff.size))
-        on[:, live_k, live_v] = running_frac(
-            ema[:, None],
-            self.eff[live_v][None, :],
-            self.price[live_k[None, :], d[:, None]],
-            spread=self.spread[live_k][None, :],
-            pue=self.pue[live_k][None, :],
+        # Only the vintages some compartment may hold are stepped (``win``, see _window); the
+        # programs' machines (one vintage each, in their own compartment) apart, as (rows, G).
+        lo, hi = self._window(st.cap, d)
+        win = slice(lo, hi)
+        g_rows, g_cols = self._program_cells()
+        regions = np.arange(n_regions)
+        # Rule 1 with its logarithms taken once per cohort and day, and once per path.
+        log_ema = np.log(np.maximum(ema, 1e-300))
+        log_cost, log_price = self._log_cost, self._log_price
+        on = _running_frac_log(
+            log_ema[:, None, None],
+            log_cost[:n_regions, win][None, :, :],
+            log_price[:n_regions, d].T[:, :, None],
+            self.spread[:n_regions][None, :, None],
         )
-        hashing = st.cap[:, :n_actors, :] * on * self.avail[:, d].T[:, :, None]
-        running: FloatArray = hashing.sum(axis=2)
+        hashing = st.cap[:, :n_regions, win] * on
+        hashing *= self.avail[:n_regions, d].T[:, :, None]
+        held = st.cap[:, g_rows, g_cols]
+        on_g = _running_frac_log(
+            log_ema[:, None],
+            log_cost[g_rows, g_cols][None, :],
+            log_price[g_rows][:, d].T,
+            self.spread[g_rows][None, :],
+        )
+        hashing_g = held * on_g * self.avail[g_rows][:, d].T
+        # Sums over vintages as einsum: several times faster than .sum(axis=2) on these short
+        # axes, and each row's sum is the same whatever the rows (chunks stay bit-identical).
+        running: FloatArray = np.concatenate([np.einsum("prv->pr", hashing), hashing_g], axis=1)
         if not mask.any():
             if steps is not None:
                 steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
-        cap = st.cap.copy() if not mask.all() else st.cap
-        before = cap[:, :n_regions, :] @ self.eff  # H/s × J/TH: each region's power × 1e12
-        cap[:, :n_regions, :] *= 1.0 - (1.0 - on[:, :n_regions, :]) / params.scrap_days
-        dead = d[:, None] >= self._dead_from[None, :]
+        cap = st.cap[:, :, win].copy()  # (rows, K, window)
+        program = held.copy()
+        # Watts per 1e12 of each row's regions (H/s × J/TH), as einsum like the sums above.
+        before = np.einsum("prv,v->p", cap[:, :n_regions, :], self.eff[win])
+        kept = np.subtract(1.0, on, out=on)  # ``on`` is not needed after this
+        kept /= params.scrap_days
+        cap[:, :n_regions, :] *= np.subtract(1.0, kept, out=kept)
+        dead = d[:, None] >= self._dead_from[None, win]
         if dead.any():
             cap = np.where(dead[:, None, :], 0.0, cap)
+        dead_g = d[:, None] >= self._dead_from[g_cols][None, :]
+        if dead_g.any():
+            program = np.where(dead_g, 0.0, program)
         # Rule 3's replacements by power: a site refills the watts its leaving machines drew
         # with machines on sale today (more hashrate per watt).
-        leaving = (before - cap[:, :n_regions, :] @ self.eff).sum(axis=1) / self._new_eff_daily[d]
+        leaving = (
+            before - np.einsum("prv,v->p", cap[:, :n_regions, :], self.eff[win])
+        ) / self._new_eff_daily[d]
         for b, ban in enumerate(self.bans):
             t1, t2 = self._transit[b]
             share = self._removal[b, d]
@@ -491,11 +518,9 @@ class WorldMarket:
                     moved = cap[:, covert, :] * back[:, None]
                     cap[:, covert, :] -= moved
                     cap[:, region, :] += moved
-        for g in range(len(self.programs)):
-            k, v = n_regions + g, self._program_vintage[g]
-            cap[:, k, v] = np.maximum(cap[:, k, v] + self._program_add[g, d], 0.0)
-        regions = np.arange(n_regions)
-        cap[every[:, None], regions[None, :], self._new_vintage[d][:, None]] += (
+        # A program's net flow is negative while its machines retire by delivery day.
+        program = np.maximum(program + self._program_add[:, d].T, 0.0)
+        cap[every[:, None], regions[None, :], self._new_vintage[d][:, None] - lo] += (
             st.deliveries[every, d][:, None] * self._order_share[:, d].T
         )
         total = running.sum(axis=1)
@@ -512,7 +537,16 @@ class WorldMarket:
         st.deliveries[every[due], arrival[due]] = orders[due]
         blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
         if record or steps is not None:
-            power = (hashing * self.eff[None, None, :] / 1e12).sum(axis=2) * self.pue[None, :]
+            power = (
+                np.concatenate(
+                    [
+                        np.einsum("prv,v->pr", hashing, self.eff[win]) / 1e12,
+                        hashing_g * self.eff[g_cols][None, :] / 1e12,
+                    ],
+                    axis=1,
+                )
+                * self.pue[None, :]
+            )
             moving = hidden = np.zeros(n_rows)
             if self._transit:
                 moving = np.asarray(
@@ -533,7 +567,11 @@ class WorldMarket:
                 if self._transit:
                     self.transit_hs[paths[rows], days] = moving[rows]
                     self.covert_waiting_hs[paths[rows], days] = hidden[rows]
-        st.cap = cap if mask.all() else np.where(mask[:, None, None], cap, st.cap)
+        if not mask.all():
+            cap = np.where(mask[:, None, None], cap, st.cap[:, :, win])
+            program = np.where(mask[:, None], program, held)
+        st.cap[:, :, win] = cap
+        st.cap[:, g_rows, g_cols] = program
         st.ema = np.where(mask, ema, st.ema)
         st.subsidy_sat = np.where(mask, subsidy, st.subsidy_sat)
         st.height = np.where(mask, st.height + blocks, st.height)
@@ -552,13 +590,46 @@ class WorldMarket:
                     covert=hidden,
                     orders=orders,
                     arrival=arrival,
-                    cap=st.cap.copy(),
+                    cap=cap,  # a copy: st.cap was written from it
+                    lo=lo,
+                    program_cap=program,
                     ema=st.ema,
                     subsidy_sat=st.subsidy_sat,
                     height=st.height,
                 )
             )
         return running
+
+    @cached_property
+    def _log_cost(self) -> FloatArray:
+        """ln of each actor's and vintage's power cost of 1 TH/s a day at 1 USD/kWh, (A, V)."""
+        cost = electricity_cost_usd_per_th_day(self.eff[None, :], 1.0, self.pue[:, None])
+        result: FloatArray = np.log(cost)
+        return result
+
+    @cached_property
+    def _log_price(self) -> FloatArray:
+        """ln of each actor's median power price per day [ln USD/kWh], (A, days)."""
+        result: FloatArray = np.log(self.price)
+        return result
+
+    def _program_cells(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The compartment and vintage of each program's machines (its only cells)."""
+        n_regions = len(self.fleet.regions)
+        return n_regions + np.arange(len(self.programs)), self._program_vintage
+
+    def _window(self, cap: FloatArray, d: npt.NDArray[np.int64]) -> tuple[int, int]:
+        """The vintages ``[lo, hi)`` outside the programs' that any row of ``cap`` may hold.
+
+        Below ``lo`` every compartment of every row is empty (those vintages were retired);
+        from ``hi`` on, the quarters no row has reached by its day ``d`` (nothing is delivered
+        there yet). Stepping only these is stepping all: the rest are zeros that stay zero.
+        """
+        hi = int(self._new_vintage[d].max()) + 1
+        lo = 0
+        while lo < hi - 1 and not cap[:, :, lo].any():
+            lo += 1
+        return lo, hi
 
     def _commit(self, until_day: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
         """Advance every active path, day by day on its own calendar, up to ``until_day``.
@@ -612,7 +683,11 @@ class WorldMarket:
             st.deliveries[rows[due], arrival[due]] = step.orders[at][due]
             last = take[rows] == j + 1
             if last.any():
-                st.cap[rows[last]] = step.cap[at[last]]
+                done, g_rows, g_cols = rows[last], *self._program_cells()
+                width = step.cap.shape[2]
+                st.cap[done] = 0.0  # outside the step's window and the programs' cells: empty
+                st.cap[done, :, step.lo : step.lo + width] = step.cap[at[last]]
+                st.cap[done[:, None], g_rows[None, :], g_cols[None, :]] = step.program_cap[at[last]]
                 st.ema[rows[last]] = step.ema[at[last]]
                 st.subsidy_sat[rows[last]] = step.subsidy_sat[at[last]]
                 st.height[rows[last]] = step.height[at[last]]
@@ -849,10 +924,34 @@ def _program_flows(
             if program.lifetime_days is None
             else program.lifetime_days * SECONDS_PER_DAY
         )
-        delivered = np.array([program.installed_frac_at(t) for t in days])
-        retired = np.array([program.installed_frac_at(t - life_s) for t in days])
+        delivered = _installed_frac(program, days)
+        retired = _installed_frac(program, days - life_s)
         out[g] = np.diff(delivered - retired, prepend=0.0) * program.hashrate_hs
     return out
+
+
+def _running_frac_log(
+    log_hashprice: FloatArray, log_cost: FloatArray, log_price: FloatArray, spread: FloatArray
+) -> FloatArray:
+    """:func:`~hashtide.market.behaviour.running_frac` from logarithms (arrays broadcast).
+
+    ``Φ((ln hashprice − (ln cost at 1 USD/kWh + ln price)) / spread)``: the same rule, with
+    the logarithms of the cohort's cost and its region's price taken once per cohort and day
+    and that of the hashprice once per path, instead of one per path, cohort and day (equal up
+    to rounding, tests/test_world_speed.py). ``log_cost`` is ``ln(e · PUE · 24 h / 1000)``.
+    """
+    result: FloatArray = ndtr((log_hashprice - (log_cost + log_price)) / spread)
+    return result
+
+
+def _installed_frac(program: StateProgram, days: FloatArray) -> FloatArray:
+    """:meth:`StateProgram.installed_frac_at` on every day at once (the same arithmetic)."""
+    start = program.start_s
+    if program.ramp_days <= 0:
+        return np.where(days < start, 0.0, 1.0)
+    ramp = np.minimum(1.0, (days - start) / (program.ramp_days * SECONDS_PER_DAY))
+    result: FloatArray = np.where(days < start, 0.0, ramp)
+    return result
 
 
 def _daily_mean(profile: AvailabilityProfile, days: FloatArray) -> FloatArray:

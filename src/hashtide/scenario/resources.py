@@ -33,11 +33,14 @@ WORLD_BYTES_PER_PATH_DAY_ACTOR = 100.0
 #: World market: interpreter, imports, chain history, the fleet and the scenario [bytes]: 177 MB
 #: measured for 20 paths (benchmarks/run.py), of which ~42 MB the chunk's paths; rounded up.
 WORLD_BASE_BYTES = 200e6
-#: World market: CPU seconds per path, day and actor: 8.0 and 16.6 s of CPU for 100 and 300
-#: paths of one 4-year us-state-reserve variant, i.e. 43 ms per path over ≈ 1,561 days × 15
-#: actors (1.8e-6; 2026-12-02, shared 2-core machine at load 10). A rough guide, shown to the
-#: user; wall-clock time is longer when other processes share the cores.
-WORLD_SECONDS_PER_PATH_DAY_ACTOR = 2e-6
+#: World market: CPU seconds per path, day and actor: 61 and 57 ms of CPU per path of
+#: us-state-reserve (3 variants of 4 years) in two 10,000-path runs (benchmarks/run.py,
+#: 2026-12-02, session 3: 623 and 579 s of CPU, shared 2-core machine at load 1-5), i.e.
+#: 19-20 ms per path and variant over ≈ 1,561 days × 15 actors (8.1e-7-8.7e-7, rounded up; it
+#: was 43 ms, 1.8e-6, before the session-3 step changes).
+#: A rough guide, shown to the user; wall-clock time is longer when other processes share the
+#: cores.
+WORLD_SECONDS_PER_PATH_DAY_ACTOR = 9e-7
 #: World market: CPU seconds per variant whatever the paths (the fixed part of the same runs:
 #: 8.0 s − 100 × 43 ms ≈ 3.7 s, imports and the fleet included).
 WORLD_SECONDS_PER_VARIANT = 4.0

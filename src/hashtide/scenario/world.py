@@ -435,13 +435,19 @@ def path_figures(
         names.index(program_actor_name(s.name)) if program_actor_name(s.name) in names else -1
         for s in sites
     ]
-    running_all = np.nan_to_num(market.running_hs[:, inside], nan=0.0)  # (P, H, A)
-    power_all = np.nan_to_num(market.power_w[:, inside], nan=0.0)
+    # The horizon's days are one stretch of the grid: views of the records, not copies of
+    # (paths, days, actors); a day is NaN for every actor of a path or for none (not reached).
+    span = np.flatnonzero(inside)
+    stretch = slice(int(span[0]), int(span[-1]) + 1) if span.size else slice(0, 0)
     n_days = int(inside.sum())
-    zeros = np.zeros(running_all.shape[:2])
-    running = np.stack([running_all[:, :, i] if i >= 0 else zeros for i in site_index], axis=2)
-    power = np.stack([power_all[:, :, i] if i >= 0 else zeros for i in site_index], axis=2)
-    total = running_all.sum(axis=2)  # (P, H)
+    zeros = np.zeros((market.n_paths, n_days))
+
+    def column(records: FloatArray, i: int) -> FloatArray:
+        return np.nan_to_num(records[:, stretch, i], nan=0.0) if i >= 0 else zeros
+
+    running = np.stack([column(market.running_hs, i) for i in site_index], axis=2)
+    power = np.stack([column(market.power_w, i) for i in site_index], axis=2)
+    total = np.nan_to_num(market.running_hs[:, stretch].sum(axis=2), nan=0.0)  # (P, H)
     actor = running.sum(axis=2)
     day_year = year_index(days[inside] + SECONDS_PER_DAY / 2, start_s, years)
     energy_kwh = power * 24.0 / 1000.0  # (P, H, S)

@@ -70,7 +70,9 @@ def run_world(
     model = machine_price = None
     if spec.actor is not None:
         model, machine_price = miner_of(spec.actor)
-    runs: list[MarketRun] = []
+    runs: list[MarketRun] = []  # every variant's run, joined: only for a scored replay
+    rows: tuple[tuple[str, str, str], ...] = ()
+    engine_start = 0
     results = []
     for index, variant in enumerate(variants):
         sites = (
@@ -96,9 +98,13 @@ def run_world(
                 progress(index, len(variants), index * n_chunks + number, steps)
             if model is not None:
                 figures.append(path_figures(spec, chunk_run, sites, model))
-            if scorable or not kept:
+            if index == 0 and number == 0:  # what every run states, read from its first chunk
+                rows = _assumptions(spec, chunk_run, begin_s, model, machine_price)
+                engine_start = int(chunk_run.sim.epoch_start_height[0])
+            if scorable:  # else each chunk is dropped once counted (memory: one chunk)
                 kept.append(chunk_run)
-        runs.append(join_runs(kept))
+        if kept:
+            runs.append(join_runs(kept))
         if model is not None and machine_price is not None:
             results.append(
                 variant_result(spec, variant, join_figures(figures), sites, model, machine_price)
@@ -129,8 +135,6 @@ def run_world(
         )
         replay = score(spec, runs[0], expected, counterfactual)
     prices, _ = price_paths(spec, 1, np.random.SeedSequence(seed))(np.array([start_s]))
-    engine_start = runs[0].sim.epoch_start_height[0] if runs else 0
-    rows = _assumptions(spec, runs[0], begin_s, model, machine_price)
     result = ScenarioResult(
         scenario=spec.scenario,
         description=spec.description,
