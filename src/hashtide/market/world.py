@@ -479,7 +479,6 @@ class WorldMarket:
                 steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
         cap = st.cap[:, :, win].copy()  # (rows, K, window)
-        program = held.copy()
         # Watts per 1e12 of each row's regions (H/s × J/TH), as einsum like the sums above.
         before = np.einsum("prv,v->p", cap[:, :n_regions, :], self.eff[win])
         kept = np.subtract(1.0, on, out=on)  # ``on`` is not needed after this
@@ -488,9 +487,6 @@ class WorldMarket:
         dead = d[:, None] >= self._dead_from[None, win]
         if dead.any():
             cap = np.where(dead[:, None, :], 0.0, cap)
-        dead_g = d[:, None] >= self._dead_from[g_cols][None, :]
-        if dead_g.any():
-            program = np.where(dead_g, 0.0, program)
         # Rule 3's replacements by power: a site refills the watts its leaving machines drew
         # with machines on sale today (more hashrate per watt).
         leaving = (
@@ -518,8 +514,9 @@ class WorldMarket:
                     moved = cap[:, covert, :] * back[:, None]
                     cap[:, covert, :] -= moved
                     cap[:, region, :] += moved
-        # A program's net flow is negative while its machines retire by delivery day.
-        program = np.maximum(program + self._program_add[:, d].T, 0.0)
+        # A program's net flow is negative while its machines retire by delivery day (its
+        # vintage never reaches ``_dead_from``).
+        program = np.maximum(held + self._program_add[:, d].T, 0.0)
         cap[every[:, None], regions[None, :], self._new_vintage[d][:, None] - lo] += (
             st.deliveries[every, d][:, None] * self._order_share[:, d].T
         )
