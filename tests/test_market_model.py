@@ -152,6 +152,41 @@ def test_reconstruction_tracks_the_chain_and_keeps_to_the_lifetime() -> None:
     assert age_years.max() < params.lifetime_years + 0.02
 
 
+def test_a_known_power_cut_idles_machines_in_the_reconstruction() -> None:
+    # April 2021's Xinjiang blackout (16 April, 7 days, 53 % of the coal provinces' machines
+    # available: the china-2021-ban scenario's event, CoinDesk 2021-04-16). Period 679,392
+    # (about 17 April - 1 May) ran at 147 EH/s against 169 EH/s before and 179 EH/s after.
+    blackout = PowerCut(
+        name="Xinjiang's safety blackout",
+        regions=("china_coal",),
+        start=dt.date(2021, 4, 16),
+        days=7.0,
+        available_frac=0.53,
+    )
+    until = dt.datetime(2021, 5, 14, tzinfo=dt.UTC).timestamp()  # period 681,408 complete
+    plain = reconstruct(until)
+    idled = reconstruct(until, events=(blackout,))
+    history = chain_history()
+    dip = history.row_of_height(679_392)
+    weeks = history.index_at(plain.week_s) == dip
+    # Without the event the dip is read as machines gone: the recovery re-buys them.
+    assert plain.running_hs[weeks] == pytest.approx(history.hashrate_hs[dip], rel=1e-12)
+    # With it the period's hashrate is divided by the share the cut left running over the
+    # period (hourly; independent bound: 7 of the period's ~14 days at 1 - 0.438 × 0.47 =
+    # 0.79 of the network gives 0.90, the period's length and the map's share move it a little).
+    factor = history.hashrate_hs[dip] / idled.running_hs[weeks]
+    assert np.all((factor > 0.85) & (factor < 0.95))
+    # The machines bought in the week the chain recovered: fewer than half as many (regression
+    # snapshot: 26.0 -> 10.9 EH/s).
+    assert idled.added_hs[-1] < 0.5 * plain.added_hs[-1]
+    # A cut that began after the fleet's date is not known then: nothing changes.
+    later = PowerCut(
+        name="later", regions=("china_coal",), start=dt.date(2021, 6, 1), days=7.0,
+        available_frac=0.5,
+    )  # fmt: skip
+    np.testing.assert_array_equal(reconstruct(until, events=(later,)).added_hs, plain.added_hs)
+
+
 def test_fleet_power_2024_against_ccaf() -> None:
     # Published: CCAF (2025) put Bitcoin's 2024 electricity use at 138 TWh (REFERENCES.md §8).
     # Four fleets (Jan, Apr, Jul, Oct 2024) at their facility power, averaged over the year.

@@ -204,3 +204,66 @@ def test_new_machines_go_where_a_banned_regions_machines_went() -> None:
     assert chain[:, 1].tolist() == pytest.approx([0.0, 0.0, 1.0])
     closed = order_shares([0.5, 0.5], ["a", "b"], [(0.0, ["a", "b"], {})], [0.0])
     assert closed.sum() == 0.0
+
+
+def test_a_ban_whose_shutdown_is_over_still_brings_its_machines() -> None:
+    from hashtide.market.run import start_fleet
+    from hashtide.market.world import AFTERMATH_MIN_FRAC, ban_aftermath
+
+    ban = RegionalBan(
+        name="all of China",
+        regions=CHINA,
+        start=dt.date(2021, 6, 9),
+        ramp_days=1,
+        stop_frac=0.4,
+        relocate_frac=0.3,
+        covert_frac=0.3,
+        relocate_to={"united_states": 1.0},
+        relocate_delay_days=60,
+        covert_resume=dt.date(2021, 7, 1),
+        covert_ramp_days=92,
+    )
+    start = dt.datetime(2021, 8, 1, tzinfo=dt.UTC).timestamp()
+    transit1, transit2, hidden = ban_aftermath(ban, start)
+    # Independent derivation of the run's daily scheme (removal, then each stage passes on
+    # λ = 2/60 of what it holds): after the shutdown day and n more days stage one holds
+    # r (1 − λ)^(n+1) and stage two (n+1) r λ (1 − λ)^n; the covert machines come back linearly
+    # from 1 July over 92 days, 31 of them done by 1 August.
+    n = (dt.date(2021, 8, 1) - dt.date(2021, 6, 9)).days - 1
+    lam = 2.0 / 60.0
+    assert transit1 == pytest.approx(0.3 * (1 - lam) ** (n + 1), rel=1e-9)
+    assert transit2 == pytest.approx(0.3 * (n + 1) * lam * (1 - lam) ** n, rel=1e-9)
+    assert hidden == pytest.approx(0.3 * (1 - 31 / 92), rel=1e-9)
+    # Before the ban nothing is under way; a year later it is history.
+    assert ban_aftermath(ban, dt.datetime(2021, 6, 1, tzinfo=dt.UTC).timestamp()) == (0, 0, 0)
+    later = dt.datetime(2022, 6, 1, tzinfo=dt.UTC).timestamp()
+    assert sum(ban_aftermath(ban, later)) < AFTERMATH_MIN_FRAC
+    # A run from 1 August keeps the ban (its shutdown is in the chain, its machines to come are
+    # not) and starts with those shares of China's machines of 9 June in transit and covert.
+    fleet, now = start_fleet(start, events=(ban,))
+    market = WorldMarket.prepare(
+        fleet,
+        start_time_s=now.begin_s,
+        start_height=now.height,
+        end_time_s=now.begin_s + 30 * 86_400,
+        events=(ban,),
+    )
+    assert market.bans == (ban,)
+    assert market.past_events == ()
+    cap = market._state.cap[0]
+    t1, t2 = market._transit[0]
+    in_transit = cap[t1].sum() + cap[t2].sum()
+    waiting = sum(cap[c].sum() for _, c in market._covert[0])
+    assert in_transit / waiting == pytest.approx((transit1 + transit2) / hidden, rel=1e-9)
+    assert 5e18 < waiting < 30e18  # 20 % of China's ~70 EH/s of June 2021, installed
+    # A year later the same ban is history: not applied, reported as such.
+    fleet, now = start_fleet(later, events=(ban,))
+    market = WorldMarket.prepare(
+        fleet,
+        start_time_s=now.begin_s,
+        start_height=now.height,
+        end_time_s=now.begin_s + 30 * 86_400,
+        events=(ban,),
+    )
+    assert market.bans == ()
+    assert market.past_events == (ban,)

@@ -32,7 +32,9 @@ from hashtide.errors import InvalidInputError
 from hashtide.hardware import catalog
 from hashtide.market.behaviour import BehaviourParams, new_machine_margin, running_frac
 from hashtide.market.data import MapQuote
-from hashtide.market.history import MarketInputs, chain_history
+from hashtide.market.events import Event, PowerCut
+from hashtide.market.history import ChainHistory, MarketInputs, chain_history
+from hashtide.market.nowcast import cut_running_frac
 from hashtide.market.regions import DEFAULT_REGIONS, Region, region_shares
 from hashtide.units import SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -170,6 +172,28 @@ def _world_levels(
     return price, avail, pue
 
 
+def _uncut_factors(
+    history: ChainHistory,
+    periods: npt.NDArray[np.int64],
+    cuts: Sequence[PowerCut],
+    regions: Sequence[Region],
+    quotes: Sequence[MapQuote] | None,
+) -> FloatArray:
+    """Per period in ``periods``: the mean share of the fleet the ``cuts`` left running over it
+    (hourly, the regions' shares of the period's month; 1 where no cut overlaps)."""
+    factors = np.ones(periods.size)
+    for i, k in enumerate(periods):
+        first = float(history.start_s[k])
+        last = first + float(history.duration_s[k])
+        if not any(c.start_s < last and c.end_s > first for c in cuts):
+            continue
+        day = dt.datetime.fromtimestamp(first, tz=dt.UTC).date()
+        shares = region_shares(day, regions, quotes=quotes)
+        hours = np.arange(first, last, 3600.0) + 1800.0
+        factors[i] = float(np.mean([cut_running_frac(cuts, shares, float(t)) for t in hours]))
+    return factors
+
+
 def reconstruct(
     until_s: float,
     *,
@@ -178,6 +202,7 @@ def reconstruct(
     quotes: Sequence[MapQuote] | None = None,
     inputs: MarketInputs | None = None,
     spread: float | None = None,
+    events: Sequence[Event] = (),
 ) -> Reconstruction:
     """Rebuild the installed fleet week by week from January 2012 to ``until_s``.
 
@@ -188,6 +213,12 @@ def reconstruct(
     match. The world is one pool here: its median power price is the share-weighted geometric
     mean of the regions' (with their monthly factors) and its availability the share-weighted
     mean. Only data dated before ``until_s`` is read.
+
+    A power cut among ``events`` that began by ``until_s`` (a known outage, such as April 2021's
+    Xinjiang blackout) is not read as machines gone: a period's hashrate is divided by the share
+    of the fleet the cuts left running over it (as :func:`hashtide.market.nowcast.with_cuts`
+    does for the start), so the cut's machines stay installed, idle, and are not re-bought when
+    the chain recovers.
     """
     params = BehaviourParams() if params is None else params
     inputs = MarketInputs.shipped() if inputs is None else inputs
@@ -200,6 +231,11 @@ def reconstruct(
     last_complete = int(np.flatnonzero(known)[-1]) if known.any() else 0
     index = np.minimum(history.index_at(weeks), last_complete)
     target = history.hashrate_hs[index]
+    cuts = tuple(e for e in events if isinstance(e, PowerCut) and e.start_s <= until_s)
+    if cuts:
+        periods, where = np.unique(index, return_inverse=True)
+        factors = _uncut_factors(history, periods, cuts, regions, quotes)
+        target = target / factors[where.ravel()]
     hashprice = inputs.hashprice(weeks, history.difficulty[index], history.height_at(weeks))
     price, avail, pue = _world_levels(weeks, regions, quotes)
     sigma = float(np.mean([r.power_price_spread for r in regions])) if spread is None else spread
@@ -374,6 +410,7 @@ def build_fleet(
     inputs: MarketInputs | None = None,
     running_hs: float | None = None,
     shares: dict[str, float] | None = None,
+    events: Sequence[Event] = (),
 ) -> WorldFleet:
     """The world fleet at ``time_s``, rebuilt from data before it.
 
@@ -393,6 +430,9 @@ def build_fleet(
         retarget period that ended by ``time_s``.
     shares : dict, optional
         Region shares of the running hashrate (default: :func:`region_shares` at the date).
+    events : sequence of events, optional
+        The power cuts among them that began by ``time_s`` idle machines in the reconstruction
+        instead of retiring them (:func:`reconstruct`).
 
     Returns
     -------
@@ -410,7 +450,9 @@ def build_fleet(
     params = BehaviourParams() if params is None else params
     regions = tuple(regions)
     history = chain_history()
-    recon = reconstruct(time_s, regions=regions, params=params, quotes=quotes, inputs=inputs)
+    recon = reconstruct(
+        time_s, regions=regions, params=params, quotes=quotes, inputs=inputs, events=events
+    )
     if running_hs is None:
         ended = np.flatnonzero(history.start_s[1:] <= time_s)
         if ended.size == 0:

@@ -241,6 +241,7 @@ def start_fleet(
         inputs=inputs,
         running_hs=now.uncut_hashrate_hs,
         shares=shares,
+        events=events,
     )
     return fleet, now
 

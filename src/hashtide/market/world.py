@@ -44,6 +44,7 @@ from hashtide.market.behaviour import (
     fit_entry,
     hashprice_usd_per_th_day,
     new_machine_margin,
+    running_frac,
     supply_pace,
 )
 from hashtide.market.events import (
@@ -54,7 +55,7 @@ from hashtide.market.events import (
     StateProgram,
     check_events,
 )
-from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
+from hashtide.market.fleet import MAX_IDLE_RATIO, WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import china_split, order_shares
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
@@ -173,11 +174,17 @@ class WorldMarket:
         self.programs = tuple(
             e for e in events if isinstance(e, StateProgram) and e.start_s >= start_time_s
         )
+        # A ban whose shutdown is over but whose machines are still on their way (in transit
+        # to the destinations, or covert and not yet back) stays: its shutdown is in the chain,
+        # the machines still to come are not (``_aftermath``).
         self.bans = tuple(
             e
             for e in events
             if isinstance(e, RegionalBan)
-            and e.start_s + max(e.ramp_days, 1.0) * SECONDS_PER_DAY > start_time_s
+            and (
+                e.start_s + max(e.ramp_days, 1.0) * SECONDS_PER_DAY > start_time_s
+                or sum(ban_aftermath(e, start_time_s)) > AFTERMATH_MIN_FRAC
+            )
         )
         self.past_events = tuple(
             e
@@ -315,6 +322,16 @@ class WorldMarket:
         cap[:, :n_regions, :n_old] = fleet.capacity_hs[None]
         if initial_scale is not None:  # the start's uncertainty, one factor per path
             cap[:, :n_regions, :n_old] *= np.broadcast_to(initial_scale, (n_paths,))[:, None, None]
+        for b, ban in enumerate(self.bans):
+            transit1, transit2, hidden = ban_aftermath(ban, start_time_s)
+            if transit1 + transit2 + hidden <= 0.0:
+                continue
+            before = _banned_before(fleet, ban)
+            t1, t2 = self._transit[b]
+            for row, covert in self._covert[b]:
+                cap[:, t1, :n_old] += before[row] * transit1
+                cap[:, t2, :n_old] += before[row] * transit2
+                cap[:, covert, :n_old] += before[row] * hidden
         deliveries = np.zeros((n_paths, n_days))
         m = min(initial_deliveries_hs.size, n_days)
         deliveries[:, :m] = initial_deliveries_hs[None, :m]
@@ -974,6 +991,67 @@ def _linear_hazard(days: FloatArray, start_s: float, ramp_days: float) -> FloatA
     first_inside = np.flatnonzero(inside)
     if first_inside.size and first_inside[0] == 0 and j[0] > 0:
         out[0] = 1.0 / (n - j[0])
+    return out
+
+
+#: A ban whose shutdown is over stays in a run while more than this share of its regions'
+#: machines is still in transit or covert at the start (below it, it is history).
+AFTERMATH_MIN_FRAC = 0.01
+
+
+def ban_aftermath(ban: RegionalBan, start_time_s: float) -> tuple[float, float, float]:
+    """Shares of the banned regions' machines in transit (its two stages) and covert, not yet
+    back, at ``start_time_s``: the ban's own daily schedule (the run's, ``_advance``) from its
+    start to the start's midnight. All zero for a ban that had not begun.
+    """
+    if ban.start_s >= start_time_s:
+        return 0.0, 0.0, 0.0
+    first = math.floor(ban.start_s / SECONDS_PER_DAY) * SECONDS_PER_DAY
+    n_days = max(0, math.floor((start_time_s - first) / SECONDS_PER_DAY))
+    days: FloatArray = first + SECONDS_PER_DAY * np.arange(n_days, dtype=float)
+    removal = _linear_hazard(days, ban.start_s, ban.ramp_days)
+    back = _linear_hazard(days, ban.resume_s, ban.covert_ramp_days)
+    rate = 2.0 / ban.relocate_delay_days
+    left, transit1, transit2, hidden = 1.0, 0.0, 0.0, 0.0
+    for d in range(days.size):
+        removed = left * removal[d]
+        left -= removed
+        transit1 += removed * ban.relocate_frac
+        hidden += removed * ban.covert_frac
+        flow1, flow2 = transit1 * rate, transit2 * rate
+        transit1 -= flow1
+        transit2 += flow1 - flow2
+        hidden -= hidden * back[d]
+    return transit1, transit2, hidden
+
+
+def _banned_before(fleet: WorldFleet, ban: RegionalBan) -> dict[int, FloatArray]:
+    """Installed machines of each banned region (row of ``fleet``) on the ban's first day, by
+    the fleet's vintages [H/s]: the region's share of the mining map known then × the nowcast
+    hashrate of that day, installed per running machine as :func:`build_fleet` sizes them.
+    """
+    from hashtide.market.nowcast import nowcast
+    from hashtide.market.regions import region_shares
+
+    day = dt.datetime.fromtimestamp(ban.start_s, tz=dt.UTC).date()
+    shares = region_shares(day, fleet.regions)
+    network = nowcast(ban.start_s).hashrate_hs
+    mix = fleet.capacity_hs.sum(axis=0)
+    mix = mix / mix.sum() if mix.sum() > 0 else mix
+    out: dict[int, FloatArray] = {}
+    for r, region in enumerate(fleet.regions):
+        if region.key not in ban.regions:
+            continue
+        on = running_frac(
+            fleet.smoothed_hashprice_usd_per_th_day,
+            fleet.vintage_efficiency_j_per_th,
+            region.power_price_at(ban.start_s),
+            spread=region.power_price_spread,
+            pue=region.pue,
+        )
+        per_unit = float(np.sum(mix * on)) * float(region.availability_at(ban.start_s))
+        ratio = 1.0 / max(per_unit, 1.0 / MAX_IDLE_RATIO)
+        out[r] = shares[region.key] * network * ratio * mix
     return out
 
 
