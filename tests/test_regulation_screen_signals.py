@@ -196,3 +196,14 @@ def test_a_winter_block_falls_in_spring_and_rises_in_autumn() -> None:
     assert out["season_box"] > 30
     smooth = _year_office(rng) + 15.0 * (1 + np.cos(2 * np.pi * (doy - 15) / 365))
     assert _lasting(smooth)["season_box"] == 0.0
+
+
+def test_an_eight_week_history_gets_shorter_windows() -> None:
+    # By construction: 8 weeks (56 days < 12 weeks) with 40 kW switched on for good on day 30;
+    # windows of 56 // 3 = 18 days fit on both sides, so the step is found at its size. Four-
+    # week windows would need 63 days and find nothing.
+    rng = np.random.default_rng(14)
+    load = _year_office(rng)[: 56 * 24] + 40.0 * (np.arange(56 * 24) >= 30 * 24 + 3)
+    out = _lasting(load)
+    assert out["lstep_share"] == pytest.approx(40.0 / load.mean(), rel=0.05)
+    assert out["lstep_t"] > 20

@@ -411,6 +411,8 @@ def night_offs(matrix: FloatArray, mean_kw: float) -> dict[str, float]:
 #: Days on each side of a lasting step of the daily floor (four weeks: the weekly rhythm of
 #: the floor cancels in their medians).
 LASTING_DAYS: Final = 28
+#: Shortest window of a lasting step, for histories shorter than 12 weeks [days].
+MIN_LASTING_DAYS: Final = 14
 #: Days of the running median the floor's own scatter is measured around.
 _TREND_DAYS: Final = 15
 #: Days of year in which a winter block may end (spring) and begin (autumn): 1 February – 31
@@ -444,12 +446,14 @@ def lasting_steps(
     """Steps of the daily floor that a block switched on or off makes, against its own scatter.
 
     For each day ``k`` the step ``L`` is the median floor of the :data:`LASTING_DAYS` days after
-    it less that of the days before; it counts when it is **sharp** (the three days after less
-    the three days before make 60–160 % of it: machines are switched within hours, a building's
-    load drifts with the weather) and **matched by day** (the daytime level, 10:00–16:00, moved
-    by 0.5–2 times as much: a block adds the same at every hour). Its t-value is ``L`` over the
-    robust scatter of the floor around its :data:`_TREND_DAYS`-day running median (the
-    building's own day-to-day wander, its seasons taken out).
+    it less that of the days before (a third of the history, at least
+    :data:`MIN_LASTING_DAYS`, when it is shorter than 12 weeks); it counts when it is **sharp**
+    (the three days after less the three days before make 60–160 % of it: machines are
+    switched within hours, a building's load drifts with the weather) and **matched by day**
+    (the daytime level, 10:00–16:00, moved by 0.5–2 times as much: a block adds the same at
+    every hour). Its t-value is ``L`` over the robust scatter of the floor around its
+    :data:`_TREND_DAYS`-day running median (the building's own day-to-day wander, its seasons
+    taken out).
 
     * ``lstep_t``, ``lstep_share``: the largest rise that also **lasts** — every later four-week
       median of the floor stays above the level before by at least half of it (a fleet stays;
@@ -462,7 +466,9 @@ def lasting_steps(
     scale = mean_kw if mean_kw > 0 else 1.0
     none = {"lstep_t": 0.0, "lstep_share": 0.0, "season_box": 0.0, "season_share": 0.0}
     n = floors.size
-    days = LASTING_DAYS
+    # a history shorter than 12 weeks (the shipped 8-week examples) gets windows of a third
+    # of it, down to two weeks; a site-year's are four weeks
+    days = min(LASTING_DAYS, max(n // 3, MIN_LASTING_DAYS))
     if n < 2 * days + 7 or np.isfinite(floors).sum() < 2 * days:
         return none
     with warnings.catch_warnings():
