@@ -9,8 +9,10 @@ import pytest
 from hashtide.regulation import meter_from_array
 from hashtide.regulation.features import _daily, _day_matrix
 from hashtide.regulation.screen_signals import (
+    DAY_HOURS,
     clock_consistency,
     flatness,
+    lasting_steps,
     night_block,
     night_levels,
     night_offs,
@@ -138,3 +140,70 @@ def test_a_fleet_switched_off_makes_square_pulses_of_one_height() -> None:
     plain = _office(rng)
     assert pulses(_matrix(plain)[0], float(plain.mean()))["pulse_mode_rate"] < 0.3
     assert night_offs(_matrix(plain)[0], float(plain.mean()))["noff_frac"] < 0.03
+
+
+YEAR = pd.date_range("2023-01-01", periods=365 * 24, freq="h", tz="UTC")
+
+
+def _year_office(rng: np.random.Generator) -> np.ndarray:
+    hour = YEAR.hour.to_numpy()
+    workday = YEAR.day_of_week.to_numpy() < 5
+    return 100.0 + 60.0 * ((hour >= 8) & (hour < 18) & workday) + rng.normal(0, 2, YEAR.size)
+
+
+def _lasting(load: np.ndarray) -> dict[str, float]:
+    matrix, _, first = _day_matrix(meter_from_array(load, start=YEAR[0]))
+    daytime = np.nanmean(matrix[:, list(DAY_HOURS)], axis=1)
+    doy = (first + pd.to_timedelta(np.arange(matrix.shape[0]), unit="D")).day_of_year
+    return lasting_steps(_daily(matrix, 0.10), daytime, doy.to_numpy(np.int64), float(load.mean()))
+
+
+def test_a_block_switched_on_for_good_is_a_lasting_step() -> None:
+    # By construction: 40 kW on at 03:00 on day 150 and on to the end of the year; the floor
+    # (10 % quantile of a day) rises by 40 kW at every hour, and its day-to-day scatter is
+    # that of 2 kW hourly noise's 10 % quantile, well under 1 kW, so t > 40.
+    rng = np.random.default_rng(11)
+    load = _year_office(rng) + 40.0 * (np.arange(YEAR.size) >= 150 * 24 + 3)
+    out = _lasting(load)
+    assert out["lstep_share"] == pytest.approx(40.0 / load.mean(), rel=0.05)
+    assert out["lstep_t"] > 40
+    assert out["season_box"] == 0.0  # no fall in spring
+    plain = _year_office(rng)
+    assert _lasting(plain)["lstep_share"] < 0.02
+
+
+def test_a_step_that_ends_or_misses_the_day_is_not_lasting() -> None:
+    # By construction: the same 40 kW block for eight weeks only (a term, a hot spell), and
+    # one on for good at night alone (00:00–06:00; the daytime level does not move): neither
+    # is the lasting all-hours block of a fleet.
+    rng = np.random.default_rng(12)
+    index = np.arange(YEAR.size)
+    term = _year_office(rng) + 40.0 * ((index >= 150 * 24) & (index < 206 * 24))
+    assert _lasting(term)["lstep_share"] < 0.05
+    night = _year_office(rng) + 40.0 * ((index >= 150 * 24) & (YEAR.hour.to_numpy() < 6))
+    assert _lasting(night)["lstep_share"] < 0.05
+
+
+def test_a_winter_block_falls_in_spring_and_rises_in_autumn() -> None:
+    # By construction: 30 kW from 1 January to 31 March (day of year 90) and again from 1
+    # November (day 305); the heating-like alternative is a smooth swing of the same size
+    # (a cosine over the year), which is never sharp within three days.
+    rng = np.random.default_rng(13)
+    doy = YEAR.day_of_year.to_numpy()
+    block = _year_office(rng) + 30.0 * ((doy <= 90) | (doy >= 305))
+    out = _lasting(block)
+    assert out["season_share"] == pytest.approx(30.0 / block.mean(), rel=0.05)
+    assert out["season_box"] > 30
+    smooth = _year_office(rng) + 15.0 * (1 + np.cos(2 * np.pi * (doy - 15) / 365))
+    assert _lasting(smooth)["season_box"] == 0.0
+
+
+def test_an_eight_week_history_gets_shorter_windows() -> None:
+    # By construction: 8 weeks (56 days < 12 weeks) with 40 kW switched on for good on day 30;
+    # windows of 56 // 3 = 18 days fit on both sides, so the step is found at its size. Four-
+    # week windows would need 63 days and find nothing.
+    rng = np.random.default_rng(14)
+    load = _year_office(rng)[: 56 * 24] + 40.0 * (np.arange(56 * 24) >= 30 * 24 + 3)
+    out = _lasting(load)
+    assert out["lstep_share"] == pytest.approx(40.0 / load.mean(), rel=0.05)
+    assert out["lstep_t"] > 20

@@ -174,6 +174,11 @@ def test_pattern_labels_follow_the_most_specific_evidence() -> None:
     assert pattern_of({**row, "window_hits": 3.0}, change)[0] == "batches"
     assert pattern_of({**row, "window_asic_probability": 0.2}, change)[0] == "ai_training_jobs"
     assert pattern_of({**row, "window_down_step_share": 0.15}, change)[0] == "seasonal_heat"
+    # A sharp fall in spring matched by a rise in autumn of 0.15 × 200 = 30 kW, as strong as
+    # the best lasting rise; one much weaker than the lasting rise is an onset's building.
+    winter = {**row, "season_box": 6.0, "season_share": 0.15, "lstep_t": 8.0}
+    assert pattern_of(winter, change) == ("seasonal_heat", pytest.approx(30.0))
+    assert pattern_of({**winter, "lstep_t": 20.0}, change)[0] == "onset"
     # No stretch flagged but the night level stepped up by 0.1 × 200 = 20 kW.
     night_step = {**row, "window_hits": 0.0, "nstep_share": 0.1}
     assert pattern_of(night_step, change) == ("onset", pytest.approx(20.0))

@@ -7,7 +7,9 @@ that history began, or run only at night, at weekends, in winter, or off when po
 
 * ``change`` — the switch-on detector of :func:`~hashtide.regulation.detect` run on 8-week
   stretches every 6 weeks (a fleet switched on, grown in batches, heat reuse switched on in
-  autumn) and the night level's lasting step;
+  autumn), the night level's lasting step, the daily floor's sharp rise that lasts to the end
+  of the history and its sharp fall in spring matched by a rise in autumn
+  (:func:`~hashtide.regulation.screen_signals.lasting_steps`);
 * ``clock`` — a block at fixed clock hours: the weekly profile jumps by a block in the quiet
   hours (22:00–06:00 local), weekend and night ratios against peers (weekends, night tariffs);
 * ``night`` — the same jump into a quiet hour every night, far above its night-to-night scatter,
@@ -41,6 +43,7 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.special import ndtr
 
 from hashtide.errors import DataError, InvalidInputError
@@ -67,8 +70,10 @@ from hashtide.regulation.meter import MeterSeries
 from hashtide.regulation.patterns import FLEET_PATTERNS
 from hashtide.regulation.population import MeterInfo
 from hashtide.regulation.screen_signals import (
+    DAY_HOURS,
     clock_consistency,
     flatness,
+    lasting_steps,
     night_block,
     night_levels,
     night_offs,
@@ -124,6 +129,8 @@ CHANNELS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
             "nstep_share",
             "ndown_t",
             "ndown_share",
+            "lstep_t",
+            "season_box",
         ),
         ("onset", "batches", "seasonal_heat"),
     ),
@@ -168,6 +175,8 @@ TERMS.update(
         "nstep_share": ("window", _get("nstep_share", 0.0, 2.0)),
         "ndown_t": ("window", _get("ndown_t", 0.0, 50.0)),
         "ndown_share": ("window", _get("ndown_share", 0.0, 2.0)),
+        "lstep_t": ("window", _get("lstep_t", 0.0, 50.0)),
+        "season_box": ("window", _get("season_box", 0.0, 50.0)),
         "night_dip_frac": ("dips", _get("night_dip_frac", 0.0, 1.0)),
         "night_dip_share": ("dips", _get("night_dip_share", 0.0, 2.0)),
         "night_dip_sig": ("dips", _get("night_dip_sig", 0.0, 50.0)),
@@ -312,15 +321,18 @@ def screen_features(series: MeterSeries, model: DetectorModel | None = None) -> 
     of the switch-on detector (``model``: default the shipped one; :func:`_window_scan`), the
     floor dips (:func:`_dips`), the clock edge (:func:`_clock_edge`) and the year-scale signals
     of :mod:`hashtide.regulation.screen_signals` (repeated clock jumps, night and evening dips,
-    the night level's step, flatness).
+    the night level's step, flatness, the floor's lasting and seasonal steps).
     """
     detector = model if model is not None else load_model()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        matrix, weekday, _ = _day_matrix(series.hourly())
+        matrix, weekday, first = _day_matrix(series.hourly())
         out: dict[str, Any] = _shape(matrix, weekday)
         mean = float(out["mean_kw"])
         floors = _daily(matrix, FLOOR_QUANTILE)
+        daytime = np.nanmean(matrix[:, list(DAY_HOURS)], axis=1)
+        day_of_year = (first + pd.to_timedelta(np.arange(matrix.shape[0]), unit="D")).day_of_year
+        out.update(lasting_steps(floors, daytime, day_of_year.to_numpy(np.int64), mean))
         out.update(_dips(floors, mean))
         out.update(_clock_edge(matrix, weekday, mean))
         out.update(clock_consistency(matrix, weekday, mean))
@@ -518,8 +530,10 @@ def _pattern_kind(row: Mapping[str, Any], channels: Mapping[str, float]) -> tupl
     strongest channel decides:
 
     * ``change`` → a block switched on: ``ai_training_jobs`` if the detector's ASIC stage calls
-      the best stretch GPU-like, ``seasonal_heat`` if that stretch's floor also dropped for good
-      by half the step or more (off in spring, on in autumn), ``batches`` if two or more
+      the best stretch GPU-like, ``seasonal_heat`` if the floor fell sharply in spring and rose
+      as much in autumn (``season_box`` > 0 and at least half ``lstep_t``; the load is the
+      autumn rise) or the stretch's floor also dropped for good by half the step or more (off
+      in spring, on in autumn), ``batches`` if two or more
       stretches are flagged, else ``onset``; the load is the step (of the stretch, else of the
       night level);
     * ``clock`` → ``weekend_only`` (the weekend ratio stands out more than the night/day ratio)
@@ -546,6 +560,9 @@ def _pattern_kind(row: Mapping[str, Any], channels: Mapping[str, float]) -> tupl
             return "onset", float(row["nstep_share"]) * mean
         if float(row.get("window_asic_probability", 1.0)) < 0.5:
             return "ai_training_jobs", kw
+        season = float(row.get("season_box", 0.0))
+        if season > 0 and season >= 0.5 * float(row.get("lstep_t", 0.0)):
+            return "seasonal_heat", float(row.get("season_share", 0.0)) * mean or kw
         down = float(row.get("window_down_step_share", 0.0))
         if down >= 0.5 * float(row.get("window_step_share", 0.0)) > 0:
             return "seasonal_heat", kw
