@@ -179,6 +179,10 @@ def test_pattern_labels_follow_the_most_specific_evidence() -> None:
     winter = {**row, "season_box": 6.0, "season_share": 0.15, "lstep_t": 8.0}
     assert pattern_of(winter, change) == ("seasonal_heat", pytest.approx(30.0))
     assert pattern_of({**winter, "lstep_t": 20.0}, change)[0] == "onset"
+    # The channel won on the lasting rise alone (no 8-week stretch's step): its load is the
+    # lasting rise of the daily floor, 0.2 × 200 = 40 kW (was 0 kW, labelled storage_pos).
+    lasting = {**row, "window_hits": 1.0, "window_step_kw": 0.0, "lstep_share": 0.2}
+    assert pattern_of(lasting, change) == ("onset", pytest.approx(40.0))
     # No stretch flagged but the night level stepped up by 0.1 × 200 = 20 kW.
     night_step = {**row, "window_hits": 0.0, "nstep_share": 0.1}
     assert pattern_of(night_step, change) == ("onset", pytest.approx(20.0))

@@ -555,7 +555,9 @@ def _pattern_kind(row: Mapping[str, Any], channels: Mapping[str, float]) -> tupl
         return "none", 0.0
     best = max(channels, key=lambda name: channels[name])
     if best == "change":
-        kw = float(row.get("window_step_kw", 0.0))
+        # the stretch's step, else the lasting rise of the daily floor (``lstep_t`` may win
+        # the channel where no 8-week stretch was flagged)
+        kw = float(row.get("window_step_kw", 0.0)) or float(row.get("lstep_share", 0.0)) * mean
         if float(row.get("window_hits", 0.0)) < 1 and float(row.get("nstep_share", 0.0)) > 0:
             return "onset", float(row["nstep_share"]) * mean
         if float(row.get("window_asic_probability", 1.0)) < 0.5:
