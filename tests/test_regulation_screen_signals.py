@@ -9,8 +9,11 @@ import pytest
 from hashtide.regulation import meter_from_array
 from hashtide.regulation.features import _daily, _day_matrix
 from hashtide.regulation.screen_signals import (
+    AUTUMN_DAYS,
     DAY_HOURS,
+    SPRING_DAYS,
     clock_consistency,
+    common_day_of_year,
     flatness,
     lasting_steps,
     night_block,
@@ -154,8 +157,8 @@ def _year_office(rng: np.random.Generator) -> np.ndarray:
 def _lasting(load: np.ndarray) -> dict[str, float]:
     matrix, _, first = _day_matrix(meter_from_array(load, start=YEAR[0]))
     daytime = np.nanmean(matrix[:, list(DAY_HOURS)], axis=1)
-    doy = (first + pd.to_timedelta(np.arange(matrix.shape[0]), unit="D")).day_of_year
-    return lasting_steps(_daily(matrix, 0.10), daytime, doy.to_numpy(np.int64), float(load.mean()))
+    doy = common_day_of_year(first + pd.to_timedelta(np.arange(matrix.shape[0]), unit="D"))
+    return lasting_steps(_daily(matrix, 0.10), daytime, doy, float(load.mean()))
 
 
 def test_a_block_switched_on_for_good_is_a_lasting_step() -> None:
@@ -196,6 +199,19 @@ def test_a_winter_block_falls_in_spring_and_rises_in_autumn() -> None:
     assert out["season_box"] > 30
     smooth = _year_office(rng) + 15.0 * (1 + np.cos(2 * np.pi * (doy - 15) / 365))
     assert _lasting(smooth)["season_box"] == 0.0
+
+
+def test_the_seasons_windows_are_the_same_calendar_days_in_a_leap_year() -> None:
+    # By the calendar: SPRING_DAYS and AUTUMN_DAYS are 1 February – 31 May and 1 September –
+    # 31 December of a common year (2023); in the leap year 2024 the same dates get the same
+    # numbers (29 February shares 1 March's 60), so a winter block is judged alike.
+    edges = ["02-01", "05-31", "09-01", "12-31"]
+    expected = [SPRING_DAYS[0], SPRING_DAYS[1], AUTUMN_DAYS[0], 365]
+    for year in (2023, 2024):
+        dates = pd.DatetimeIndex([f"{year}-{d}" for d in edges])
+        assert common_day_of_year(dates).tolist() == expected, year
+    leap = pd.DatetimeIndex(["2024-02-28", "2024-02-29", "2024-03-01"])
+    assert common_day_of_year(leap).tolist() == [59, 60, 60]
 
 
 def test_an_eight_week_history_gets_shorter_windows() -> None:

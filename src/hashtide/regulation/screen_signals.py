@@ -29,6 +29,7 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from hashtide.regulation.features import _mad_sigma
 
@@ -416,9 +417,23 @@ MIN_LASTING_DAYS: Final = 14
 #: Days of the running median the floor's own scatter is measured around.
 _TREND_DAYS: Final = 15
 #: Days of year in which a winter block may end (spring) and begin (autumn): 1 February – 31
-#: May and 1 September – 31 December (the heating season of Europe and northern China).
+#: May and 1 September – 31 December (the heating season of Europe and northern China), as days
+#: of a common year (the screen counts a leap year's days from 1 March one less).
 SPRING_DAYS: Final = (32, 151)
 AUTUMN_DAYS: Final = (244, 366)
+
+
+def common_day_of_year(dates: pd.DatetimeIndex) -> npt.NDArray[np.int64]:
+    """Day of a common year (1–365) of each date: in a leap year 29 February and 1 March are
+    both day 60 and the days after count one less, so :data:`SPRING_DAYS` and
+    :data:`AUTUMN_DAYS` name the same calendar days every year.
+
+    >>> common_day_of_year(pd.DatetimeIndex(["2020-05-31", "2020-09-01", "2019-05-31"])).tolist()
+    [151, 244, 151]
+    """
+    leap_shift = np.asarray(dates.is_leap_year & (dates.month > 2), dtype=np.int64)
+    out: npt.NDArray[np.int64] = dates.day_of_year.to_numpy(np.int64) - leap_shift
+    return out
 
 
 def _window_medians(level: FloatArray, days: int) -> tuple[FloatArray, FloatArray]:

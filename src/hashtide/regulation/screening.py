@@ -72,6 +72,7 @@ from hashtide.regulation.population import MeterInfo
 from hashtide.regulation.screen_signals import (
     DAY_HOURS,
     clock_consistency,
+    common_day_of_year,
     flatness,
     lasting_steps,
     night_block,
@@ -331,8 +332,8 @@ def screen_features(series: MeterSeries, model: DetectorModel | None = None) -> 
         mean = float(out["mean_kw"])
         floors = _daily(matrix, FLOOR_QUANTILE)
         daytime = np.nanmean(matrix[:, list(DAY_HOURS)], axis=1)
-        day_of_year = (first + pd.to_timedelta(np.arange(matrix.shape[0]), unit="D")).day_of_year
-        out.update(lasting_steps(floors, daytime, day_of_year.to_numpy(np.int64), mean))
+        dates = first + pd.to_timedelta(np.arange(matrix.shape[0]), unit="D")
+        out.update(lasting_steps(floors, daytime, common_day_of_year(dates), mean))
         out.update(_dips(floors, mean))
         out.update(_clock_edge(matrix, weekday, mean))
         out.update(clock_consistency(matrix, weekday, mean))
