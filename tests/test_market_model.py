@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -264,3 +265,24 @@ def test_state_program_machines() -> None:
     with pytest.raises(InvalidInputError, match="facility_power_w=0 must be"):
         StateProgram(name="p", start=dt.date(2026, 6, 1), facility_power_w=0,
                      machine=get_model("Antminer S21"))  # fmt: skip
+
+
+def test_a_cut_that_stops_every_machine_for_a_whole_period_is_refused() -> None:
+    # The reconstruction divides each period's hashrate by the share the cuts left running; a
+    # cut with nothing available in every region over a whole retarget period makes it 0
+    # (an infinite fleet): refused, naming the cut.
+    from hashtide.market.regions import DEFAULT_REGIONS
+
+    dark = PowerCut(
+        name="world blackout",
+        regions=tuple(r.key for r in DEFAULT_REGIONS),
+        start=dt.date(2021, 4, 1),
+        days=40.0,
+        available_frac=0.0,
+    )
+    until = dt.datetime(2021, 5, 14, tzinfo=dt.UTC).timestamp()
+    with pytest.raises(InvalidInputError, match="world blackout"):
+        reconstruct(until, events=(dark,))
+    # The same cut in one region only leaves the rest running: a finite fleet.
+    local = dataclasses.replace(dark, regions=("china_coal",))
+    assert np.isfinite(reconstruct(until, events=(local,)).running_hs).all()

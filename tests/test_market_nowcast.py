@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from hashtide.chain import daily_tips
+from hashtide.errors import InvalidInputError
 from hashtide.market.events import PowerCut
 from hashtide.market.history import MarketInputs, chain_history
-from hashtide.market.nowcast import Tips, cut_running_frac, nowcast, with_cuts
+from hashtide.market.nowcast import Tips, cut_running_frac, nowcast, with_bans, with_cuts
 from hashtide.protocol import difficulty
 
 RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw" / "chain"
@@ -227,3 +228,33 @@ def test_monte_carlo_paths_carry_the_nowcast_uncertainty() -> None:
     # the engine began inside the period: its first epoch is the rest of period 681,408
     assert int(run.sim.epoch_start_height[0]) == 681_435
     assert int(run.epochs_frame()["start_height"].iloc[0]) == 681_408
+
+
+def test_with_cuts_refuses_a_cut_that_stops_everything() -> None:
+    # A cut with nothing available in every region over the window: the hashrate without it
+    # cannot be read from the chain (it would divide by 0).
+    start = _utc("2021-05-02")
+    shares = {"a": 0.5, "b": 0.5}
+    dark = PowerCut(
+        name="dark", regions=("a", "b"), start=dt.date(2021, 4, 2), days=40.0, available_frac=0.0
+    )
+    with pytest.raises(InvalidInputError, match="dark"):
+        with_cuts(nowcast(start), [dark], shares)
+
+
+def test_with_bans_takes_the_removed_machines_out_of_the_window() -> None:
+    # Independent derivation: the bans leave 1 of the pre-ban network hashing over the first
+    # half of the window and 0.6 from its middle on (0.8 on average); at the start 0.6. The
+    # window's hashrate is 0.8 of the unbanned one, the present 0.6: nowcast / 0.8 × 0.6.
+    now = nowcast(_utc("2021-05-02"))
+    middle = (now.window_start_s + now.window_end_s) / 2
+
+    def frac(t: float) -> float:
+        return 1.0 if t < middle else 0.6
+
+    banned = with_bans(now, frac)
+    assert banned.ban_window_frac == pytest.approx(0.8, abs=1e-3)
+    assert banned.ban_frac == 0.6
+    assert banned.hashrate_hs == pytest.approx(now.hashrate_hs / 0.8 * 0.6, rel=1e-3)
+    # No ban under way: unchanged.
+    assert with_bans(now, lambda t: 1.0) == now

@@ -267,3 +267,116 @@ def test_a_ban_whose_shutdown_is_over_still_brings_its_machines() -> None:
     )
     assert market.bans == ()
     assert market.past_events == (ban,)
+
+
+def _all_china_ban(**changes: object) -> RegionalBan:
+    fields: dict[str, object] = {
+        "name": "all of China",
+        "regions": CHINA,
+        "start": dt.date(2021, 6, 9),
+        "ramp_days": 1,
+        "stop_frac": 0.4,
+        "relocate_frac": 0.0,
+        "covert_frac": 0.6,
+        "relocate_to": {},
+        "relocate_delay_days": 60,
+        "covert_resume": dt.date(2021, 9, 1),
+        "covert_ramp_days": 92,
+    }
+    fields.update(changes)
+    return RegionalBan(**fields)  # type: ignore[arg-type]
+
+
+def test_ban_progress_follows_the_schedule_and_conserves_machines() -> None:
+    from hashtide.market.world import ban_progress
+
+    ban = _all_china_ban(
+        ramp_days=4, relocate_frac=0.3, covert_frac=0.3, relocate_to={"united_states": 1.0}
+    )
+    # Independent derivation: a 4-day ramp stops a quarter of the machines each day (1/4 of
+    # what remains on day 0, 1/3 on day 1, ...): after 2 days half are left.
+    p = ban_progress(ban, dt.datetime(2021, 6, 11, tzinfo=dt.UTC).timestamp())
+    assert p.left == pytest.approx(0.5, rel=1e-12)
+    # Every machine is somewhere: left, back, arrived, in transit, covert, or stopped.
+    for day in (10, 20, 60, 200):
+        t = (dt.datetime(2021, 6, 9, tzinfo=dt.UTC) + dt.timedelta(days=day)).timestamp()
+        p = ban_progress(ban, t)
+        stopped = (1.0 - p.left) * ban.stop_frac
+        total = p.left + p.back + p.arrived + p.transit1 + p.transit2 + p.hidden + stopped
+        assert total == pytest.approx(1.0, rel=1e-12)
+        assert p.out_of_network == pytest.approx(
+            stopped + p.transit1 + p.transit2 + p.hidden, rel=1e-12
+        )
+
+
+def test_overlapping_bans_share_the_network_before_the_first() -> None:
+    from hashtide.market.nowcast import nowcast
+    from hashtide.market.regions import region_shares
+    from hashtide.market.world import ban_baselines
+
+    coal = _all_china_ban(name="coal", regions=("china_coal",), ramp_days=14)
+    hydro = _all_china_ban(name="hydro", regions=("china_hydro",), start=dt.date(2021, 6, 18))
+    later = _all_china_ban(name="later", regions=("china_other",), start=dt.date(2021, 8, 1))
+    iran = PowerCut(
+        name="Iran", regions=("iran",), start=dt.date(2021, 5, 26), days=119, available_frac=0.5
+    )
+    regions = build_fleet(_start()).regions
+    t = dt.datetime(2021, 7, 1, tzinfo=dt.UTC).timestamp()
+    pairs = ban_baselines((later, hydro, iran, coal), t, regions)
+    # A ban after the date is not known; Sichuan's, inside Xinjiang's shutdown, is sized from
+    # the network of Xinjiang's first day (its own first day shows Xinjiang's removals).
+    assert [ban.name for ban, _ in pairs] == ["coal", "hydro"]
+    assert pairs[0][1] is pairs[1][1]
+    base = pairs[0][1]
+    assert base.time_s == coal.start_s
+    # Independent derivation: Iran's cut (from 26 May) covered the whole week before 9 June and
+    # its first day: the chain showed 1 − 0.5 s_Iran of the machines installed.
+    shares = region_shares(dt.date(2021, 6, 9), regions)
+    raw = nowcast(coal.start_s).hashrate_hs
+    assert base.network_hs == pytest.approx(raw / (1 - 0.5 * shares["iran"]), rel=1e-12)
+    assert base.shares == shares
+    # From 1 August the August ban starts its own baseline (the others' shutdowns were done).
+    pairs = ban_baselines((later, hydro, iran, coal), later.start_s, regions)
+    assert pairs[2][1].time_s == later.start_s
+
+
+def test_a_start_just_after_a_shutdown_counts_its_machines_once() -> None:
+    # All of China stops on 9 June 2021 (one day); 40 % scrapped, 60 % covert until September.
+    # A run from 12 June: the nowcast's week (5-12 June) holds five days with China's machines
+    # running (the schedule's day-0 step is taken at the end of 9 June); at the start none
+    # runs. Independent derivation: China's share of the map of 9 June s, the share of the
+    # window's hours from 10 June on φ: the window ran at
+    # 1 − s φ of the network before the ban, the start at 1 − s, so the present is the nowcast
+    # × (1 − s) / (1 − s φ); China's regions start empty and its machines of 9 June (s × the
+    # network then) wait, covert, in full.
+    from hashtide.market.nowcast import nowcast
+    from hashtide.market.regions import region_shares
+    from hashtide.market.run import start_fleet
+
+    ban = _all_china_ban()
+    start = dt.datetime(2021, 6, 12, tzinfo=dt.UTC).timestamp()
+    fleet, now = start_fleet(start, events=(ban,))
+    raw = nowcast(start)
+    s = sum(region_shares(dt.date(2021, 6, 9), fleet.regions)[k] for k in CHINA)
+    hours = np.arange(raw.window_start_s, raw.window_end_s, 3600.0) + 1800.0
+    phi = float(np.mean(hours >= dt.datetime(2021, 6, 10, tzinfo=dt.UTC).timestamp()))
+    assert phi == pytest.approx(2 / 7, abs=0.02)
+    assert now.hashrate_hs == pytest.approx(raw.hashrate_hs * (1 - s) / (1 - s * phi), rel=1e-9)
+    for key in CHINA:
+        assert fleet.shares[key] == 0.0
+    assert fleet.running_by_region_hs().sum() == pytest.approx(now.hashrate_hs, rel=1e-6)
+    market = WorldMarket.prepare(
+        fleet,
+        start_time_s=now.begin_s,
+        start_height=now.height,
+        end_time_s=now.begin_s + 30 * 86_400,
+        events=(ban,),
+    )
+    cap = market._state.cap[0]
+    china_rows = [fleet.region_keys.index(k) for k in CHINA]
+    assert cap[china_rows].sum() == 0.0
+    waiting = sum(cap[c].sum() for _, c in market._covert[0])
+    # Installed per running machine: the start fleet's ratio in the other regions is ≥ 1.
+    network_before = nowcast(ban.start_s).hashrate_hs
+    assert waiting >= 0.6 * s * network_before * 0.999
+    assert waiting < 0.6 * s * network_before * 1.6

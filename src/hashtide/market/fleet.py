@@ -191,6 +191,13 @@ def _uncut_factors(
         shares = region_shares(day, regions, quotes=quotes)
         hours = np.arange(first, last, 3600.0) + 1800.0
         factors[i] = float(np.mean([cut_running_frac(cuts, shares, float(t)) for t in hours]))
+        if not factors[i] > 0.0:
+            names = [c.name for c in cuts if c.start_s < last and c.end_s > first]
+            raise InvalidInputError(
+                f"the power cuts {names} leave no machine running over the whole retarget period "
+                f"from block {int(history.start_height[k]):,}: the fleet they idled cannot be "
+                "read from the chain's hashrate (give the cut an available share above 0)"
+            )
     return factors
 
 

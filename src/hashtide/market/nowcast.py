@@ -17,16 +17,18 @@ year before the start (each nowcast there against the hashrate the next
 :data:`WINDOW_DAYS` days then showed, all of it dated before the start). Nothing after the start
 is read: everything is selected by its date before the arithmetic starts.
 
-Events under way at the start (a power cut) are applied by the run
-(:func:`hashtide.market.run.simulate`): the fleet is sized so that, under the cut, it runs the
-nowcast hashrate (:func:`cut_running_frac`).
+Events under way at the start are applied by the run (:func:`hashtide.market.run.simulate`):
+a power cut is taken out of the window and put back at the start, so that the fleet, under the
+cut, runs the nowcast hashrate (:func:`with_cuts`, :func:`cut_running_frac`); a ban's shutdown
+the same way, its machines removed inside the window starting in transit or covert
+(:func:`with_bans`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -117,6 +119,9 @@ class Nowcast:
     window_running_frac, running_frac : float
         Share of the fleet the power cuts under way left running, on average over the window
         and at ``begin_s`` (1 without cuts; set by :func:`with_cuts`).
+    ban_window_frac, ban_frac : float
+        Share of the network before the bans under way that their schedules left hashing, on
+        average over the window and at ``begin_s`` (1 without bans; set by :func:`with_bans`).
     """
 
     time_s: float
@@ -135,6 +140,8 @@ class Nowcast:
     source: str
     window_running_frac: float = 1.0
     running_frac: float = 1.0
+    ban_window_frac: float = 1.0
+    ban_frac: float = 1.0
 
     @property
     def uncut_hashrate_hs(self) -> float:
@@ -340,12 +347,47 @@ def with_cuts(now: Nowcast, events: Sequence[Event], shares: Mapping[str, float]
     hours = np.arange(now.window_start_s, now.window_end_s, 3600.0) + 1800.0
     window = float(np.mean([cut_running_frac(known, shares, float(t)) for t in hours]))
     at_start = cut_running_frac(known, shares, now.begin_s)
+    if not (window > 0.0 and at_start > 0.0):
+        covering = [
+            e.name for e in known if e.start_s < now.begin_s + 1.0 and e.end_s > now.window_start_s
+        ]
+        raise InvalidInputError(
+            f"the power cuts {covering} leave no machine running "
+            + ("over the nowcast's window" if window <= 0.0 else "at the start")
+            + ": the hashrate without them cannot be read from the chain"
+        )
     uncut = now.hashrate_hs / window
     return replace(
         now,
         hashrate_hs=uncut * at_start,
         window_running_frac=window,
         running_frac=at_start,
+    )
+
+
+def with_bans(now: Nowcast, ban_frac_at: Callable[[float], float]) -> Nowcast:
+    """The nowcast under the bans under way: as :func:`with_cuts`, with ``ban_frac_at(t)``
+    the share of the network before the bans that their schedules leave hashing at ``t``
+    (:func:`hashtide.market.world.ban_network_frac`).
+
+    The window's hashrate is divided by its mean over the window (hourly) and multiplied by its
+    value at the start: machines the bans removed inside the window are no longer counted as
+    running at the start (the run starts them in transit or covert:
+    :func:`hashtide.market.world.ban_aftermath`). The hours of a ban's day count its state
+    at that day's midnight (the schedule moves machines once a day).
+    """
+    hours = np.arange(now.window_start_s, now.window_end_s, 3600.0) + 1800.0
+    window = float(np.mean([ban_frac_at(float(t)) for t in hours]))
+    at_start = float(ban_frac_at(now.begin_s))
+    if window == 1.0 and at_start == 1.0:
+        return now
+    if not (window > 0.0 and at_start > 0.0):
+        raise InvalidInputError("the bans under way leave no machine hashing")
+    return replace(
+        now,
+        hashrate_hs=now.hashrate_hs / window * at_start,
+        ban_window_frac=window,
+        ban_frac=at_start,
     )
 
 

@@ -26,12 +26,20 @@ from hashtide.engine import (
 from hashtide.errors import InvalidInputError
 from hashtide.market.behaviour import BehaviourParams
 from hashtide.market.data import MapQuote
-from hashtide.market.events import Event
+from hashtide.market.events import Event, RegionalBan
 from hashtide.market.fleet import WorldFleet, build_fleet
 from hashtide.market.history import ChainHistory, MarketInputs
-from hashtide.market.nowcast import Nowcast, nowcast, with_cuts
+from hashtide.market.nowcast import Nowcast, nowcast, with_bans, with_cuts
 from hashtide.market.regions import DEFAULT_REGIONS, Region, region_shares
-from hashtide.market.world import Assumption, PricePaths, WorldMarket
+from hashtide.market.world import (
+    Assumption,
+    PricePaths,
+    WorldMarket,
+    ban_baselines,
+    ban_in_run,
+    ban_network_frac,
+    ban_start_shares,
+)
 from hashtide.protocol import MAINNET
 from hashtide.units import SECONDS_PER_DAY
 
@@ -202,6 +210,16 @@ class MarketRun:
                         source="the scenario's power cuts that began by the start date",
                     )
                 )
+            if now.ban_window_frac < 1.0 or now.ban_frac < 1.0:
+                rows.append(
+                    Assumption(
+                        name="bans in the nowcast",
+                        value=f"the bans' schedules left {now.ban_window_frac:.0%} of the network "
+                        f"before them hashing over the window, {now.ban_frac:.0%} at the start",
+                        source="the scenario's bans that began by the start date (their machines "
+                        "removed inside the window start in transit or covert, not running)",
+                    )
+                )
         rows.extend(
             Assumption(name="fleet note", value=note, source="hashtide.market.build_fleet")
             for note in fleet.notes
@@ -211,6 +229,32 @@ class MarketRun:
 
 def _utc(time_s: float) -> str:
     return dt.datetime.fromtimestamp(time_s, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def start_nowcast(
+    start_time_s: float,
+    *,
+    events: Sequence[Event] = (),
+    regions: Sequence[Region] = DEFAULT_REGIONS,
+    quotes: Sequence[MapQuote] | None = None,
+) -> tuple[Nowcast, dict[str, float]]:
+    """The nowcast at ``start_time_s`` under the events under way, and the regions' shares
+    of its hashrate (see :func:`start_fleet`)."""
+    now = nowcast(start_time_s)
+    date = dt.datetime.fromtimestamp(now.begin_s, tz=dt.UTC).date()
+    shares = region_shares(date, regions, quotes=quotes)
+    now = with_cuts(now, events, shares)
+    if any(
+        isinstance(e, RegionalBan)
+        and e.start_s <= start_time_s
+        and ban_in_run(e, now.window_start_s)
+        for e in events
+    ):
+        baselines = ban_baselines(events, start_time_s, regions, quotes)
+        considered = [(b, base) for b, base in baselines if ban_in_run(b, now.window_start_s)]
+        now = with_bans(now, lambda t: ban_network_frac(considered, t))
+        shares = ban_start_shares(shares, baselines, now.begin_s, now.uncut_hashrate_hs)
+    return now, shares
 
 
 def start_fleet(
@@ -226,13 +270,14 @@ def start_fleet(
 
     The fleet is built at the nowcast's ``begin_s`` and sized so that, under the power cuts of
     ``events`` under way then, it runs the nowcast hashrate (cuts inside the nowcast's window
-    are taken out of it: :func:`hashtide.market.nowcast.with_cuts`). Only data dated before
-    ``start_time_s`` is read.
+    are taken out of it: :func:`hashtide.market.nowcast.with_cuts`). A ban of ``events`` under
+    way at the start (its shutdown, or its machines still in transit or covert) is taken out of
+    the nowcast the same way (:func:`hashtide.market.nowcast.with_bans`: machines it removed
+    inside the window are on their way at the start, not running), and its regions hold what
+    its schedule leaves there (:func:`hashtide.market.world.ban_start_shares`). Only data and
+    events dated before ``start_time_s`` are read.
     """
-    now = nowcast(start_time_s)
-    date = dt.datetime.fromtimestamp(now.begin_s, tz=dt.UTC).date()
-    shares = region_shares(date, regions, quotes=quotes)
-    now = with_cuts(now, events, shares)
+    now, shares = start_nowcast(start_time_s, events=events, regions=regions, quotes=quotes)
     fleet = build_fleet(
         now.begin_s,
         regions=regions,
@@ -311,9 +356,7 @@ def simulate(
             quotes=quotes,
         )
     else:
-        now = nowcast(start_time_s)
-        date = dt.datetime.fromtimestamp(now.begin_s, tz=dt.UTC).date()
-        now = with_cuts(now, events, region_shares(date, fleet.regions, quotes=quotes))
+        now, _ = start_nowcast(start_time_s, events=events, regions=fleet.regions, quotes=quotes)
         if abs(fleet.time_s - now.begin_s) > 1.0:
             raise InvalidInputError(
                 "the fleet given was not built for the start period (build it with start_fleet)"
@@ -352,6 +395,7 @@ def simulate(
         n_paths=n,
         prices=prices,
         initial_scale=scale,
+        quotes=quotes,
     )
     start = (
         StartPoint(

@@ -47,6 +47,7 @@ from hashtide.market.behaviour import (
     running_frac,
     supply_pace,
 )
+from hashtide.market.data import MapQuote
 from hashtide.market.events import (
     Event,
     PowerCut,
@@ -57,7 +58,7 @@ from hashtide.market.events import (
 )
 from hashtide.market.fleet import MAX_IDLE_RATIO, WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
-from hashtide.market.regions import china_split, order_shares
+from hashtide.market.regions import Region, china_split, order_shares
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -159,6 +160,7 @@ class WorldMarket:
         initial_deliveries_hs: FloatArray,
         prices: PricePaths | None = None,
         initial_scale: FloatArray | None = None,
+        quotes: Sequence[MapQuote] | None = None,
     ) -> None:
         self.fleet = fleet
         self.events = events
@@ -176,15 +178,9 @@ class WorldMarket:
         )
         # A ban whose shutdown is over but whose machines are still on their way (in transit
         # to the destinations, or covert and not yet back) stays: its shutdown is in the chain,
-        # the machines still to come are not (``_aftermath``).
+        # the machines still to come are not (``ban_aftermath``).
         self.bans = tuple(
-            e
-            for e in events
-            if isinstance(e, RegionalBan)
-            and (
-                e.start_s + max(e.ramp_days, 1.0) * SECONDS_PER_DAY > start_time_s
-                or sum(ban_aftermath(e, start_time_s)) > AFTERMATH_MIN_FRAC
-            )
+            e for e in events if isinstance(e, RegionalBan) and ban_in_run(e, start_time_s)
         )
         self.past_events = tuple(
             e
@@ -322,11 +318,17 @@ class WorldMarket:
         cap[:, :n_regions, :n_old] = fleet.capacity_hs[None]
         if initial_scale is not None:  # the start's uncertainty, one factor per path
             cap[:, :n_regions, :n_old] *= np.broadcast_to(initial_scale, (n_paths,))[:, None, None]
+        under_way = [ban for ban in self.bans if sum(ban_aftermath(ban, start_time_s)) > 0.0]
+        baselines = (
+            {id(ban): base for ban, base in ban_baselines(events, start_time_s, regions, quotes)}
+            if under_way
+            else {}
+        )
         for b, ban in enumerate(self.bans):
             transit1, transit2, hidden = ban_aftermath(ban, start_time_s)
             if transit1 + transit2 + hidden <= 0.0:
                 continue
-            before = _banned_before(fleet, ban)
+            before = _banned_before(fleet, ban, baselines[id(ban)])
             t1, t2 = self._transit[b]
             for row, covert in self._covert[b]:
                 cap[:, t1, :n_old] += before[row] * transit1
@@ -373,6 +375,7 @@ class WorldMarket:
         n_paths: int = 1,
         prices: PricePaths | None = None,
         initial_scale: FloatArray | None = None,
+        quotes: Sequence[MapQuote] | None = None,
     ) -> WorldMarket:
         """Fit the entry rule on the fleet's history before the start and set everything up.
 
@@ -396,6 +399,9 @@ class WorldMarket:
         initial_scale : ndarray, shape (P,), optional
             Factor on each path's installed fleet at the start (the nowcast's uncertainty,
             :func:`hashtide.market.nowcast.nowcast`); default 1.
+        quotes : sequence of MapQuote, optional
+            Mining-map figures (default: shipped), for the machines of a ban under way at the
+            start (:func:`ban_baselines`); the fleet's own.
         """
         params = BehaviourParams() if params is None else params
         inputs = MarketInputs.shipped() if inputs is None else inputs
@@ -423,6 +429,7 @@ class WorldMarket:
             initial_deliveries_hs=orders,
             prices=prices,
             initial_scale=initial_scale,
+            quotes=quotes,
         )
 
     # --- the daily step ---------------------------------------------------------------------
@@ -999,20 +1006,57 @@ def _linear_hazard(days: FloatArray, start_s: float, ramp_days: float) -> FloatA
 AFTERMATH_MIN_FRAC = 0.01
 
 
-def ban_aftermath(ban: RegionalBan, start_time_s: float) -> tuple[float, float, float]:
-    """Shares of the banned regions' machines in transit (its two stages) and covert, not yet
-    back, at ``start_time_s``: the ban's own daily schedule (the run's, ``_advance``) from its
-    start to the start's midnight. All zero for a ban that had not begun.
+@dataclass(frozen=True, kw_only=True)
+class BanProgress:
+    """Where a ban's regions' machines (as shares of those installed on its first day) are, by
+    the ban's own daily schedule (the run's, ``_advance``).
+
+    Attributes
+    ----------
+    left : float
+        Not yet stopped (still in the banned regions).
+    back : float
+        Covert machines come back to the regions.
+    arrived : float
+        Relocated machines arrived at the destinations.
+    transit1, transit2 : float
+        Relocated machines on their way (the two stages of the delay).
+    hidden : float
+        Covert machines not yet back.
     """
-    if ban.start_s >= start_time_s:
-        return 0.0, 0.0, 0.0
+
+    left: float
+    back: float
+    arrived: float
+    transit1: float
+    transit2: float
+    hidden: float
+
+    @property
+    def in_regions(self) -> float:
+        """Machines in the banned regions: not yet stopped, or covert and back."""
+        return self.left + self.back
+
+    @property
+    def out_of_network(self) -> float:
+        """Machines not hashing anywhere: stopped for good, in transit or covert and waiting."""
+        return 1.0 - self.left - self.back - self.arrived
+
+
+def ban_progress(ban: RegionalBan, time_s: float) -> BanProgress:
+    """The ban's own daily schedule (the run's, ``_advance``) from its first day to the
+    midnight of ``time_s`` (that day's step not taken). Nothing moved for a ban that had not
+    begun.
+    """
+    if ban.start_s >= time_s:
+        return BanProgress(left=1.0, back=0.0, arrived=0.0, transit1=0.0, transit2=0.0, hidden=0.0)
     first = math.floor(ban.start_s / SECONDS_PER_DAY) * SECONDS_PER_DAY
-    n_days = max(0, math.floor((start_time_s - first) / SECONDS_PER_DAY))
+    n_days = max(0, math.floor((time_s - first) / SECONDS_PER_DAY))
     days: FloatArray = first + SECONDS_PER_DAY * np.arange(n_days, dtype=float)
     removal = _linear_hazard(days, ban.start_s, ban.ramp_days)
-    back = _linear_hazard(days, ban.resume_s, ban.covert_ramp_days)
+    returns = _linear_hazard(days, ban.resume_s, ban.covert_ramp_days)
     rate = 2.0 / ban.relocate_delay_days
-    left, transit1, transit2, hidden = 1.0, 0.0, 0.0, 0.0
+    left, back, arrived, transit1, transit2, hidden = 1.0, 0.0, 0.0, 0.0, 0.0, 0.0
     for d in range(days.size):
         removed = left * removal[d]
         left -= removed
@@ -1021,21 +1065,169 @@ def ban_aftermath(ban: RegionalBan, start_time_s: float) -> tuple[float, float, 
         flow1, flow2 = transit1 * rate, transit2 * rate
         transit1 -= flow1
         transit2 += flow1 - flow2
-        hidden -= hidden * back[d]
-    return transit1, transit2, hidden
+        arrived += flow2
+        moved = hidden * returns[d]
+        hidden -= moved
+        back += moved
+    return BanProgress(
+        left=left, back=back, arrived=arrived, transit1=transit1, transit2=transit2, hidden=hidden
+    )
 
 
-def _banned_before(fleet: WorldFleet, ban: RegionalBan) -> dict[int, FloatArray]:
-    """Installed machines of each banned region (row of ``fleet``) on the ban's first day, by
-    the fleet's vintages [H/s]: the region's share of the mining map known then × the nowcast
-    hashrate of that day, installed per running machine as :func:`build_fleet` sizes them.
+def ban_aftermath(ban: RegionalBan, start_time_s: float) -> tuple[float, float, float]:
+    """Shares of the banned regions' machines in transit (its two stages) and covert, not yet
+    back, at ``start_time_s``: the ban's own daily schedule (:func:`ban_progress`) from its
+    start to the start's midnight. All zero for a ban that had not begun.
     """
-    from hashtide.market.nowcast import nowcast
+    if ban.start_s >= start_time_s:
+        return 0.0, 0.0, 0.0
+    p = ban_progress(ban, start_time_s)
+    return p.transit1, p.transit2, p.hidden
+
+
+def ban_in_run(ban: RegionalBan, start_time_s: float) -> bool:
+    """A run from ``start_time_s`` applies the ban: not begun, its shutdown under way, or more
+    than :data:`AFTERMATH_MIN_FRAC` of its machines still in transit or covert."""
+    return (
+        ban.start_s + max(ban.ramp_days, 1.0) * SECONDS_PER_DAY > start_time_s
+        or sum(ban_aftermath(ban, start_time_s)) > AFTERMATH_MIN_FRAC
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class BanBaseline:
+    """The network before a ban (or before the first of overlapping bans), as known then.
+
+    Attributes
+    ----------
+    time_s : float
+        The first day of the earliest ban whose shutdown overlaps this one's [s].
+    network_hs : float
+        The nowcast hashrate of that day without the power cuts under way then (the installed
+        machines' hashrate, :func:`hashtide.market.nowcast.with_cuts`) [H/s].
+    shares : dict
+        The regions' shares of the mining map known that day.
+    """
+
+    time_s: float
+    network_hs: float
+    shares: dict[str, float]
+
+
+def ban_baselines(
+    events: Sequence[Event],
+    time_s: float,
+    regions: Sequence[Region],
+    quotes: Sequence[MapQuote] | None = None,
+) -> list[tuple[RegionalBan, BanBaseline]]:
+    """Each ban of ``events`` that began by ``time_s``, with the network it removes machines from.
+
+    Bans whose shutdowns overlap (one begins before another's is done, such as Sichuan's of
+    18 June 2021 inside Xinjiang's of 9 June) share the baseline of the earliest: the later
+    one's own first day already shows the earlier one's removals. The baseline is the nowcast
+    of that day (data before it only) with the power cuts that had begun by then taken out, and
+    the mining map known then: no event or data after ``time_s`` is read.
+    """
+    from hashtide.market.nowcast import nowcast, with_cuts
     from hashtide.market.regions import region_shares
 
-    day = dt.datetime.fromtimestamp(ban.start_s, tz=dt.UTC).date()
-    shares = region_shares(day, fleet.regions)
-    network = nowcast(ban.start_s).hashrate_hs
+    known = sorted(
+        (e for e in events if isinstance(e, RegionalBan) and e.start_s <= time_s),
+        key=lambda e: e.start_s,
+    )
+    out: list[tuple[RegionalBan, BanBaseline]] = []
+    group_end = -math.inf
+    baseline: BanBaseline | None = None
+    for ban in known:
+        if baseline is None or ban.start_s >= group_end:
+            day = dt.datetime.fromtimestamp(ban.start_s, tz=dt.UTC).date()
+            shares = region_shares(day, regions, quotes=quotes)
+            now = with_cuts(nowcast(ban.start_s), events, shares)
+            baseline = BanBaseline(
+                time_s=ban.start_s, network_hs=now.uncut_hashrate_hs, shares=shares
+            )
+            group_end = -math.inf
+        group_end = max(group_end, ban.start_s + max(ban.ramp_days, 1.0) * SECONDS_PER_DAY)
+        out.append((ban, baseline))
+    return out
+
+
+def ban_network_frac(baselines: Sequence[tuple[RegionalBan, BanBaseline]], time_s: float) -> float:
+    """Share of the network before the bans that their schedules leave hashing at ``time_s``.
+
+    Per baseline (group of overlapping bans) ``1 − Σ_b Σ_r s_r o_b(t)``, with ``s_r`` the
+    banned region's share of the map then and ``o_b(t)`` the share of its machines out of the
+    network (stopped, in transit, covert and waiting: :attr:`BanProgress.out_of_network`);
+    the product over baselines.
+    """
+    lost: dict[int, float] = {}
+    for ban, base in baselines:
+        out = ban_progress(ban, time_s).out_of_network
+        if out > 0.0:
+            lost[id(base)] = lost.get(id(base), 0.0) + out * sum(
+                base.shares.get(key, 0.0) for key in ban.regions
+            )
+    return float(np.prod([max(0.0, 1.0 - v) for v in lost.values()])) if lost else 1.0
+
+
+def bans_at_start(
+    baselines: Sequence[tuple[RegionalBan, BanBaseline]], start_time_s: float
+) -> list[tuple[RegionalBan, BanBaseline]]:
+    """The bans a run from ``start_time_s`` carries under way: begun before it and still in the
+    run (:func:`ban_in_run`)."""
+    return [
+        (ban, base)
+        for ban, base in baselines
+        if ban.start_s < start_time_s and ban_in_run(ban, start_time_s)
+    ]
+
+
+def ban_start_shares(
+    shares: dict[str, float],
+    baselines: Sequence[tuple[RegionalBan, BanBaseline]],
+    start_time_s: float,
+    network_hs: float,
+) -> dict[str, float]:
+    """The regions' shares at a start inside a ban's shutdown or aftermath.
+
+    A banned region holds what the ban's schedule leaves there (``s_r N_0 (left + back)``,
+    :class:`BanProgress`, ``N_0`` the baseline network) out of ``network_hs``, not its map
+    share of the network (the map before the ban counts the machines already stopped or on
+    their way, which :func:`ban_aftermath` puts in transit and covert); the other regions share
+    the rest in proportion to their map shares.
+    """
+    fixed: dict[str, float] = {}
+    for ban, base in bans_at_start(baselines, start_time_s):
+        kept = ban_progress(ban, start_time_s).in_regions
+        for key in ban.regions:
+            if key in shares:
+                fixed[key] = base.shares.get(key, 0.0) * base.network_hs * kept / network_hs
+    if not fixed:
+        return dict(shares)
+    total_fixed = sum(fixed.values())
+    if total_fixed >= 1.0:
+        raise InvalidInputError(
+            f"the banned regions {sorted(fixed)} would hold {total_fixed:.0%} of the network at "
+            "the start: the nowcast is below what the bans' schedules leave there"
+        )
+    others = sum(v for k, v in shares.items() if k not in fixed)
+    rest = 1.0 - total_fixed
+    return {
+        k: fixed[k] if k in fixed else (v * rest / others if others > 0 else 0.0)
+        for k, v in shares.items()
+    }
+
+
+def _banned_before(
+    fleet: WorldFleet, ban: RegionalBan, baseline: BanBaseline
+) -> dict[int, FloatArray]:
+    """Installed machines of each banned region (row of ``fleet``) before the ban, by the
+    fleet's vintages [H/s]: the region's share of the map at the baseline × the baseline's
+    network without power cuts (:func:`ban_baselines`), installed per running machine as
+    :func:`build_fleet` sizes a region at the start — the start fleet's vintage mix and
+    smoothed hashprice (the run's machines), the region's power price and availability on the
+    ban's first day.
+    """
     mix = fleet.capacity_hs.sum(axis=0)
     mix = mix / mix.sum() if mix.sum() > 0 else mix
     out: dict[int, FloatArray] = {}
@@ -1051,7 +1243,7 @@ def _banned_before(fleet: WorldFleet, ban: RegionalBan) -> dict[int, FloatArray]
         )
         per_unit = float(np.sum(mix * on)) * float(region.availability_at(ban.start_s))
         ratio = 1.0 / max(per_unit, 1.0 / MAX_IDLE_RATIO)
-        out[r] = shares[region.key] * network * ratio * mix
+        out[r] = baseline.shares.get(region.key, 0.0) * baseline.network_hs * ratio * mix
     return out
 
 
