@@ -253,7 +253,8 @@ def show(
 
     from hashtide.chain.history import provenance
     from hashtide.report._io import check_output_file
-    from hashtide.units import HS_PER_EHS, SECONDS_PER_DAY
+    from hashtide.report.formatting import format_hashrate, format_quantity
+    from hashtide.units import SECONDS_PER_DAY
 
     if plot is not None:
         check_output_file(plot, option="--plot")
@@ -295,12 +296,10 @@ def show(
             str(row["epoch"]),
             f"{row['start_height']:,}",
             _date(row["first_block_time"]),
-            f"{row['difficulty'] / 1e12:,.2f} T"
-            if row["difficulty"] >= 1e9
-            else f"{row['difficulty']:,.2f}",
+            format_quantity(float(row["difficulty"]), "si"),
             "" if pd.isna(pct) else f"{pct:+.2f} %",
             "—" if pd.isna(row["duration_s"]) else f"{row['duration_s'] / SECONDS_PER_DAY:.2f} d",
-            "—" if pd.isna(row["hashrate_hs"]) else f"{row['hashrate_hs'] / HS_PER_EHS:,.2f} EH/s",
+            "—" if pd.isna(row["hashrate_hs"]) else format_hashrate(float(row["hashrate_hs"])),
         )
     console.print(grid)
     if plot is not None:
