@@ -726,7 +726,7 @@ def _dips_sentence(row: Mapping[str, Any], model: ScreenModel | None) -> str:
     if not kept:
         return f"{found}; no term of the dips channel scores above its training mean."
     return (
-        f"{found}; the dips channel's score comes from "
+        f"{found}; the dips channel's score comes from: "
         + "; ".join(_dips_term(t, r) for t in kept)
         + "."
     )
