@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from hashtide import __version__
@@ -112,3 +113,24 @@ def test_truncated_headers_file_exits_2_naming_the_height(tmp_path: Path) -> Non
     result = runner.invoke(app, ["chain", "verify", "--headers", str(path)])
     assert result.exit_code == 2
     assert "height 2" in result.output
+
+
+def test_show_writes_difficulty_and_hashrate_with_si_prefixes() -> None:
+    """Dec 2013 - 2014 once printed "0.00 T" and hashrates before 2014 "0.00 EH/s".
+
+    Expected cells: the shipped CSV's values rounded by hand to 4 significant digits
+    (period 137: difficulty 1,180,923,195.26, hashrate 1.015205e16 H/s; period 0: difficulty 1,
+    hashrate 4.2086e6 H/s).
+    """
+    result = runner.invoke(app, ["chain", "show", "--since", "2013-12-15"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "276,192" in line)
+    assert "1.181 G" in row
+    assert "10.15 PH/s" in row
+    first = runner.invoke(app, ["chain", "show", "--since", "2009-01-01"])
+    row = next(line for line in first.output.splitlines() if "2009-01-03" in line)
+    assert "4.209 MH/s" in row
+    # The CSV keeps the raw numbers.
+    csv = runner.invoke(app, ["chain", "show", "--since", "2013-12-15", "--csv"])
+    frame = pd.read_csv(io.StringIO(csv.output))
+    assert frame.loc[frame["epoch"] == 137, "difficulty"].iloc[0] == pytest.approx(1180923195.258)

@@ -384,3 +384,18 @@ def test_screen_model_file_round_trips_and_bad_files_are_named() -> None:
         ScreenModel.from_dict(broken, source="x.json")
     with pytest.raises(DataError, match="not a hashtide-screen/2 file"):
         ScreenModel.from_dict({"format": "hashtide-screen/1"}, source="x.json")
+
+
+def test_the_dips_evidence_names_the_terms_that_carry_its_score() -> None:
+    """office_b4 has no floor dips; its dips channel scores on other terms, which are named.
+
+    Regression snapshot of the shipped example meters (the walkthrough found "On 0.0 % of days
+    the floor dropped … by 0.0 kW" for it): the values are office_b4's features.
+    """
+    results = screen(load_meters(example_path("meters"), timezone="Europe/London"))
+    office = next(r for r in results if r.meter_id == "office_b4")
+    dips = next(e for e in office.evidence if e.key == "dips")
+    assert office.features["dip_days_frac"] == 0.0
+    assert "floor dropped" not in dips.sentence
+    assert dips.sentence.startswith("No floor dips were found; the dips channel's score comes")
+    assert "more steady than its 4 peers' (z -1.3)" in dips.sentence

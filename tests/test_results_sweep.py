@@ -215,3 +215,36 @@ def test_sweep_on_a_dask_cluster_and_the_cli(scenario_file: Path, tmp_path: Path
     )
     assert result.exit_code == 0, result.output
     assert "Peak share" in report.read_text()
+
+
+def test_results_show_writes_one_row_per_figure_with_units(
+    stored: StoredRun, tmp_path: Path
+) -> None:
+    """`results show` at 120 columns: figures as rows with units, cash flows in one unit.
+
+    The walkthrough found 14 raw column names crushed into one table and flows in e-notation.
+    Expected cells: 350 MW of 3,500 W machines is 100,000 machines of 200 TH/s = 20 EH/s
+    (independent derivation); the yearly capex is the stored 269.9 M USD (100,000 × 2,699 USD,
+    the catalog price; independent derivation), in the table's M USD.
+    """
+    with ResultsStore(tmp_path / "r.duckdb") as store:
+        store.put(stored)
+    args = ["results", "show", stored.run_id[:8], "--store", str(tmp_path / "r.duckdb")]
+    result = runner.invoke(app, args, env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 120
+
+    def row(label: str) -> str:
+        return next(line for line in lines if line.startswith(f"│ {label} "))
+
+    assert "100,000" in row("machines")
+    assert "20 EH/s" in row("installed hashrate")
+    assert "USD" in row("NPV (net present value)")
+    assert "/year" in row("IRR (internal rate of return)")
+    assert "e+" not in result.output
+    assert "[M USD]" in result.output
+    assert "269.9" in next(line for line in lines if line.startswith("│ 350 MW "))
+    # --json keeps the raw numbers.
+    raw = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    assert raw["variants"][0]["installed_hashrate_hs"] == pytest.approx(20e18, rel=1e-9)

@@ -429,3 +429,31 @@ def test_periods_past_the_horizon_on_every_path_raise_no_warning(tmp_path: Path)
     result = run_scenario(load_scenario(path), n_paths=20, seed=11)
     # 6 MW of S21 XP Hyd against a ~1 ZH/s network: a share far below 1 %, never zero
     assert 0 < result.variants[0].peak_share_frac < 0.01
+
+
+def test_run_prints_and_returns_npv_irr_and_payback(tmp_path: Path) -> None:
+    """Should a miner buy these machines? `run` answers on the console and in --json."""
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(minimal_scenario(paths=4)))
+    args = ["run", str(path), "--no-report", "--no-sensitivity"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    [variant] = json.loads(result.output)["variants"]
+    # Independent derivation: 100,000 machines at 2,699 USD; one year of 350 MW at 0.01 USD/kWh
+    # (8,766 h) costs 30.681 M USD; the BTC sell at the constant 80,000 USD; the default
+    # discount rate is 8 %/year. NPV and IRR rise with the BTC mined, so their medians are
+    # those of the median path's BTC (the 1e-6 allows the float sums).
+    capex = 100_000 * 2_699
+    net = variant["btc_per_year"]["median"] * 80_000 - 350e3 * 8_766 * 0.01
+    assert variant["capex_usd"] == pytest.approx(capex, rel=1e-12)
+    assert variant["npv_usd"]["median"] == pytest.approx(-capex + net / 1.08, rel=1e-6)
+    assert variant["irr_frac"]["median"] == pytest.approx(net / capex - 1, rel=1e-6)
+    assert variant["payback_years"] == {"p5": None, "median": None, "p95": None}  # never
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "Should the actor buy these machines?" in table.output
+    assert "NPV at 8.0%/year" in table.output
+    row = next(line for line in table.output.splitlines() if "269.9" in line)
+    npv = f"{variant['npv_usd']['median'] / 1e6:.2f}"  # 4 significant digits, in M USD
+    assert npv in row
+    assert "never" in row

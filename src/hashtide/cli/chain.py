@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashtide.cli._common import EXIT_FAILURE, console, err_console, guarded, plain
+from hashtide.cli._common import (
+    EXAMPLES,
+    EXIT_FAILURE,
+    HelpCommand,
+    HelpGroup,
+    console,
+    err_console,
+    guarded,
+    plain,
+)
 from hashtide.errors import InvalidInputError
 
 # Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
@@ -21,10 +30,12 @@ chain_app = typer.Typer(
     help=(
         "Bitcoin's real chain history, one row per 2016-block retarget period.\n\n"
         "The history ships with hashtide (built from public checkpoint files and Bitcoin Core "
-        "block statistics; no network needed). Use --headers FILE to build it instead from a "
-        "raw 80-byte block-headers file, e.g. Electrum's 'blockchain_headers'."
+        "block statistics; no network needed). 'chain verify' and 'chain show' take "
+        "--headers FILE to build it instead from a raw 80-byte block-headers file, e.g. "
+        "Electrum's 'blockchain_headers'."
     ),
     no_args_is_help=True,
+    cls=HelpGroup,
 )
 
 HeadersOption = Annotated[
@@ -110,7 +121,7 @@ def _exact_row(check: RetargetCheck, table: pd.DataFrame) -> list[str]:
     ]
 
 
-@chain_app.command()
+@chain_app.command(cls=HelpCommand, epilog=EXAMPLES["chain verify"])
 @guarded
 def verify(
     headers: HeadersOption = None,
@@ -219,7 +230,7 @@ def _since_start(table: pd.DataFrame, since: str, *, built_on: str | None = None
     return start
 
 
-@chain_app.command()
+@chain_app.command(cls=HelpCommand, epilog=EXAMPLES["chain show"])
 @guarded
 def show(
     since: Annotated[
@@ -234,7 +245,8 @@ def show(
         Path | None,
         typer.Option(
             help="Also write a chart of difficulty and implied hashrate (log axis, halvings "
-            "marked) to this file: .png or .html (interactive, works offline).",
+            "marked) to this file: .html (interactive, works offline) or .png (needs the "
+            "plot extra: pip install 'hashtide\\[plot]').",
             dir_okay=False,
         ),
     ] = None,
@@ -253,7 +265,8 @@ def show(
 
     from hashtide.chain.history import provenance
     from hashtide.report._io import check_output_file
-    from hashtide.units import HS_PER_EHS, SECONDS_PER_DAY
+    from hashtide.report.formatting import format_hashrate, format_quantity
+    from hashtide.units import SECONDS_PER_DAY
 
     if plot is not None:
         check_output_file(plot, option="--plot")
@@ -295,12 +308,10 @@ def show(
             str(row["epoch"]),
             f"{row['start_height']:,}",
             _date(row["first_block_time"]),
-            f"{row['difficulty'] / 1e12:,.2f} T"
-            if row["difficulty"] >= 1e9
-            else f"{row['difficulty']:,.2f}",
+            format_quantity(float(row["difficulty"]), "si"),
             "" if pd.isna(pct) else f"{pct:+.2f} %",
             "—" if pd.isna(row["duration_s"]) else f"{row['duration_s'] / SECONDS_PER_DAY:.2f} d",
-            "—" if pd.isna(row["hashrate_hs"]) else f"{row['hashrate_hs'] / HS_PER_EHS:,.2f} EH/s",
+            "—" if pd.isna(row["hashrate_hs"]) else format_hashrate(float(row["hashrate_hs"])),
         )
     console.print(grid)
     if plot is not None:

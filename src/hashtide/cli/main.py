@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hashtide import __version__
-from hashtide.cli._common import set_debug
+from hashtide.cli._common import EXAMPLES, HelpCommand, HelpGroup, set_debug
 from hashtide.cli.chain import chain_app
 from hashtide.cli.dashboard import dashboard
 from hashtide.cli.hardware import catalog
@@ -29,20 +29,21 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
+    cls=HelpGroup,
     pretty_exceptions_enable=False,
 )
 app.add_typer(chain_app, name="chain")
-app.command()(validate)
-app.command()(run)
-app.command()(replay)
-app.command()(backtest)
-app.command()(detect)
-app.command()(classify)
-app.command()(catalog)
-app.command()(screen)
-app.command()(sweep)
+app.command(cls=HelpCommand, epilog=EXAMPLES["validate"])(validate)
+app.command(cls=HelpCommand, epilog=EXAMPLES["run"])(run)
+app.command(cls=HelpCommand, epilog=EXAMPLES["replay"])(replay)
+app.command(cls=HelpCommand, epilog=EXAMPLES["backtest"])(backtest)
+app.command(cls=HelpCommand, epilog=EXAMPLES["detect"])(detect)
+app.command(cls=HelpCommand, epilog=EXAMPLES["classify"])(classify)
+app.command(cls=HelpCommand, epilog=EXAMPLES["catalog"])(catalog)
+app.command(cls=HelpCommand, epilog=EXAMPLES["screen"])(screen)
+app.command(cls=HelpCommand, epilog=EXAMPLES["sweep"])(sweep)
 app.add_typer(results_app, name="results")
-app.command()(dashboard)
+app.command(cls=HelpCommand, epilog=EXAMPLES["dashboard"])(dashboard)
 
 
 def _print_version(value: bool) -> None:

@@ -73,11 +73,11 @@ def replay(
     ] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Write no files.")] = False,
 ) -> None:
-    """Replay a scenario of the past (e.g. the 2021 China ban): a shortcut for ``run``.
+    """Replay a scenario of the past (e.g. the 2021 China ban): a shortcut for 'hashtide run'.
 
-    The same scenario format and the same world market as ``hashtide run``: from the real state
+    The same scenario format and the same world market as 'hashtide run': from the real state
     at the start, with the historical BTC price and fees, once with the scenario's events and
-    once without them (the variant with ``events: []``); scores the simulated difficulty against
+    once without them (the variant with 'events: \\[]'); scores the simulated difficulty against
     the chain, checks the claims and writes an HTML report with every assumption and its source.
     """
     from hashtide.errors import ScenarioError
@@ -247,7 +247,7 @@ def backtest(
             "instead of the engine's expected path (single backtest only).",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed for --paths (>= 0).")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed for --paths.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Score the model's difficulty path against the chain, next to the baselines.

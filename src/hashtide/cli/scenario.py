@@ -67,6 +67,56 @@ def _summary_table(result: ScenarioResult) -> Table:
     return table
 
 
+def _investment_table(result: ScenarioResult) -> Table:
+    """Per variant: capex, NPV, IRR, payback and break-even price (medians, 5–95 % bands)."""
+    import math
+
+    from rich.table import Table
+
+    from hashtide.report.formatting import format_number, pick_unit
+
+    rate = next((value for name, value, _ in result.assumptions if name == "discount rate"), "")
+    variants = result.variants
+    unit, size = pick_unit(
+        "usd", [x for v in variants for x in (v.capex_usd, v.npv_usd.p5, v.npv_usd.p95)]
+    )
+
+    def usd(value: float) -> str:
+        return format_number(value / size)
+
+    def irr(frac: float) -> str:
+        return "none" if math.isnan(frac) else format_number(100 * frac, 3)
+
+    def years(value: float) -> str:
+        # Paths that never pay back have +inf; a band of them all is NaN (accounting.band).
+        return "never" if not math.isfinite(value) else format_number(value, 3)
+
+    table = Table(
+        title="Should the actor buy these machines? Cash flows over "
+        f"{result.horizon_years:g} years (medians, 5–95 % across paths"
+        + (f"; NPV at {plain(rate)}" if rate else "")
+        + ")",
+        caption="IRR: the discount rate at which the NPV is zero ('none': no rate does); "
+        "payback: years until the cumulative net cash turns positive ('never': not within the "
+        "horizon); break-even: the BTC price at which the NPV is zero.",
+    )
+    for name in ("variant", f"capex {unit}", f"NPV {unit}", "5–95 %", "IRR %/yr", "5–95 %",
+                 "payback yr", "break-even USD/BTC"):  # fmt: skip
+        table.add_column(name, justify="left" if name == "variant" else "right", no_wrap=True)
+    for v in variants:
+        table.add_row(
+            plain(v.name),
+            usd(v.capex_usd),
+            usd(v.npv_usd.median),
+            f"{usd(v.npv_usd.p5)} to {usd(v.npv_usd.p95)}",
+            irr(v.irr_frac.median),
+            f"{irr(v.irr_frac.p5)} to {irr(v.irr_frac.p95)}",
+            years(v.payback_years.median),
+            format_number(v.break_even_btc_price_usd.median),
+        )
+    return table
+
+
 def _date(time_s: float) -> str:
     import datetime as dt
 
@@ -246,6 +296,7 @@ def run(
     )
     if result.variants:
         console.print(_summary_table(result))
+        console.print(_investment_table(result))
         console.print(_yearly_table(result))
     if result.claims:
         console.print(_claims_table(result))

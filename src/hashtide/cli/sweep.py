@@ -35,9 +35,8 @@ def sweep(
         list[str],
         typer.Option(
             "--grid",
-            help="KEY=V1,V2,…: a dotted key into the scenario file and its values, e.g. "
-            "'variants.0.facility_power=5 GW,10 GW' or 'btc_price.volatility=30 %/year,60 "
-            "%/year'. Repeat for more axes: every combination runs.",
+            help="KEY=V1,V2,…: a dotted key into the scenario file and its values (see the "
+            "examples below). Repeat for more axes: every combination runs.",
         ),
     ],
     paths: Annotated[

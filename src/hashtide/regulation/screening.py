@@ -635,9 +635,110 @@ class ScreenResult:
         return out
 
 
-def _evidence(row: Mapping[str, Any], channels: Mapping[str, float]) -> tuple[Evidence, ...]:
+#: The dips channel's terms that compare a meter with its peers (the rest read its own load).
+_DIPS_PEER_TERMS: Final = ("z_night_sig", "z_eve_sig", "z_residual_cv")
+#: The dips channel's terms read from floor dips (a block switched off on some days).
+_FLOOR_DIP_TERMS: Final = ("dip_days_frac", "dip_share", "dip_consistency")
+
+
+def _dips_term(term: str, row: Mapping[str, Any]) -> str:
+    """One dips-channel term in words, with its value."""
+    v = float(row.get(term, 0.0) or 0.0)
+    mean = float(row["mean_kw"])
+    peers = f"its {row.get('n_peers', 0)} peers'"
+    if term == "dip_days_frac":
+        return f"floor dips on {100 * v:.1f} % of days"
+    if term == "dip_share":
+        return f"a typical floor dip of {v * mean:,.1f} kW ({100 * v:.0f} % of the mean)"
+    if term == "dip_consistency":
+        return "no floor dips of one height" if v <= 0 else f"{100 * v:.0f} % of dips of one height"
+    if term == "night_dip_frac":
+        return (
+            "no dips of the night level"
+            if v <= 0
+            else f"night-level dips on {100 * v:.1f} % of nights"
+        )
+    if term == "night_dip_share":
+        return f"a typical night-level dip of {v * mean:,.1f} kW"
+    if term == "night_dip_sig":
+        return (
+            "no dips of the night level"
+            if v <= 0
+            else f"night-level dips {v:.1f} times the night-to-night scatter"
+        )
+    if term == "eve_dip_frac":
+        return f"evening-level dips on {100 * v:.1f} % of evenings"
+    if term == "night_sig":
+        return f"a night level moving {100 * v:.1f} % of the mean from night to night"
+    if term in ("z_night_sig", "z_eve_sig"):
+        when = "night" if term == "z_night_sig" else "evening"
+        scatter = float(row.get(term.removeprefix("z_"), 0.0) or 0.0)
+        side = "more" if v > 0 else "less"
+        return (
+            f"its {when} level moving {100 * scatter:.1f} % of the mean from one day to the next, "
+            f"{side} than {peers} (z {v:+.1f})"
+        )
+    if term == "z_residual_cv":
+        cv = float(row.get("residual_cv", 0.0) or 0.0)
+        side = "less" if v > 0 else "more"
+        return (
+            f"hourly load {100 * cv:.1f} % of the mean around its weekly profile, {side} steady "
+            f"than {peers} (z {v:+.1f})"
+        )
+    return f"{term} {v:.3g}"
+
+
+def _dips_sentence(row: Mapping[str, Any], model: ScreenModel | None) -> str:
+    """The dips channel's evidence, naming the terms that carry its score.
+
+    The channel adds up floor-dip terms (the meter against its own days), night- and
+    evening-level terms and peer terms (how much its load scatters against its peers'). Each
+    term's share of the log-odds is :meth:`Stage.contributions` (against the training mean);
+    the sentence describes the floor dips when they carry the score, and otherwise names the
+    terms that do — a meter with no dips at all can score here on a steady night level or a
+    load steadier than its peers'. The score itself is unchanged.
+    """
+    r = row
+    mean = float(r["mean_kw"])
+    dips = (
+        f"On {100 * float(r['dip_days_frac']):.1f} % of days the floor dropped below the days "
+        f"around it, typically by {float(r['dip_share']) * mean:,.1f} kW "
+        f"({100 * float(r['dip_share']):.0f} % of the mean; "
+        f"{100 * float(r['dip_consistency']):.0f} % of dips within ±25 % of that): a block "
+        "switched off for hours on some days (curtailment, rigs between stints)."
+    )
+    if model is None or "dips" not in model.channels:
+        return dips
+    stage = model.channels["dips"].stage
+    parts = {t: float(c) for t, c in zip(stage.terms, stage.contributions(row), strict=True)}
+    positive = {t: c for t, c in parts.items() if c > 0}
+    total = sum(positive.values())
+    floor = sum(c for t, c in positive.items() if t in _FLOOR_DIP_TERMS)
+    if float(r.get("dip_days_frac", 0.0)) > 0 and total > 0 and floor >= 0.5 * total:
+        return dips
+    carriers = sorted(positive, key=lambda t: -positive[t])
+    kept = [t for t in carriers if positive[t] >= 0.15 * total][:3] or carriers[:1]
+    found = (
+        "No floor dips were found"
+        if float(r.get("dip_days_frac", 0.0)) <= 0
+        else f"Floor dips on {100 * float(r['dip_days_frac']):.1f} % of days add little"
+    )
+    if not kept:
+        return f"{found}; no term of the dips channel scores above its training mean."
+    return (
+        f"{found}; the dips channel's score comes from: "
+        + "; ".join(_dips_term(t, r) for t in kept)
+        + "."
+    )
+
+
+def _evidence(
+    row: Mapping[str, Any], channels: Mapping[str, float], model: ScreenModel | None = None
+) -> tuple[Evidence, ...]:
     """Sentences and numbers behind a screening result; ``fleet_logit`` holds the z-score of
-    the channel each sentence belongs to (above 0: more than a typical clean site-year)."""
+    the channel each sentence belongs to (above 0: more than a typical clean site-year).
+    ``model`` (the one that scored ``channels``) lets a sentence name the terms that carry its
+    channel's score."""
     r = row
     mean = float(r["mean_kw"])
     items = []
@@ -666,12 +767,18 @@ def _evidence(row: Mapping[str, Any], channels: Mapping[str, float]) -> tuple[Ev
     )
     add(
         "dips",
-        f"On {100 * float(r['dip_days_frac']):.1f} % of days the floor dropped below the days "
-        f"around it, typically by {float(r['dip_share']) * mean:,.1f} kW "
-        f"({100 * float(r['dip_share']):.0f} % of the mean; "
-        f"{100 * float(r['dip_consistency']):.0f} % of dips within ±25 % of that): a block "
-        "switched off for hours on some days (curtailment, rigs between stints).",
-        {k: r[k] for k in ("dip_days_frac", "dip_share", "dip_consistency", "night_dip_frac")},
+        _dips_sentence(r, model),
+        {
+            k: r.get(k)
+            for k in (
+                "dip_days_frac",
+                "dip_share",
+                "dip_consistency",
+                "night_dip_frac",
+                "night_dip_sig",
+                *_DIPS_PEER_TERMS,
+            )
+        },
         "dips",
     )
     hour = int(r.get("clock_edge_hour", -1))
@@ -798,7 +905,7 @@ def screen(
                 threshold=model.threshold,
                 pattern=pattern if probability >= model.threshold else "none",
                 estimated_kw=kw if probability >= model.threshold else 0.0,
-                evidence=_evidence(row, channels),
+                evidence=_evidence(row, channels, model),
                 features={**row, "screen_score": order[meter], "channel_z": channels},
             )
         )

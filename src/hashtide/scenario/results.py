@@ -221,7 +221,10 @@ class ScenarioResult:
         """The ``--json`` form: one entry per variant, and the claim checks.
 
         Strict JSON: a figure that is not a finite number (the cost per BTC when nothing is
-        mined) is ``None``.
+        mined) is ``None``. Each variant's investment figures: ``capex_usd``, and ``npv_usd``
+        (at the actor's discount rate), ``irr_frac`` [1/year] and ``payback_years`` as
+        ``{"p5", "median", "p95"}`` across paths; an IRR of ``None`` means no rate zeroes the
+        NPV, a payback of ``None`` that the machines do not pay back within the horizon.
         """
         summary: dict[str, Any] = _json_safe(
             {
@@ -248,6 +251,10 @@ class ScenarioResult:
                         "peak_share_frac": v.peak_share_frac,
                         "idle_sites": [s.name for s in v.sites if s.idle],
                         "yearly": [y.as_dict() for y in v.yearly],
+                        "capex_usd": v.capex_usd,
+                        "npv_usd": _band_json(v.npv_usd),
+                        "irr_frac": _band_json(v.irr_frac),
+                        "payback_years": _band_json(v.payback_years),
                     }
                     for v in self.variants
                 ],
@@ -280,6 +287,11 @@ class ScenarioResult:
         elif self.replay is not None and self.replay.sensitivity is not None:
             summary["sensitivity"] = _json_safe(self.replay.sensitivity.to_dict(orient="records"))
         return summary
+
+
+def _band_json(band: Band) -> dict[str, float]:
+    """A band's 5 %, median and 95 % as ``{"p5", "median", "p95"}``."""
+    return {"p5": band.p5, "median": band.median, "p95": band.p95}
 
 
 def _json_safe(value: Any) -> Any:
