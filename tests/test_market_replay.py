@@ -307,7 +307,13 @@ def test_cli_backtest_json() -> None:
                               "--scenario", str(CHINA), "--json"])  # fmt: skip
     assert run.exit_code == 0, run.output
     data = json.loads(run.stdout)
-    assert set(data) == {"epochs", "model_mdape", "unchanged_mdape", "trend_mdape"}
+    # The documented keys, unchanged, and the table's price-trend MdAPE and verdict (added).
+    assert set(data) == {"epochs", "model_mdape", "unchanged_mdape", "trend_mdape",
+                         "price_trend_mdape", "model_wins"}  # fmt: skip
+    assert data["model_wins"] == (
+        data["model_mdape"] < min(data["unchanged_mdape"], data["trend_mdape"])
+    )
+    assert isinstance(data["price_trend_mdape"], float)
     assert [e["start_height"] for e in data["epochs"]][:4] == [683424, 685440, 687456, 689472]
 
 
