@@ -281,8 +281,12 @@ def test_backtest_scores_the_chain() -> None:
     assert result.trend_mdape_pct == pytest.approx(18.62, abs=0.05)
     assert result.model_wins
     assert result.model_mdape_pct == pytest.approx(2.05, abs=0.3)
-    keys = set(result.to_json())
-    assert keys == {"epochs", "model_mdape", "unchanged_mdape", "trend_mdape"}
+    data = result.to_json()
+    # the documented keys, plus the price-trend MdAPE and the verdict the table shows (added)
+    assert set(data) == {"epochs", "model_mdape", "unchanged_mdape", "trend_mdape",
+                         "price_trend_mdape", "model_wins"}  # fmt: skip
+    assert data["price_trend_mdape"] == result.price_trend_mdape_pct
+    assert data["model_wins"] is True
     assert set(result.to_json()["epochs"][0]) == {
         "start_height",
         "actual_difficulty",
@@ -307,7 +311,13 @@ def test_cli_backtest_json() -> None:
                               "--scenario", str(CHINA), "--json"])  # fmt: skip
     assert run.exit_code == 0, run.output
     data = json.loads(run.stdout)
-    assert set(data) == {"epochs", "model_mdape", "unchanged_mdape", "trend_mdape"}
+    # The documented keys, unchanged, and the table's price-trend MdAPE and verdict (added).
+    assert set(data) == {"epochs", "model_mdape", "unchanged_mdape", "trend_mdape",
+                         "price_trend_mdape", "model_wins"}  # fmt: skip
+    assert data["model_wins"] == (
+        data["model_mdape"] < min(data["unchanged_mdape"], data["trend_mdape"])
+    )
+    assert isinstance(data["price_trend_mdape"], float)
     assert [e["start_height"] for e in data["epochs"]][:4] == [683424, 685440, 687456, 689472]
 
 

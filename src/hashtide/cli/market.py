@@ -214,11 +214,13 @@ def backtest(
         str, typer.Option(help="Walk-forward: months between windows (1month, 3months).")
     ] = "1month",
     chart: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            help="Walk-forward: write the chart here (.html, or .png with the plot extra)."
+            help="Walk-forward: write the chart here (.html, or .png with the plot extra; "
+            "default walkforward.html), checked before the walk. Refused without --horizon.",
+            dir_okay=False,
         ),
-    ] = Path("walkforward.html"),
+    ] = None,
     cache_dir: Annotated[
         Path | None,
         typer.Option(
@@ -270,6 +272,12 @@ def backtest(
     if last <= first:
         raise InvalidInputError(f"--to {last} must be after --from {first}")
     months = _months(every)
+    if horizon is None and chart is not None:
+        raise InvalidInputError(
+            "--chart draws the walk-forward: give --horizon too (a single backtest has no chart)"
+        )
+    if horizon is not None:
+        chart = _check_chart(chart if chart is not None else Path("walkforward.html"))
     events: tuple[Event, ...] = ()
     regions: tuple[Region, ...] = DEFAULT_REGIONS
     params = None
@@ -277,7 +285,7 @@ def backtest(
         spec = load_scenario(scenario)
         events = events_of(spec.events)
         regions, params = regions_of(spec.network), params_of(spec.network)
-    if horizon is not None:
+    if horizon is not None and chart is not None:
         if paths is not None:
             raise InvalidInputError(
                 "--paths applies to a single backtest; the walk-forward scores the engine's "
@@ -335,6 +343,25 @@ def backtest(
     )
 
 
+def _check_chart(chart: Path) -> Path:
+    """``--chart``, checked before the walk: its type, its folder, matplotlib for a PNG."""
+    from hashtide.report._io import check_output_file
+
+    suffix = chart.suffix.lower()
+    if suffix not in (".html", ".png"):
+        raise InvalidInputError(f"--chart {str(chart)!r}: use a .html or .png file")
+    check_output_file(chart, option="--chart")
+    if suffix == ".png":
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InvalidInputError(
+                f"--chart {str(chart)!r}: PNG charts need matplotlib, the plot extra: "
+                "pip install 'hashtide[plot]' (or give a .html file)"
+            ) from None
+    return chart
+
+
 def _walk_forward(
     first: dt.date,
     last: dt.date,
@@ -361,8 +388,6 @@ def _walk_forward(
     )
     from hashtide.report.walkforward_plot import plot_walk_forward
 
-    if chart.suffix.lower() not in (".html", ".png"):
-        raise InvalidInputError(f"--chart {str(chart)!r}: use a .html or .png file")
     starts = monthly_starts(first, last, months)
     if not starts:
         raise InvalidInputError(f"no month starts between --from {first} and --to {last}")

@@ -44,6 +44,19 @@ def screen(
         bool,
         typer.Option("--allow-gaps", help="Treat gaps and empty readings as missing."),
     ] = False,
+    timestamp_column: Annotated[
+        str,
+        typer.Option(
+            help="Name of the timestamp column in every meter (ISO 8601; UTC offsets honoured)."
+        ),
+    ] = "timestamp",
+    power_column: Annotated[
+        str,
+        typer.Option(
+            help="Name of the reading column in every meter; its unit from its suffix (power_w, "
+            "power_kw, energy_kwh, …)."
+        ),
+    ] = "power_kw",
     top: Annotated[int | None, typer.Option(min=1, help="Print only the first N meters.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON (for scripts) instead.")
@@ -69,7 +82,13 @@ def screen(
     from hashtide.regulation.screening import screen as run_screen
 
     info = read_meta(meta) if meta is not None else None
-    meters = load_meters(source, timezone=timezone, allow_gaps=allow_gaps)
+    meters = load_meters(
+        source,
+        timezone=timezone,
+        allow_gaps=allow_gaps,
+        timestamp_column=timestamp_column,
+        power_column=power_column,
+    )
     if info is not None:
         unknown = sorted(set(info) - set(meters))
         if unknown and len(unknown) == len(info):

@@ -41,9 +41,16 @@ def sweep(
     ],
     paths: Annotated[
         int | None,
-        typer.Option(min=1, max=1_000_000, help="Monte Carlo paths per run (default: the file's)."),
+        typer.Option(
+            min=1,
+            max=1_000_000,
+            help="Monte Carlo paths per run (default: the file's); refused with --grid paths=….",
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the file's).")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, help="Seed (default: the file's); refused with --grid seed=…."),
+    ] = None,
     workers: Annotated[
         int, typer.Option(min=1, max=256, help="Worker processes of the local Dask cluster.")
     ] = 2,
@@ -58,8 +65,8 @@ def sweep(
     report: Annotated[
         Path | None,
         typer.Option(
-            help="Also write the sweep report (BTC/year, USD/BTC, peak share across the grid; "
-            "one self-contained HTML file).",
+            help="Also write the sweep report here, a .html file (BTC/year, USD/BTC, peak "
+            "share across the grid; self-contained); the path is checked before any run.",
             dir_okay=False,
         ),
     ] = None,
@@ -79,6 +86,15 @@ def sweep(
     from hashtide.results import ResultsStore, SweepOutcome, parse_grid, plan_sweep, run_sweep
     from hashtide.results.report import write_sweep_report
 
+    if report is not None:
+        from hashtide.errors import InvalidInputError
+        from hashtide.report._io import check_output_file
+
+        if report.suffix.lower() != ".html":
+            raise InvalidInputError(
+                f"--report {str(report)!r}: the sweep report is one HTML file; give a .html name"
+            )
+        check_output_file(report, option="--report")
     axes = [parse_grid(option) for option in grid]
     points = plan_sweep(file, axes, paths=paths, seed=seed)
     with (

@@ -239,7 +239,10 @@ class BacktestResult:
 
     def to_json(self) -> dict[str, Any]:
         """``{"epochs": [{start_height, actual_difficulty, simulated_difficulty}, …],
-        "model_mdape", "unchanged_mdape", "trend_mdape"}`` (MdAPEs in percent)."""
+        "model_mdape", "unchanged_mdape", "trend_mdape", "price_trend_mdape", "model_wins"}``
+        (MdAPEs in percent; ``price_trend_mdape`` is ``None`` when it was not scored;
+        ``model_wins``: the model beats both naive baselines)."""
+        price_trend = self.price_trend_mdape_pct
         return {
             "epochs": [
                 {
@@ -257,6 +260,8 @@ class BacktestResult:
             "model_mdape": self.model_mdape_pct,
             "unchanged_mdape": self.unchanged_mdape_pct,
             "trend_mdape": self.trend_mdape_pct,
+            "price_trend_mdape": price_trend if math.isfinite(price_trend) else None,
+            "model_wins": bool(self.model_wins),
         }
 
 

@@ -390,11 +390,13 @@ def meter_from_frame(
         timestamps, gaps, non-numeric, empty or negative readings, a series shorter than
         :data:`MIN_DAYS` days.
     """
-    missing = [
-        c
-        for c in (timestamp_column, power_column, price_column, temperature_column)
-        if c is not None and c not in frame.columns
-    ]
+    options = (
+        (timestamp_column, "--timestamp-column"),
+        (power_column, "--power-column"),
+        (price_column, "--price-column"),
+        (temperature_column, "--temperature-column"),
+    )
+    missing = [c for c, _ in options if c is not None and c not in frame.columns]
     if missing:
         names = [
             repr(str(c)) if len(str(c)) <= 40 else repr(str(c)[:37]) + "…" for c in frame.columns
@@ -404,9 +406,17 @@ def meter_from_frame(
         for name in missing:
             close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=1)
             hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        advice = []
+        if timestamp_column in missing or power_column in missing:
+            advice.append(
+                "Name the columns timestamp and power_kw, or say which to use "
+                "(--timestamp-column, --power-column)"
+            )
+        extra = [o for c, o in options[2:] if c is not None and c in missing]
+        if extra:
+            advice.append(f"Check the name given to {', '.join(extra)}")
         raise InvalidInputError(
-            f"{source}: no column {', '.join(hints)}; the file has {have}. Name the columns "
-            "timestamp and power_kw, or say which to use (--timestamp-column, --power-column)"
+            f"{source}: no column {', '.join(hints)}; the file has {have}. {'; '.join(advice)}"
         )
     check_timezone(timezone)
     unit_name, size, is_energy = _unit_of(power_column, unit)
@@ -512,6 +522,70 @@ def _wider_than_header(lines: list[str], header_line: int) -> tuple[int, int, in
     return None
 
 
+def read_csv_file(
+    path: str | Path,
+    *,
+    what: str = "meter file",
+    header: str = "timestamp,power_kw",
+    row: str = "reading",
+    max_bytes: int | None = MAX_METER_BYTES,
+) -> tuple[pd.DataFrame, int]:
+    """A CSV file's rows (text, ``None`` for empty cells) and the line number of its header.
+
+    Every message names the file and, where one applies, the line: a byte that is not UTF-8
+    (line, column and byte offset), an empty file, a file with only a header, a row wider than
+    the header. Lines starting with ``#`` are comments. ``what``, ``header`` and ``row`` word
+    the messages (``"metadata file"``, ``"meter_id,category"``, ``"meter"``); ``max_bytes``
+    bounds the size read (``None``: no bound).
+
+    Examples
+    --------
+    >>> from hashtide.regulation import example_path
+    >>> frame, header_line = read_csv_file(example_path("meters/office_b4.csv"))
+    >>> list(frame.columns)[:2], header_line
+    (['timestamp', 'power_kw'], 1)
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(-1 if max_bytes is None else max_bytes + 1)
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise InvalidInputError(f"{path}: larger than {max_bytes:,} bytes")
+    text = decode_text(raw, path, what, InvalidInputError)
+    lines = text.splitlines()
+    header_line = 1
+    while header_line <= len(lines) and (
+        lines[header_line - 1].lstrip().startswith("#") or not lines[header_line - 1].strip()
+    ):
+        header_line += 1
+    if header_line > len(lines):
+        raise InvalidInputError(
+            f"{path}: empty; a {what} has a header row (e.g. {header}) and then one {row} per line"
+        )
+    wide = _wider_than_header(lines, header_line)
+    if wide is not None:
+        raise InvalidInputError(
+            f"{path}: line {wide[0]} has {wide[1]} fields but the header (line {header_line}) "
+            f"names {wide[2]} columns"
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), comment="#", dtype=str, keep_default_na=False, index_col=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InvalidInputError(f"{path}: cannot be read as CSV ({exc})") from None
+    if frame.empty:
+        raise InvalidInputError(
+            f"{path}: no {row}s after the header (line {header_line}); a {what} has one {row} "
+            "per line"
+        )
+    return frame.replace({"": None}), header_line
+
+
 def read_meter_csv(
     path: str | Path,
     *,
@@ -535,45 +609,7 @@ def read_meter_csv(
     (3600, 56, 0)
     """
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_METER_BYTES + 1)
-    except FileNotFoundError:
-        raise InvalidInputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InvalidInputError(f"{path}: cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_METER_BYTES:
-        raise InvalidInputError(f"{path}: larger than {MAX_METER_BYTES:,} bytes")
-    text = decode_text(raw, path, "meter file", InvalidInputError)
-    lines = text.splitlines()
-    header_line = 1
-    while header_line <= len(lines) and (
-        lines[header_line - 1].lstrip().startswith("#") or not lines[header_line - 1].strip()
-    ):
-        header_line += 1
-    if header_line > len(lines):
-        raise InvalidInputError(
-            f"{path}: empty; a meter file has a header row (e.g. timestamp,power_kw) and then "
-            "one reading per line"
-        )
-    wide = _wider_than_header(lines, header_line)
-    if wide is not None:
-        raise InvalidInputError(
-            f"{path}: line {wide[0]} has {wide[1]} fields but the header (line {header_line}) "
-            f"names {wide[2]} columns"
-        )
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), comment="#", dtype=str, keep_default_na=False, index_col=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InvalidInputError(f"{path}: cannot be read as CSV ({exc})") from None
-    if frame.empty:
-        raise InvalidInputError(
-            f"{path}: no readings after the header (line {header_line}); a meter file has one "
-            "reading per line"
-        )
-    frame = frame.replace({"": None})
+    frame, header_line = read_csv_file(path)
     return meter_from_frame(
         frame,
         timestamp_column=timestamp_column,

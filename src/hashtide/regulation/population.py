@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import pandas as pd
-
 from hashtide.errors import InvalidInputError
-from hashtide.regulation.meter import MeterSeries, meter_from_frame, read_meter_csv
+from hashtide.regulation.meter import (
+    MeterSeries,
+    meter_from_frame,
+    read_csv_file,
+    read_meter_csv,
+)
 
 #: Columns a metadata file may have (``meter_id`` is required).
 META_COLUMNS: Final = ("meter_id", "category", "floor_area_m2", "registered_business", "tariff")
@@ -50,16 +53,6 @@ def _raise(source: str, problems: list[str]) -> None:
         raise InvalidInputError(f"{source}: {len(problems)} problem(s):\n{lines}{more}")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InvalidInputError(f"{path}: no such file") from None
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"{path}: cannot be read as CSV ({exc})") from None
-    return frame.replace({"": None})
-
-
 def read_meta(path: str | Path) -> dict[str, MeterInfo]:
     """Metadata per meter from a CSV (columns :data:`META_COLUMNS`; ``meter_id`` required).
 
@@ -73,7 +66,9 @@ def read_meta(path: str | Path) -> dict[str, MeterInfo]:
     ('office', 1200.0, None)
     """
     path = Path(path)
-    frame = _read_table(path)
+    frame, header_line = read_csv_file(
+        path, what="metadata file", header="meter_id,category", row="meter", max_bytes=None
+    )
     problems = []
     for column in frame.columns:
         if column not in META_COLUMNS:
@@ -86,7 +81,7 @@ def read_meta(path: str | Path) -> dict[str, MeterInfo]:
         problems.append("no column 'meter_id'")
     _raise(str(path), problems)
     out: dict[str, MeterInfo] = {}
-    for i, row in enumerate(frame.to_dict("records"), start=2):
+    for i, row in enumerate(frame.to_dict("records"), start=header_line + 1):
         meter = row.get("meter_id")
         if meter is None or not str(meter).strip():
             problems.append(f"line {i}: empty meter_id")
@@ -122,7 +117,12 @@ def read_meta(path: str | Path) -> dict[str, MeterInfo]:
 
 
 def load_meters(
-    path: str | Path, *, timezone: str = "UTC", allow_gaps: bool = False
+    path: str | Path,
+    *,
+    timezone: str = "UTC",
+    allow_gaps: bool = False,
+    timestamp_column: str = "timestamp",
+    power_column: str = "power_kw",
 ) -> dict[str, MeterSeries]:
     """Every meter in a folder of meter CSVs or in one long CSV, by meter id (in file order).
 
@@ -135,6 +135,9 @@ def load_meters(
         Zone of timestamps without a UTC offset, and of the local clock (night, weekend).
     allow_gaps : bool
         Keep gaps and empty readings as missing instead of failing.
+    timestamp_column, power_column : str
+        Names of the timestamp and reading columns in every meter (the reading's unit from the
+        name's suffix, as in :func:`~hashtide.regulation.read_meter_csv`).
 
     Raises
     ------
@@ -151,26 +154,38 @@ def load_meters(
     path = Path(path)
     problems: list[str] = []
     meters: dict[str, MeterSeries] = {}
+
+    def read(file: Path) -> MeterSeries:
+        return read_meter_csv(
+            file,
+            timezone=timezone,
+            allow_gaps=allow_gaps,
+            timestamp_column=timestamp_column,
+            power_column=power_column,
+        )
+
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
         if not files:
             raise InvalidInputError(f"{path}: no .csv files in this folder")
         for file in files:
             try:
-                meters[file.stem] = read_meter_csv(file, timezone=timezone, allow_gaps=allow_gaps)
+                meters[file.stem] = read(file)
             except InvalidInputError as exc:
                 problems.append(f"meter {file.stem!r}: {exc}")
         _raise(str(path), problems)
         return meters
     if not path.exists():
         raise InvalidInputError(f"{path}: no such file or folder")
-    frame = _read_table(path)
+    frame, header_line = read_csv_file(
+        path, what="meter CSV", header="meter_id,timestamp,power_kw", max_bytes=None
+    )
     if "meter_id" not in frame.columns:
-        return {path.stem: read_meter_csv(path, timezone=timezone, allow_gaps=allow_gaps)}
+        return {path.stem: read(path)}
     ids = frame["meter_id"]
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
-        lines = ", ".join(str(i + 2) for i in list(frame.index[blank])[:5])
+        lines = ", ".join(str(i + header_line + 1) for i in list(frame.index[blank])[:5])
         raise InvalidInputError(
             f"{path}: {int(blank.sum())} row(s) without a meter_id (lines {lines})"
         )
@@ -180,8 +195,10 @@ def load_meters(
                 group.drop(columns=["meter_id"]).reset_index(drop=True),
                 timezone=timezone,
                 allow_gaps=allow_gaps,
+                timestamp_column=timestamp_column,
+                power_column=power_column,
                 source=f"{path} meter {meter!r} (lines from its first row)",
-                first_line=int(group.index[0]) + 2,
+                first_line=int(group.index[0]) + header_line + 1,
             )
         except InvalidInputError as exc:
             problems.append(str(exc))

@@ -78,8 +78,9 @@ def check_output_folder(path: Path, *, option: str = "--out") -> Path:
     Raises
     ------
     InvalidInputError
-        If ``path`` is an existing file, lies below a file (``/dev/null/x``), or its nearest
-        existing folder is not writable — naming ``option`` and the path.
+        If ``path`` is an existing file, lies below a file (``/dev/null/x``), or no file can be
+        made in its nearest existing folder (a temporary one is made and removed to check:
+        ``/proc``, a read-only mount) — naming ``option`` and the path.
     """
     path = Path(path)
     existing = _nearest_existing(path)
@@ -91,9 +92,20 @@ def check_output_folder(path: Path, *, option: str = "--out") -> Path:
         raise InvalidInputError(
             f"{option} {str(path)!r} cannot be created: {str(existing)!r} is not a folder"
         )
+    where = "" if existing == path else f" (its folder {str(existing)!r})"
     if not os.access(existing, os.W_OK | os.X_OK):
-        where = "" if existing == path else f" (its folder {str(existing)!r})"
         raise InvalidInputError(f"{option} {str(path)!r}{where} is not writable")
+    # os.access trusts the mode bits (and root passes them all): /proc, a read-only mount or a
+    # full disk only show when a file is made there. Make one and remove it.
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".hashtide-write-check-", dir=existing)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InvalidInputError(
+            f"{option} {str(path)!r}{where} is not writable: no file can be made there ({reason})"
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
     return path
 
 

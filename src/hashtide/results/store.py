@@ -319,12 +319,18 @@ class ResultsStore:
         Raises
         ------
         StoreError
-            On a DuckDB error (syntax, unknown table or column), with DuckDB's message.
+            On a DuckDB error (syntax, unknown table or column), with DuckDB's message, or
+            when ``sql`` holds no statement (blank, or only comments).
         """
         import duckdb
 
         try:
             result = self._con.execute(sql, list(params))
+            if result is None:  # DuckDB's answer to a blank or comment-only text
+                raise StoreError(
+                    "query: no SQL statement (the text is empty or only comments); e.g. "
+                    "SELECT run_id, scenario FROM runs"
+                )
             rows = result.fetchall() if result.description else []
             names = [d[0] for d in result.description or []]
         except duckdb.Error as exc:

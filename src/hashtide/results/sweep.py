@@ -140,7 +140,8 @@ def plan_sweep(
     Raises
     ------
     InvalidInputError
-        A grid key that names nothing in the file (with a did-you-mean), a key given twice.
+        A grid key that names nothing in the file (with a did-you-mean), a key given twice,
+        a grid over ``paths`` (``seed``) with ``paths`` (``seed``) given as well.
     ScenarioError
         A point the scenario schema rejects, named by its parameters.
     """
@@ -155,6 +156,11 @@ def plan_sweep(
         _set(copy.deepcopy(data), axis.key, axis.values[0])
     if paths is not None and (isinstance(paths, bool) or paths < 1):
         raise InvalidInputError(f"--paths {paths!r} must be >= 1")
+    for key, option, value in (("paths", "--paths", paths), ("seed", "--seed", seed)):
+        if key in keys and value is not None:  # the store would record the grid's value
+            raise InvalidInputError(
+                f"--grid {key}=… and {option} {value} both set the {key}: give one of them"
+            )
     points = []
     for combination in itertools.product(*(a.values for a in axes)):
         params = dict(zip(keys, combination, strict=True))
@@ -279,14 +285,25 @@ def _run_on_dask(
         else:
             if isinstance(workers, bool) or workers < 1:
                 raise InvalidInputError(f"--workers {workers!r} must be >= 1")
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            client = Client(cluster)
+            try:
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                client = Client(cluster)
+            except (RuntimeError, OSError, TimeoutError) as exc:
+                # No usable network (not even loopback), a sandbox that forbids processes, …
+                if cluster is not None:
+                    cluster.close()
+                why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise InvalidInputError(
+                    f"--workers {workers}: the local Dask cluster did not start ({why}); its "
+                    "processes talk over the network, which this machine may not allow. Run the "
+                    f"points here, one after another, without Dask: --scheduler {SYNCHRONOUS}"
+                ) from None
     try:
         by_key = {}
         futures = []

@@ -212,9 +212,16 @@ def check_resources(
     if max_memory_bytes is not None and estimate.memory_bytes > max_memory_bytes:
         fits = _paths_that_fit(spec, n_paths, max_memory_bytes)
         fits = fits // 1000 * 1000 if fits > 10_000 else fits
+        limit = f"{estimate.describe()}, above the limit of {max_memory_bytes / 1e9:,.2f} GB"
+        if fits < 1:
+            one = estimate_run(spec, 1, max_memory_bytes=max_memory_bytes).memory_bytes
+            raise ResourceLimitError(
+                f"{limit}; even 1 path needs about {one / 1e9:,.2f} GB: raise the limit "
+                f"(--max-memory {math.ceil(one / 1e8) / 10:g} or more)"
+            )
         raise ResourceLimitError(
-            f"{estimate.describe()}, above the limit of {max_memory_bytes / 1e9:,.2f} GB; run "
-            f"fewer paths (at most about {fits:,} here), or raise the limit (--max-memory)"
+            f"{limit}; run fewer paths (at most about {fits:,} here), or raise the limit "
+            "(--max-memory)"
         )
     return estimate
 
