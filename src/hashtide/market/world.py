@@ -57,6 +57,7 @@ from hashtide.market.events import (
 from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import china_split, order_shares
+from hashtide.market.world_step import step_regions
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -455,14 +456,24 @@ class WorldMarket:
         # Rule 1 with its logarithms taken once per cohort and day, and once per path.
         log_ema = np.log(np.maximum(ema, 1e-300))
         log_cost, log_price = self._log_cost, self._log_price
-        on = _running_frac_log(
-            log_ema[:, None, None],
-            log_cost[:n_regions, win][None, :, :],
-            log_price[:n_regions, d].T[:, :, None],
-            self.spread[:n_regions][None, :, None],
+        # The regions' cohorts in one compiled pass (world_step): rule 1's running share, the
+        # hashrate and power that run, rule 3's scrapping and retirement, the watts leaving.
+        cap, hashing_r, power_r, leaving_w = step_regions(
+            st.cap,
+            (lo, hi),
+            n_regions,
+            d,
+            mask,
+            log_ema,
+            log_cost=log_cost,
+            log_price=log_price,
+            spread=self.spread,
+            avail=self.avail,
+            pue=self.pue,
+            eff=self.eff,
+            dead_from=self._dead_from,
+            scrap_days=params.scrap_days,
         )
-        hashing = st.cap[:, :n_regions, win] * on
-        hashing *= self.avail[:n_regions, d].T[:, :, None]
         held = st.cap[:, g_rows, g_cols]
         on_g = _running_frac_log(
             log_ema[:, None],
@@ -471,27 +482,14 @@ class WorldMarket:
             self.spread[g_rows][None, :],
         )
         hashing_g = held * on_g * self.avail[g_rows][:, d].T
-        # Sums over vintages as einsum: several times faster than .sum(axis=2) on these short
-        # axes, and each row's sum is the same whatever the rows (chunks stay bit-identical).
-        running: FloatArray = np.concatenate([np.einsum("prv->pr", hashing), hashing_g], axis=1)
+        running: FloatArray = np.concatenate([hashing_r, hashing_g], axis=1)
         if not mask.any():
             if steps is not None:
                 steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
-        cap = st.cap[:, :, win].copy()  # (rows, K, window)
-        # Watts per 1e12 of each row's regions (H/s × J/TH), as einsum like the sums above.
-        before = np.einsum("prv,v->p", cap[:, :n_regions, :], self.eff[win])
-        kept = np.subtract(1.0, on, out=on)  # ``on`` is not needed after this
-        kept /= params.scrap_days
-        cap[:, :n_regions, :] *= np.subtract(1.0, kept, out=kept)
-        dead = d[:, None] >= self._dead_from[None, win]
-        if dead.any():
-            cap = np.where(dead[:, None, :], 0.0, cap)
         # Rule 3's replacements by power: a site refills the watts its leaving machines drew
         # with machines on sale today (more hashrate per watt).
-        leaving = (
-            before - np.einsum("prv,v->p", cap[:, :n_regions, :], self.eff[win])
-        ) / self._new_eff_daily[d]
+        leaving = leaving_w / self._new_eff_daily[d]
         for b, ban in enumerate(self.bans):
             t1, t2 = self._transit[b]
             share = self._removal[b, d]
@@ -517,8 +515,10 @@ class WorldMarket:
         # A program's net flow is negative while its machines retire by delivery day (its
         # vintage never reaches ``_dead_from``).
         program = np.maximum(held + self._program_add[:, d].T, 0.0)
-        cap[every[:, None], regions[None, :], self._new_vintage[d][:, None] - lo] += (
-            st.deliveries[every, d][:, None] * self._order_share[:, d].T
+        # The day's deliveries, to the rows that advance (the others keep their machines).
+        adv, d_adv = every[mask], d[mask]
+        cap[adv[:, None], regions[None, :], self._new_vintage[d_adv][:, None] - lo] += (
+            st.deliveries[adv, d_adv][:, None] * self._order_share[:, d_adv].T
         )
         total = running.sum(axis=1)
         margin = new_machine_margin(
@@ -534,15 +534,9 @@ class WorldMarket:
         st.deliveries[every[due], arrival[due]] = orders[due]
         blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
         if record or steps is not None:
-            power = (
-                np.concatenate(
-                    [
-                        np.einsum("prv,v->pr", hashing, self.eff[win]) / 1e12,
-                        hashing_g * self.eff[g_cols][None, :] / 1e12,
-                    ],
-                    axis=1,
-                )
-                * self.pue[None, :]
+            power = np.concatenate(
+                [power_r, hashing_g * self.eff[g_cols][None, :] / 1e12 * self.pue[n_regions:]],
+                axis=1,
             )
             moving = hidden = np.zeros(n_rows)
             if self._transit:
@@ -565,7 +559,8 @@ class WorldMarket:
                     self.transit_hs[paths[rows], days] = moving[rows]
                     self.covert_waiting_hs[paths[rows], days] = hidden[rows]
         if not mask.all():
-            cap = np.where(mask[:, None, None], cap, st.cap[:, :, win])
+            if self.bans:  # the bans' flows moved every row's machines; the step kept the rest
+                cap = np.where(mask[:, None, None], cap, st.cap[:, :, win])
             program = np.where(mask[:, None], program, held)
         st.cap[:, :, win] = cap
         st.cap[:, g_rows, g_cols] = program
