@@ -633,11 +633,23 @@ class WorldMarket:
         st = self._state
         until = np.minimum(until_day, self.day_s.size)
         self._take_projection(until, active)
+        # Step only the rows that still advance (rows are independent): when the projection
+        # covered most paths, a few days of a few paths are left, not every path's.
+        rows, sub = np.arange(self.n_paths), st
         while True:
-            mask = active & (st.day < until)
+            mask = active[rows] & (sub.day < until[rows])
             if not mask.any():
-                return
-            self._advance(st, np.minimum(st.day, self.day_s.size - 1), mask, record=True)
+                break
+            if mask.sum() < 0.5 * rows.size:
+                if sub is not st:
+                    _put_rows(st, rows, sub)
+                rows = rows[mask]
+                sub = _rows_of(st, rows)
+                mask = np.ones(rows.size, dtype=bool)
+            d = np.minimum(sub.day, self.day_s.size - 1)
+            self._advance(sub, d, mask, record=True, paths=rows)
+        if sub is not st:
+            _put_rows(st, rows, sub)
 
     def _take_projection(self, until: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
         """Commit from the last projection the days it advanced (see :meth:`_commit`)."""
@@ -874,6 +886,30 @@ class WorldMarket:
             )
         )
         return rows
+
+
+def _rows_of(st: _State, rows: npt.NDArray[np.int64]) -> _State:
+    """The state of ``rows`` only (a copy)."""
+    return _State(
+        cap=st.cap[rows],
+        ema=st.ema[rows],
+        subsidy_sat=st.subsidy_sat[rows],
+        height=st.height[rows],
+        day=st.day[rows],
+        difficulty=st.difficulty[rows],
+        deliveries=st.deliveries[rows],
+    )
+
+
+def _put_rows(st: _State, rows: npt.NDArray[np.int64], sub: _State) -> None:
+    """Write the state of ``rows`` (from :func:`_rows_of`, advanced) back into ``st``."""
+    st.cap[rows] = sub.cap
+    st.ema[rows] = sub.ema
+    st.subsidy_sat[rows] = sub.subsidy_sat
+    st.height[rows] = sub.height
+    st.day[rows] = sub.day
+    st.difficulty[rows] = sub.difficulty
+    st.deliveries[rows] = sub.deliveries
 
 
 def _reward_factor(
