@@ -57,7 +57,7 @@ from hashtide.market.events import (
 from hashtide.market.fleet import WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import china_split, order_shares
-from hashtide.market.world_step import step_regions
+from hashtide.market.world_step import add_deliveries, step_regions, take_steps
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -452,7 +452,6 @@ class WorldMarket:
         lo, hi = self._window(st.cap, d)
         win = slice(lo, hi)
         g_rows, g_cols = self._program_cells()
-        regions = np.arange(n_regions)
         # Rule 1 with its logarithms taken once per cohort and day, and once per path.
         log_ema = np.log(np.maximum(ema, 1e-300))
         log_cost, log_price = self._log_cost, self._log_price
@@ -516,9 +515,14 @@ class WorldMarket:
         # vintage never reaches ``_dead_from``).
         program = np.maximum(held + self._program_add[:, d].T, 0.0)
         # The day's deliveries, to the rows that advance (the others keep their machines).
-        adv, d_adv = every[mask], d[mask]
-        cap[adv[:, None], regions[None, :], self._new_vintage[d_adv][:, None] - lo] += (
-            st.deliveries[adv, d_adv][:, None] * self._order_share[:, d_adv].T
+        add_deliveries(
+            cap,
+            lo,
+            d,
+            mask,
+            deliveries=st.deliveries,
+            share=self._order_share,
+            vintage=self._new_vintage,
         )
         total = running.sum(axis=1)
         margin = new_machine_margin(
@@ -778,7 +782,7 @@ class WorldMarket:
         # before its first day and after its last projected one.
         column = np.arange(last - first + 1)[None, :] - (day - first)[:, None]
         step = np.clip(column, 0, (done - 1)[:, None])
-        values = np.take_along_axis(projected, step[:, None, :], axis=2)
+        values = take_steps(projected, step)  # np.take_along_axis on axis 2
         knots = self.day_s[first : last + 1]
         if self.n_paths == 1:
             return FleetHashrate(times_s=knots, hashrate_hs=values[0], interpolation="step")
