@@ -120,8 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     run_s = statistics.median(run_wall or [nan])
     peak = max(run_peak or [nan])
     print(
-        f"{args.paths:,} paths, medians of {args.repeats}: engine {engine_s:.1f} s, "
-        f"hashtide run {run_s:.1f} s; run / engine = {ratio_wall:.2f} "
+        f"{args.paths:,} paths, medians of {args.repeats}: engine {engine_s:.1f} s wall, "
+        f"{statistics.median(engine_cpu or [nan]):.1f} s CPU; hashtide run {run_s:.1f} s wall, "
+        f"{statistics.median(run_cpu or [nan]):.1f} s CPU; run / engine = {ratio_wall:.2f} "
         f"(wall), {ratio_cpu:.2f} (CPU); run peak memory {peak:,.0f} MB "
         "(targets: ratio <= 2, peak < 2,000 MB)"
     )

@@ -11,14 +11,16 @@ One variant (the first, 5 GW, 4 years) of scenarios/us-state-reserve.yaml runs t
 machine), after a 20-path warm-up run that loads the imports, the chain history and the
 fleet; no sensitivity reruns. It prints the functions with the most CPU of their own, then the
 parts a speed change aims at, as CPU seconds and shares of the run: the market's daily step
-(``WorldMarket._advance``, of which rule 1's running share ``_running_frac_log``), the rest of
+(``WorldMarket._advance``, of which the compiled loop over the regions' cohorts,
+``world_step._step_regions``, and rule 1 for the programmes, ``_running_frac_log``), the rest of
 the market's epoch call, the engine around it, and the per-path accounting
 (``path_figures``). Profiling adds its own overhead (a few per cent here: the step is few,
 large numpy calls); compare runs of the same script, not with benchmarks/run.py.
 
 The last line is machine-readable::
 
-    paths=<n> cpu_s=<t> step_s=<t> rule1_s=<t> market_s=<t> engine_s=<t> accounting_s=<t>
+    paths=<n> cpu_s=<t> step_s=<t> loop_s=<t> rule1_s=<t> market_s=<t> engine_s=<t> \
+accounting_s=<t>
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     stats = pstats.Stats(profile)
     stats.sort_stats("tottime").print_stats(args.top)
     step = _cumulative(stats, "world.py(_advance)")
+    loop = _cumulative(stats, "world_step.py(_step_regions)")
     rule1 = _cumulative(stats, "world.py(_running_frac_log)")
     called = _cumulative(stats, "world.py(__call__)")  # by the engine, once per epoch
     finish = _cumulative(stats, "world.py(finish)")  # after the engine: the last days
@@ -72,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.paths} paths of one variant: {cpu:.2f} s CPU (load {os.getloadavg()[0]:.2f})")
     for label, value in (
         ("daily step (WorldMarket._advance)", step),
-        ("  of which rule 1 (_running_frac_log: ndtr)", rule1),
+        ("  of which the regions' cohorts (compiled loop)", loop),
+        ("  of which rule 1 for the programmes (ndtr)", rule1),
         ("market, rest (commit, knots)", market - step),
         ("engine around the market", engine - called),
         ("accounting (path_figures)", accounting),
@@ -80,7 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     ):
         print(f"  {label:<45} {value:6.2f} s  {value / cpu:5.1%}")
     print(
-        f"paths={args.paths} cpu_s={cpu:.2f} step_s={step:.2f} rule1_s={rule1:.2f} "
+        f"paths={args.paths} cpu_s={cpu:.2f} step_s={step:.2f} loop_s={loop:.2f} "
+        f"rule1_s={rule1:.2f} "
         f"market_s={market:.2f} engine_s={engine:.2f} accounting_s={accounting:.2f}"
     )
 

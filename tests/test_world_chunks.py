@@ -83,3 +83,23 @@ def test_a_scenario_result_does_not_depend_on_the_chunk_size() -> None:
     assert one.summary_json() == three.summary_json()
     assert one.variants[0].series.equals(three.variants[0].series)
     assert one.variants[0].btc_per_year.p5 < one.variants[0].btc_per_year.p95  # paths differ
+
+
+@pytest.mark.parametrize("rows", [7, 700])
+def test_median_over_paths_is_the_median_of_the_joined_figures(rows: int) -> None:
+    # Independent derivation: np.nanmedian of the stacked array (what variant_result took
+    # before the daily share was kept in parts); both of numpy's branches (fewer and more than
+    # 600 values per day). Exactly equal: each day's median depends on its values only.
+    from hashtide.scenario.world import join_figures, median_over_paths
+
+    rng = np.random.default_rng(11)
+    parts = [rng.uniform(size=(rows, 150)) for _ in range(3)]
+    for part in parts:
+        part[rng.uniform(size=part.shape) < 0.1] = np.nan
+    expected = np.nanmedian(np.concatenate(parts, axis=0), axis=0)
+    np.testing.assert_array_equal(median_over_paths(parts), expected)
+    chunks = [{"daily_share_frac": p, "x": p[:, 0]} for p in parts]
+    joined = join_figures(chunks)
+    np.testing.assert_array_equal(joined["median_daily_share_frac"], expected)
+    np.testing.assert_array_equal(joined["x"], np.concatenate([p[:, 0] for p in parts]))
+    assert all(not c for c in chunks)  # the chunks' parts were let go

@@ -59,6 +59,7 @@ from hashtide.market.events import (
 from hashtide.market.fleet import MAX_IDLE_RATIO, WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import Region, china_split, order_shares
+from hashtide.market.world_step import add_deliveries, step_regions, take_steps
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -475,18 +476,27 @@ class WorldMarket:
         lo, hi = self._window(st.cap, d)
         win = slice(lo, hi)
         g_rows, g_cols = self._program_cells()
-        regions = np.arange(n_regions)
         # Rule 1 with its logarithms taken once per cohort and day, and once per path.
         log_ema = np.log(np.maximum(ema, 1e-300))
         log_cost, log_price = self._log_cost, self._log_price
-        on = _running_frac_log(
-            log_ema[:, None, None],
-            log_cost[:n_regions, win][None, :, :],
-            log_price[:n_regions, d].T[:, :, None],
-            self.spread[:n_regions][None, :, None],
+        # The regions' cohorts in one compiled pass (world_step): rule 1's running share, the
+        # hashrate and power that run, rule 3's scrapping and retirement, the watts leaving.
+        cap, hashing_r, power_r, leaving_w = step_regions(
+            st.cap,
+            (lo, hi),
+            n_regions,
+            d,
+            mask,
+            log_ema,
+            log_cost=log_cost,
+            log_price=log_price,
+            spread=self.spread,
+            avail=self.avail,
+            pue=self.pue,
+            eff=self.eff,
+            dead_from=self._dead_from,
+            scrap_days=params.scrap_days,
         )
-        hashing = st.cap[:, :n_regions, win] * on
-        hashing *= self.avail[:n_regions, d].T[:, :, None]
         held = st.cap[:, g_rows, g_cols]
         on_g = _running_frac_log(
             log_ema[:, None],
@@ -495,27 +505,14 @@ class WorldMarket:
             self.spread[g_rows][None, :],
         )
         hashing_g = held * on_g * self.avail[g_rows][:, d].T
-        # Sums over vintages as einsum: several times faster than .sum(axis=2) on these short
-        # axes, and each row's sum is the same whatever the rows (chunks stay bit-identical).
-        running: FloatArray = np.concatenate([np.einsum("prv->pr", hashing), hashing_g], axis=1)
+        running: FloatArray = np.concatenate([hashing_r, hashing_g], axis=1)
         if not mask.any():
             if steps is not None:
                 steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
-        cap = st.cap[:, :, win].copy()  # (rows, K, window)
-        # Watts per 1e12 of each row's regions (H/s × J/TH), as einsum like the sums above.
-        before = np.einsum("prv,v->p", cap[:, :n_regions, :], self.eff[win])
-        kept = np.subtract(1.0, on, out=on)  # ``on`` is not needed after this
-        kept /= params.scrap_days
-        cap[:, :n_regions, :] *= np.subtract(1.0, kept, out=kept)
-        dead = d[:, None] >= self._dead_from[None, win]
-        if dead.any():
-            cap = np.where(dead[:, None, :], 0.0, cap)
         # Rule 3's replacements by power: a site refills the watts its leaving machines drew
         # with machines on sale today (more hashrate per watt).
-        leaving = (
-            before - np.einsum("prv,v->p", cap[:, :n_regions, :], self.eff[win])
-        ) / self._new_eff_daily[d]
+        leaving = leaving_w / self._new_eff_daily[d]
         for b, ban in enumerate(self.bans):
             t1, t2 = self._transit[b]
             share = self._removal[b, d]
@@ -541,8 +538,15 @@ class WorldMarket:
         # A program's net flow is negative while its machines retire by delivery day (its
         # vintage never reaches ``_dead_from``).
         program = np.maximum(held + self._program_add[:, d].T, 0.0)
-        cap[every[:, None], regions[None, :], self._new_vintage[d][:, None] - lo] += (
-            st.deliveries[every, d][:, None] * self._order_share[:, d].T
+        # The day's deliveries, to the rows that advance (the others keep their machines).
+        add_deliveries(
+            cap,
+            lo,
+            d,
+            mask,
+            deliveries=st.deliveries,
+            share=self._order_share,
+            vintage=self._new_vintage,
         )
         total = running.sum(axis=1)
         margin = new_machine_margin(
@@ -558,15 +562,9 @@ class WorldMarket:
         st.deliveries[every[due], arrival[due]] = orders[due]
         blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
         if record or steps is not None:
-            power = (
-                np.concatenate(
-                    [
-                        np.einsum("prv,v->pr", hashing, self.eff[win]) / 1e12,
-                        hashing_g * self.eff[g_cols][None, :] / 1e12,
-                    ],
-                    axis=1,
-                )
-                * self.pue[None, :]
+            power = np.concatenate(
+                [power_r, hashing_g * self.eff[g_cols][None, :] / 1e12 * self.pue[n_regions:]],
+                axis=1,
             )
             moving = hidden = np.zeros(n_rows)
             if self._transit:
@@ -589,7 +587,8 @@ class WorldMarket:
                     self.transit_hs[paths[rows], days] = moving[rows]
                     self.covert_waiting_hs[paths[rows], days] = hidden[rows]
         if not mask.all():
-            cap = np.where(mask[:, None, None], cap, st.cap[:, :, win])
+            if self.bans:  # the bans' flows moved every row's machines; the step kept the rest
+                cap = np.where(mask[:, None, None], cap, st.cap[:, :, win])
             program = np.where(mask[:, None], program, held)
         st.cap[:, :, win] = cap
         st.cap[:, g_rows, g_cols] = program
@@ -662,11 +661,23 @@ class WorldMarket:
         st = self._state
         until = np.minimum(until_day, self.day_s.size)
         self._take_projection(until, active)
+        # Step only the rows that still advance (rows are independent): when the projection
+        # covered most paths, a few days of a few paths are left, not every path's.
+        rows, sub = np.arange(self.n_paths), st
         while True:
-            mask = active & (st.day < until)
+            mask = active[rows] & (sub.day < until[rows])
             if not mask.any():
-                return
-            self._advance(st, np.minimum(st.day, self.day_s.size - 1), mask, record=True)
+                break
+            if mask.sum() < 0.5 * rows.size:
+                if sub is not st:
+                    _put_rows(st, rows, sub)
+                rows = rows[mask]
+                sub = _rows_of(st, rows)
+                mask = np.ones(rows.size, dtype=bool)
+            d = np.minimum(sub.day, self.day_s.size - 1)
+            self._advance(sub, d, mask, record=True, paths=rows)
+        if sub is not st:
+            _put_rows(st, rows, sub)
 
     def _take_projection(self, until: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
         """Commit from the last projection the days it advanced (see :meth:`_commit`)."""
@@ -795,7 +806,7 @@ class WorldMarket:
         # before its first day and after its last projected one.
         column = np.arange(last - first + 1)[None, :] - (day - first)[:, None]
         step = np.clip(column, 0, (done - 1)[:, None])
-        values = np.take_along_axis(projected, step[:, None, :], axis=2)
+        values = take_steps(projected, step)  # np.take_along_axis on axis 2
         knots = self.day_s[first : last + 1]
         if self.n_paths == 1:
             return FleetHashrate(times_s=knots, hashrate_hs=values[0], interpolation="step")
@@ -903,6 +914,30 @@ class WorldMarket:
             )
         )
         return rows
+
+
+def _rows_of(st: _State, rows: npt.NDArray[np.int64]) -> _State:
+    """The state of ``rows`` only (a copy)."""
+    return _State(
+        cap=st.cap[rows],
+        ema=st.ema[rows],
+        subsidy_sat=st.subsidy_sat[rows],
+        height=st.height[rows],
+        day=st.day[rows],
+        difficulty=st.difficulty[rows],
+        deliveries=st.deliveries[rows],
+    )
+
+
+def _put_rows(st: _State, rows: npt.NDArray[np.int64], sub: _State) -> None:
+    """Write the state of ``rows`` (from :func:`_rows_of`, advanced) back into ``st``."""
+    st.cap[rows] = sub.cap
+    st.ema[rows] = sub.ema
+    st.subsidy_sat[rows] = sub.subsidy_sat
+    st.height[rows] = sub.height
+    st.day[rows] = sub.day
+    st.difficulty[rows] = sub.difficulty
+    st.deliveries[rows] = sub.deliveries
 
 
 def _reward_factor(

@@ -30,20 +30,23 @@ DEFAULT_MAX_MEMORY_BYTES = 2e9
 #: 300 paths × 3 variants before projections were narrowed to the paths still going (90
 #: bytes). Kept at 100 as a bound.
 WORLD_BYTES_PER_PATH_DAY_ACTOR = 100.0
-#: World market: interpreter, imports, chain history, the fleet and the scenario [bytes]: 177 MB
-#: measured for 20 paths (benchmarks/run.py), of which ~42 MB the chunk's paths; rounded up.
-WORLD_BASE_BYTES = 200e6
-#: World market: CPU seconds per path, day and actor: 61 and 57 ms of CPU per path of
-#: us-state-reserve (3 variants of 4 years) in two 10,000-path runs (benchmarks/run.py,
-#: 2026-12-02, session 3: 623 and 579 s of CPU, shared 2-core machine at load 1-5), i.e.
-#: 19-20 ms per path and variant over ≈ 1,561 days × 15 actors (8.1e-7-8.7e-7, rounded up; it
-#: was 43 ms, 1.8e-6, before the session-3 step changes).
+#: World market: interpreter, imports, chain history, the fleet and the scenario [bytes]: 305 MB
+#: measured for 20 paths of us-state-reserve's 3 variants (``VmHWM``, 2026-12-02, session 4),
+#: of which ~42 MB the chunk's paths and ≈ 130 MB numba's LLVM (174 MB before numba); rounded
+#: up.
+WORLD_BASE_BYTES = 320e6
+#: World market: CPU seconds per path, day and actor: 42 ms of CPU per path of
+#: us-state-reserve (3 variants of 4 years) in three 10,000-path runs (benchmarks/run.py,
+#: 2026-12-02, session 4, after the compiled step: 388-444 s of CPU, shared 2-core machine at
+#: load 3-5), i.e. 14 ms per path and variant over ≈ 1,561 days × 15 actors (6.0e-7). It was
+#: 19-20 ms (9e-7) after the session-3 step changes, 43 ms (1.8e-6) before them.
 #: A rough guide, shown to the user; wall-clock time is longer when other processes share the
 #: cores.
-WORLD_SECONDS_PER_PATH_DAY_ACTOR = 9e-7
+WORLD_SECONDS_PER_PATH_DAY_ACTOR = 6e-7
 #: World market: CPU seconds per variant whatever the paths (the fixed part of the same runs:
-#: 8.0 s − 100 × 43 ms ≈ 3.7 s, imports and the fleet included).
-WORLD_SECONDS_PER_VARIANT = 4.0
+#: 17.0 s of CPU for 20 paths of the 3 variants with the sensitivity reruns, imports, the fleet
+#: and numba's cached code included: 5.7 s a variant, rounded up).
+WORLD_SECONDS_PER_VARIANT = 6.0
 #: World market: days simulated beyond the horizon (the start's retarget period, the months
 #: between the newest history and a future start, the projection window) — a rough allowance.
 WORLD_EXTRA_DAYS = 100

@@ -413,8 +413,41 @@ def account(
 
 
 def join_figures(chunks: Sequence[PathFigures]) -> PathFigures:
-    """The per-path figures of chunks of paths, in path order."""
-    return {key: np.concatenate([c[key] for c in chunks], axis=0) for key in chunks[0]}
+    """The per-path figures of chunks of paths, in path order; empties ``chunks``' dicts.
+
+    Each figure's chunk parts are dropped once joined, so the chunks and the joined figures
+    are not held twice. The daily share (days per path, most of the figures) is not joined:
+    its median over paths is taken day by day from the parts (``median_daily_share_frac``,
+    :func:`median_over_paths`), as :func:`variant_result` would from the joined array.
+    """
+    joined: PathFigures = {}
+    for key in list(chunks[0]):
+        parts = [c.pop(key) for c in chunks]
+        if key == "daily_share_frac":
+            joined["median_daily_share_frac"] = median_over_paths(parts)
+        else:
+            joined[key] = np.concatenate(parts, axis=0)
+        del parts
+    return joined
+
+
+#: Days of the daily share whose median over paths is taken at once (memory: paths × this).
+_MEDIAN_DAYS = 64
+
+
+def median_over_paths(parts: Sequence[FloatArray]) -> FloatArray:
+    """``np.nanmedian`` over the paths (axis 0) of ``parts`` stacked, a block of days at a time.
+
+    Each day's median depends on that day's values only, so it is the median of the stacked
+    array, without stacking it (the stack of 100,000 paths × 4 years is 1.2 GB).
+    """
+    n_days = parts[0].shape[1]
+    out = np.empty(n_days)
+    with np.errstate(all="ignore"):
+        for a in range(0, n_days, _MEDIAN_DAYS):
+            block = np.concatenate([part[:, a : a + _MEDIAN_DAYS] for part in parts], axis=0)
+            out[a : a + _MEDIAN_DAYS] = np.nanmedian(block, axis=0)
+    return out
 
 
 def path_figures(
@@ -594,8 +627,11 @@ def variant_result(
         end_s,
         {k[len("series_") :]: v for k, v in figures.items() if k.startswith("series_")},
     )
-    with np.errstate(all="ignore"):
-        median_share = np.nanmedian(figures["daily_share_frac"], axis=0)
+    median_share = (
+        figures["median_daily_share_frac"]
+        if "median_daily_share_frac" in figures
+        else median_over_paths([figures["daily_share_frac"]])
+    )
     return VariantResult(
         name=variant.name,
         facility_power_w=spec.facility_power_w(variant),
