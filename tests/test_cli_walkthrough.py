@@ -97,6 +97,18 @@ def test_a_chart_without_horizon_is_refused(tmp_path: Path) -> None:
     assert "give --horizon too" in result.output
 
 
+@pytest.mark.usefixtures("no_backtest")
+@pytest.mark.parametrize(
+    "option", [["--every", "3months"], ["--candidates", "2"], ["--no-cache"], ["--cache-dir", "c"]]
+)
+def test_walk_forward_options_without_horizon_are_refused(option: list[str]) -> None:
+    # Before: a single backtest ran and the option was silently ignored.
+    result = runner.invoke(app, ["backtest", "--from", "2023-01-01", "--to", "2023-04-01", *option])
+    assert result.exit_code == 2, result.output
+    assert option[0] in result.output
+    assert "give --horizon too" in result.output
+
+
 # --- 2. sweep --report ---------------------------------------------------------------------------
 
 

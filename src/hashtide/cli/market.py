@@ -211,8 +211,11 @@ def backtest(
         ),
     ] = None,
     every: Annotated[
-        str, typer.Option(help="Walk-forward: months between windows (1month, 3months).")
-    ] = "1month",
+        str | None,
+        typer.Option(
+            help="Walk-forward: months between windows (1month, 3months; default 1month)."
+        ),
+    ] = None,
     chart: Annotated[
         Path | None,
         typer.Option(
@@ -232,14 +235,14 @@ def backtest(
         bool, typer.Option("--no-cache", help="Walk-forward: compute every window afresh.")
     ] = False,
     candidates: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
             max=9,
             help="Walk-forward: fit the constants among the first N of the nine candidates "
-            "(1: the prior only; 2: prior or 60-day lag, the quick walk).",
+            "(1: the prior only; 2: prior or 60-day lag, the quick walk; default 9).",
         ),
-    ] = 9,
+    ] = None,
     paths: Annotated[
         int | None,
         typer.Option(
@@ -271,10 +274,22 @@ def backtest(
     last = _date(end, "--to")
     if last <= first:
         raise InvalidInputError(f"--to {last} must be after --from {first}")
-    months = _months(every)
-    if horizon is None and chart is not None:
+    months = _months(every if every is not None else "1month")
+    walk_only = [
+        name
+        for name, given in (
+            ("--every", every is not None),
+            ("--chart", chart is not None),
+            ("--cache-dir", cache_dir is not None),
+            ("--no-cache", no_cache),
+            ("--candidates", candidates is not None),
+        )
+        if given
+    ]
+    if horizon is None and walk_only:
         raise InvalidInputError(
-            "--chart draws the walk-forward: give --horizon too (a single backtest has no chart)"
+            f"{', '.join(walk_only)}: walk-forward only — give --horizon too (a single "
+            "backtest has no windows, chart or window cache)"
         )
     if horizon is not None:
         chart = _check_chart(chart if chart is not None else Path("walkforward.html"))
@@ -375,7 +390,7 @@ def _walk_forward(
     cache_dir: Path | None,
     use_cache: bool,
     as_json: bool,
-    n_candidates: int,
+    n_candidates: int | None,
 ) -> None:
     from rich.table import Table
 
@@ -405,7 +420,7 @@ def _walk_forward(
             params=params,
             progress=progress,
             cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
-            candidates=CANDIDATES[:n_candidates],
+            candidates=CANDIDATES if n_candidates is None else CANDIDATES[:n_candidates],
         )
     written = plot_walk_forward(result, chart)
     if as_json:
