@@ -26,6 +26,20 @@ def _random_flows(seed: int, n_paths: int = 100, n_years: int = 6) -> np.ndarray
     return flows
 
 
+def test_a_rows_irr_does_not_depend_on_the_rows_solved_with_it() -> None:
+    # irr_paths solves blocks of rows (memory) and each row stops on its own bracket, so a
+    # row's IRR is the same bit for bit alone, in a block, or across a block's edge.
+    from hashtide.economics import finance
+
+    flows = _random_flows(3, n_paths=2 * finance._IRR_BLOCK_ROWS + 5)
+    times = np.arange(flows.shape[1], dtype=float)
+    together = irr_paths(flows, times)
+    rows = [0, 1, finance._IRR_BLOCK_ROWS - 1, finance._IRR_BLOCK_ROWS, flows.shape[0] - 1]
+    alone = np.array([irr_paths(flows[i : i + 1], times)[0] for i in rows])
+    np.testing.assert_array_equal(together[rows], alone)
+    assert np.isfinite(together).sum() > flows.shape[0] // 2
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_paths_agree_with_the_scalar_reference(seed: int) -> None:
     flows = _random_flows(seed)

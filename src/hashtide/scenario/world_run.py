@@ -19,8 +19,7 @@ from hashtide.scenario.results import RESPONSE_TEXT, ScenarioResult
 from hashtide.scenario.world import (
     CHUNK_PATHS,
     SEED_BLOCK_PATHS,
-    PathFigures,
-    join_figures,
+    FigureRows,
     path_figures,
     price_paths,
     run_variant,
@@ -80,7 +79,7 @@ def run_world(
             if spec.actor is not None
             else []
         )
-        figures: list[PathFigures] = []
+        figures = FigureRows(n_paths)
         kept: list[MarketRun] = []
         chunks = variant_chunks(
             spec,
@@ -97,7 +96,7 @@ def run_world(
             if progress is not None:
                 progress(index, len(variants), index * n_chunks + number, steps)
             if model is not None:
-                figures.append(path_figures(spec, chunk_run, sites, model))
+                figures.add(path_figures(spec, chunk_run, sites, model))
             if index == 0 and number == 0:  # what every run states, read from its first chunk
                 rows = _assumptions(spec, chunk_run, begin_s, model, machine_price)
                 engine_start = int(chunk_run.sim.epoch_start_height[0])
@@ -107,7 +106,7 @@ def run_world(
             runs.append(join_runs(kept))
         if model is not None and machine_price is not None:
             results.append(
-                variant_result(spec, variant, join_figures(figures), sites, model, machine_price)
+                variant_result(spec, variant, figures.figures(), sites, model, machine_price)
             )
     replay = None
     if scorable:
