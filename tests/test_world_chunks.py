@@ -103,3 +103,34 @@ def test_median_over_paths_is_the_median_of_the_joined_figures(rows: int) -> Non
     np.testing.assert_array_equal(joined["median_daily_share_frac"], expected)
     np.testing.assert_array_equal(joined["x"], np.concatenate([p[:, 0] for p in parts]))
     assert all(not c for c in chunks)  # the chunks' parts were let go
+
+
+@pytest.mark.parametrize("per_month", [200_000, None])
+def test_the_accounts_in_service_share_is_the_markets(per_month: int | None) -> None:
+    # The accounting's share of the actor's machines in service (scenario.world._installed_frac,
+    # the denominator of each site's running share) and the market's deliveries less
+    # retirements (market.world._program_flows, what the world mines with) are computed apart;
+    # they must be the same curve, over the ramp and the retirements one lifetime later.
+    from hashtide.market.world import _program_flows
+    from hashtide.scenario import load_scenario
+    from hashtide.scenario.build import miner_of, sites_of
+    from hashtide.scenario.world import _installed_frac, day_start_s, programs_of
+
+    spec = load_scenario(Path(__file__).resolve().parent.parent / "scenarios/us-state-reserve.yaml")
+    spec = spec.model_copy(
+        update={"actor": spec.actor.model_copy(update={"machines_per_month": per_month})}
+    )
+    model, _ = miner_of(spec.actor)
+    start_s = day_start_s(spec.start)
+    sites = sites_of(spec.actor, spec.facility_power_w(spec.variants[0]), start_s)
+    programs = programs_of(spec, sites, model, start_s)
+    days = start_s + np.arange(-3, 7 * 366) * 86_400.0
+    flows = _program_flows(programs, days, spec.actor.lifetime)
+    installed = sum(p.hashrate_hs for p in programs)
+    in_service = np.cumsum(flows.sum(axis=0)) / installed
+    inside = days >= start_s
+    np.testing.assert_allclose(
+        _installed_frac(days[inside], start_s, spec, sites, model), in_service[inside], atol=1e-9
+    )
+    assert in_service[inside].max() == pytest.approx(1.0)
+    assert in_service[-1] == pytest.approx(0.0, abs=1e-9)  # all retired within 7 years
