@@ -326,3 +326,21 @@ def test_shares_must_be_fractions() -> None:
     with pytest.raises(InvalidInputError, match=r"add up to 1\.2"):
         hhi([0.6, 0.6])
     assert float(hhi([1.0])) == 1.0  # one actor holding everything
+
+
+# --- bands across paths ------------------------------------------------------------------------
+
+
+def test_a_band_of_paths_that_never_pay_back_is_never_not_missing() -> None:
+    # payback_years_paths gives +inf for "never"; when every path says never, the band must say
+    # never too (it was NaN, "no figure", like a cost per BTC when nothing is mined).
+    import math
+
+    from hashtide.scenario.accounting import band
+
+    never = band([math.inf, math.inf, math.inf])
+    assert (never.p5, never.median, never.p95, never.mean) == (math.inf,) * 4
+    some = band([1.0, 2.0, math.inf, math.inf, math.inf])
+    assert (some.p5, some.median, some.p95) == (1.0, math.inf, math.inf)
+    missing = band([math.nan, math.nan])
+    assert all(math.isnan(x) for x in (missing.p5, missing.median, missing.p95, missing.mean))

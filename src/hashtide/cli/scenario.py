@@ -88,7 +88,7 @@ def _investment_table(result: ScenarioResult) -> Table:
         return "none" if math.isnan(frac) else format_number(100 * frac, 3)
 
     def years(value: float) -> str:
-        # Paths that never pay back have +inf; a band of them all is NaN (accounting.band).
+        # Paths that never pay back have +inf (accounting.band keeps it; NaN: no figure).
         return "never" if not math.isfinite(value) else format_number(value, 3)
 
     table = Table(

@@ -30,7 +30,9 @@ def band(values: npt.ArrayLike) -> Band:
     sample values then, since interpolating towards infinity means nothing.
     """
     finite = np.asarray(values, dtype=float)
-    if not np.any(np.isfinite(finite)):  # e.g. cost per BTC when nothing is mined
+    if not np.any(np.isfinite(finite) | np.isposinf(finite)):
+        # e.g. cost per BTC when nothing is mined (a payback that never comes on every path
+        # is +inf, below)
         return Band(p5=math.nan, median=math.nan, p95=math.nan, mean=math.nan)
     if np.any(np.isposinf(finite)):
         big = np.finfo(float).max
