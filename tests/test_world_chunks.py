@@ -100,7 +100,13 @@ def test_median_over_paths_is_the_median_of_the_joined_figures(rows: int) -> Non
     np.testing.assert_array_equal(median_over_paths(parts), expected)
     chunks = [{"daily_share_frac": p, "x": p[:, 0]} for p in parts]
     joined = join_figures(chunks)
-    np.testing.assert_array_equal(joined["median_daily_share_frac"], expected)
+    # The joined daily share is kept in single precision; its median is taken in double.
+    single = [p.astype(np.float32) for p in parts]
+    np.testing.assert_array_equal(
+        joined["median_daily_share_frac"],
+        np.nanmedian(np.concatenate(single, axis=0).astype(np.float64), axis=0),
+    )
+    np.testing.assert_allclose(joined["median_daily_share_frac"], expected, rtol=1e-7)
     np.testing.assert_array_equal(joined["x"], np.concatenate([p[:, 0] for p in parts]))
     assert all(not c for c in chunks)  # the chunks' parts were let go
 
@@ -134,3 +140,18 @@ def test_the_accounts_in_service_share_is_the_markets(per_month: int | None) -> 
     )
     assert in_service[inside].max() == pytest.approx(1.0)
     assert in_service[-1] == pytest.approx(0.0, abs=1e-9)  # all retired within 7 years
+
+
+def test_figure_rows_refuse_too_many_or_too_few_paths() -> None:
+    from hashtide.scenario.world import FigureRows
+
+    rows = FigureRows(3)
+    rows.add({"x": np.ones(2), "daily_share_frac": np.full((2, 4), 0.25)})
+    with pytest.raises(ValueError, match="figures of 2 of 3 paths"):
+        rows.figures()
+    with pytest.raises(ValueError, match="4 rows added to figures of 3 paths"):
+        rows.add({"x": np.ones(2)})
+    rows.add({"x": np.zeros(1), "daily_share_frac": np.full((1, 4), 0.5)})
+    figures = rows.figures()
+    np.testing.assert_array_equal(figures["x"], [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(figures["median_daily_share_frac"], [0.25] * 4)

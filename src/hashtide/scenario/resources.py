@@ -169,9 +169,9 @@ def _estimate_world(
     days = math.ceil(spec.horizon_s / 86_400.0) + WORLD_EXTRA_DAYS
     actors = WORLD_REGIONS + sites
     horizon_days = math.ceil(spec.horizon_s / 86_400.0)
-    # Kept per path until its variant is reduced: the daily share (peak share), the chart
-    # samples, yearly flows and per-site figures.
-    kept = 8.0 * (horizon_days + 6 * SERIES_POINTS + 8 * sites + 6 * (epochs // 26 + 1) + 12)
+    # Kept per path until its variant is reduced: the daily share (peak share; single
+    # precision), the chart samples, yearly flows and per-site figures (double).
+    kept = 4.0 * horizon_days + 8.0 * (6 * SERIES_POINTS + 8 * sites + 6 * (epochs // 26 + 1) + 12)
     per_chunk_path = days * actors * WORLD_BYTES_PER_PATH_DAY_ACTOR
 
     def memory(chunk: int) -> float:

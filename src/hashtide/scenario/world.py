@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -428,6 +429,10 @@ class FigureRows:
     def __init__(self, n_paths: int) -> None:
         self.n_paths = n_paths
         self._rows: PathFigures = {}
+        # The daily share, most of the per-path figures, is kept in single precision (7
+        # significant digits; 100,000 paths of 4 years: 0.58 GB instead of 1.17), its median
+        # taken in double.
+        self._daily: npt.NDArray[np.float32] | None = None
         self._filled = 0
 
     def add(self, chunk: PathFigures) -> None:
@@ -435,13 +440,19 @@ class FigureRows:
         if not chunk:
             return
         n = next(iter(chunk.values())).shape[0]
-        if self._filled + n > self.n_paths:
-            raise ValueError(f"{self._filled + n} rows added to figures of {self.n_paths} paths")
+        rows = slice(self._filled, self._filled + n)
+        if rows.stop > self.n_paths:
+            raise ValueError(f"{rows.stop} rows added to figures of {self.n_paths} paths")
         for key in list(chunk):
             part = chunk.pop(key)
-            if key not in self._rows:
-                self._rows[key] = np.empty((self.n_paths, *part.shape[1:]), dtype=part.dtype)
-            self._rows[key][self._filled : self._filled + n] = part
+            if key == "daily_share_frac":
+                if self._daily is None:
+                    self._daily = np.empty((self.n_paths, *part.shape[1:]), dtype=np.float32)
+                self._daily[rows] = part
+            else:
+                if key not in self._rows:
+                    self._rows[key] = np.empty((self.n_paths, *part.shape[1:]))
+                self._rows[key][rows] = part
             del part
         self._filled += n
 
@@ -450,9 +461,9 @@ class FigureRows:
         if self._filled != self.n_paths:
             raise ValueError(f"figures of {self._filled} of {self.n_paths} paths added")
         joined = dict(self._rows)
-        if "daily_share_frac" in joined:
-            joined["median_daily_share_frac"] = median_over_paths([joined.pop("daily_share_frac")])
-        self._rows = {}
+        if self._daily is not None:
+            joined["median_daily_share_frac"] = median_over_paths([self._daily])
+        self._rows, self._daily = {}, None
         return joined
 
 
@@ -469,7 +480,7 @@ def join_figures(chunks: Sequence[PathFigures]) -> PathFigures:
 _MEDIAN_DAYS = 64
 
 
-def median_over_paths(parts: Sequence[FloatArray]) -> FloatArray:
+def median_over_paths(parts: Sequence[npt.NDArray[np.floating[Any]]]) -> FloatArray:
     """``np.nanmedian`` over the paths (axis 0) of ``parts`` stacked, a block of days at a time.
 
     Each day's median depends on that day's values only, so it is the median of the stacked
@@ -479,7 +490,9 @@ def median_over_paths(parts: Sequence[FloatArray]) -> FloatArray:
     out = np.empty(n_days)
     with np.errstate(all="ignore"):
         for a in range(0, n_days, _MEDIAN_DAYS):
-            block = np.concatenate([part[:, a : a + _MEDIAN_DAYS] for part in parts], axis=0)
+            block = np.concatenate(
+                [part[:, a : a + _MEDIAN_DAYS] for part in parts], axis=0, dtype=np.float64
+            )
             out[a : a + _MEDIAN_DAYS] = np.nanmedian(block, axis=0)
     return out
 
