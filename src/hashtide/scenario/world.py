@@ -420,10 +420,11 @@ class FigureRows:
     filled as the chunks come (in path order); a chunk's own arrays are let go once copied. So
     the variant holds each figure once, in one block of memory: a list of chunk parts joined at
     the end would hold them twice while joining, and hundreds of small parts kept between the
-    chunks' large temporaries fragment the heap (100,000 paths in 500 chunks peaked ~0.4 GB
-    above the parts' size). The daily share (days per path, most of the figures) is reduced to
-    its median over paths day by day (``median_daily_share_frac``, :func:`median_over_paths`),
-    as :func:`variant_result` would from the whole array.
+    chunks' large temporaries can fragment the heap (100,000 paths in 500 chunks peaked ~0.4 GB
+    above the parts' size, not otherwise explained). The daily share (days per path, most of
+    the figures) is kept in single precision and reduced to its median over paths day by day
+    (``median_daily_share_frac``, :func:`median_over_paths`), as :func:`variant_result` would
+    from the whole array.
     """
 
     def __init__(self, n_paths: int) -> None:
