@@ -220,6 +220,84 @@ def test_start_outside_the_allowed_span(tmp_path: Path, start: str, match: str) 
         load_scenario(path)
 
 
+@pytest.mark.parametrize(
+    ("start", "response", "ok"),
+    [
+        # The world market rebuilds its fleet from 2012-01-02 and needs ten weeks of the chain:
+        # 2012-01-02 + 70 days = 2012-03-12 (independent arithmetic). Before, validate said ok
+        # and run failed with "a fleet can be rebuilt only from 2012-03 on", naming no key.
+        ("2010-07-01", "market", False),
+        ("2012-03-11", "market", False),
+        ("2012-03-12", "market", True),
+        ("2010-07-01", "elasticity", True),  # the simple rest of the world needs no fleet
+    ],
+)
+def test_world_market_start_is_checked_at_load(
+    tmp_path: Path, start: str, response: str, ok: bool
+) -> None:
+    path = _edited(tmp_path, SINGLE, "start: 2026-07-01", f"start: {start}")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("response: market", f"response: {response}"),
+        encoding="utf-8",
+    )
+    if ok:
+        assert load_scenario(path).start.isoformat() == start
+    else:
+        with pytest.raises(ScenarioError, match=f"start {start} is before 2012-03-12, the first"):
+            load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        # The shipped series: price 2013-04-28 … 2026-01-02, fees 2016-01-01 … 2026-01-30
+        # (their .meta.json). Past them the series used to be held flat, silently.
+        (
+            "end: 2022-02-01",
+            "end: 2027-02-01",
+            r"btc_price: historical: the shipped series ends "
+            r"on 2026-01-02, before the run's last day 2027-02-01",
+        ),
+        ("end: 2022-02-01", "end: 2026-01-20", "btc_price: historical: the shipped series ends"),
+        (
+            "start: 2021-05-02",
+            "start: 2013-03-01",
+            r"btc_price: historical: the shipped series "
+            r"begins on 2013-04-28, after the start 2013-03-01",
+        ),
+    ],
+)
+def test_historical_series_must_cover_the_run(
+    tmp_path: Path, old: str, new: str, match: str
+) -> None:
+    path = _edited(tmp_path, CHINA, old, new)
+    text = path.read_text(encoding="utf-8")
+    # Without the score, events and claims (dated 2021, refused first in a run of 2013).
+    path.write_text(text.split("\nscore:")[0] + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(path)
+
+
+def test_historical_fees_must_cover_the_run(tmp_path: Path) -> None:
+    path = _edited(tmp_path, CHINA, "end: 2022-02-01", "end: 2026-01-02")
+    text = path.read_text(encoding="utf-8").replace("fees: historical", "fees: 0.02 BTC")
+    path.write_text(text, encoding="utf-8")
+    assert load_scenario(path).end_date.isoformat() == "2026-01-02"  # the price's last day
+    text = text.replace("model: historical", "model: constant\n  start: 88000 USD")
+    path.write_text(text.replace("fees: 0.02 BTC", "fees: historical"), encoding="utf-8")
+    assert load_scenario(path).fees == "historical"  # fees run to 2026-01-30
+    path.write_text(
+        text.replace("fees: 0.02 BTC", "fees: historical").replace(
+            "end: 2026-01-02", "end: 2026-02-01"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ScenarioError, match="fees: historical: the shipped series ends on 2026-01-30"
+    ):
+        load_scenario(path)
+
+
 def test_kilotonne_is_defined_without_a_pint_warning(caplog: pytest.LogCaptureFixture) -> None:
     # pint's 'kt' is the knot; hashtide redefines it as the kilotonne without logging a warning
     from hashtide.scenario.units import registry

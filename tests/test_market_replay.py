@@ -301,6 +301,13 @@ def test_backtest_bad_input() -> None:
         run_backtest(dt.date(2025, 12, 1), epochs=8)
     with pytest.raises(InvalidInputError, match="no retarget period starts between"):
         run_backtest(dt.date(2023, 1, 1), dt.date(2023, 1, 2))
+    # The price series begins on 2013-04-28 (btc_price_daily.meta.json); before it the price
+    # was held at 135 USD (2012's were 5-15 USD) and a backtest of 2012 gave numbers. The run
+    # starts at the period under way (2012-03-29; the first wholly inside the series begins
+    # 2013-04-30: `hashtide chain show --since 2013-04-01`).
+    with pytest.raises(InvalidInputError, match=r"2012-03-29, before the BTC price series "
+                       r"begins \(2013-04-28\); choose a start from 2013-04-30 on"):  # fmt: skip
+        run_backtest(dt.date(2012, 4, 1), epochs=4)
 
 
 # --- the command line ---------------------------------------------------------------------------

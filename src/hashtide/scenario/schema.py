@@ -23,11 +23,13 @@ from hashtide.hardware import get_model
 from hashtide.scenario.fields import Integer, Number, check, date_validator, quantity
 from hashtide.scenario.units import UnitParseError, parse_quantity
 from hashtide.scenario.world_schema import (
+    EARLIEST_MARKET_START,
     BehaviourSpec,
     EventSpec,
     RegionKey,
     RegionOverride,
     ScoreSpec,
+    shipped_series_days,
 )
 
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
@@ -511,6 +513,13 @@ class ScenarioSpec(Strict):
                 f"events need the world market's regions: network.response "
                 f"{self.network.response!r} cannot apply them (use response: market)"
             )
+        if not simple and self.start < EARLIEST_MARKET_START:
+            raise ValueError(
+                f"start {self.start} is before {EARLIEST_MARKET_START}, the first start the world "
+                "market (network.response: market) allows: it rebuilds the world's fleet from the "
+                "chain week by week from 2012-01-02; start later, or use response: elasticity"
+            )
+        self._within_shipped_series()
         names = [e.name for e in self.events]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -561,6 +570,27 @@ class ScenarioSpec(Strict):
             if claim.variant is not None and claim.variant not in known:
                 raise ValueError(f"claims[{i}].variant {claim.variant!r} is not one of {known}")
         return self
+
+    def _within_shipped_series(self) -> None:
+        """A historical price or fee series must cover the run: past its ends the shipped
+        series would be held flat, silently."""
+        for key, used, table, example in (
+            ("btc_price", self.btc_price.model == "historical", "btc_price_daily", "model: gbm"),
+            ("fees", self.fees == "historical", "btc_fees_daily", "fees: 0.025 BTC"),
+        ):
+            if not used:
+                continue
+            first, last = shipped_series_days(table)
+            if self.end_date > last:
+                raise ValueError(
+                    f"{key}: historical: the shipped series ends on {last}, before the run's last "
+                    f"day {self.end_date}; end the run by {last}, or model it ({example})"
+                )
+            if key == "btc_price" and self.start < first:
+                raise ValueError(
+                    f"{key}: historical: the shipped series begins on {first}, after the start "
+                    f"{self.start}; start on {first} or later, or model it ({example})"
+                )
 
     @property
     def end_date(self) -> dt.date:

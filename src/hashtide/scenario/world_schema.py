@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from typing import Annotated, Any, Literal
+import functools
+import json
+from importlib import resources
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -53,6 +56,28 @@ def _wrap(function: Any, value: Any) -> Any:
 
 
 Date = Annotated[dt.date, date_validator("2021-06-18")]
+#: The first start the world market allows: it rebuilds the world's fleet week by week from
+#: 2 January 2012 and needs ten weeks of the chain for it (:func:`hashtide.market.fleet.
+#: reconstruct`), written out so that reading a file does not import the market model
+#: (``tests/test_market_replay.py`` checks they agree).
+EARLIEST_MARKET_START: Final = dt.date(2012, 3, 12)
+
+
+@functools.cache
+def shipped_series_days(table: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a shipped daily series, ``btc_price_daily`` or
+    ``btc_fees_daily`` (read from its ``.meta.json``, without the market model).
+
+    Examples
+    --------
+    >>> shipped_series_days("btc_price_daily")
+    (datetime.date(2013, 4, 28), datetime.date(2026, 1, 2))
+    """
+    text = resources.files("hashtide.data").joinpath(f"{table}.meta.json").read_text("utf-8")
+    meta = json.loads(text)
+    return dt.date.fromisoformat(meta["first_date"]), dt.date.fromisoformat(meta["last_date"])
+
+
 #: The keys of :data:`hashtide.market.DEFAULT_REGIONS`, written out so that reading a file
 #: does not import the market model (``tests/test_market_replay.py`` checks they agree).
 REGION_KEYS = (
