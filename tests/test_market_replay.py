@@ -328,6 +328,16 @@ def test_cli_backtest_json() -> None:
     assert [e["start_height"] for e in data["epochs"]][:4] == [683424, 685440, 687456, 689472]
 
 
+def test_cli_backtest_prints_small_difficulties_with_their_prefix() -> None:
+    # 2013's difficulties were millions and printed "0.000 T". Independent derivation: the
+    # period at 239,904 has bits 0x1a011337, difficulty 0xffff·2**208 / (0x011337·2**(8·23))
+    # = 15,605,632.68 → 15.61 M.
+    run = runner.invoke(app, ["backtest", "--from", "2013-06-01", "--to", "2013-06-20"])
+    assert run.exit_code == 0, run.output
+    assert "15.61 M" in run.output
+    assert "0.000 T" not in run.output
+
+
 def test_cli_backtest_windows(tmp_path: Path) -> None:
     # The walk-forward's text form (tiny: two one-period windows in 2013, nothing earlier to fit
     # the constants on, so both use the prior); tests/test_market_walkforward.py has the rest.
