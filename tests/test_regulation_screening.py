@@ -65,6 +65,17 @@ def test_every_bad_meter_is_named_at_once(tmp_path: Path) -> None:
     assert "'fine'" not in message
 
 
+@pytest.mark.parametrize("long", [False, True])
+def test_an_unknown_time_zone_is_named_once(tmp_path: Path, long: bool) -> None:
+    # It was repeated under every meter (five times for the shipped folder), and a folder's
+    # message named each meter as if its file were wrong.
+    source = _long_csv(tmp_path / "all.csv") if long else METERS
+    with pytest.raises(InvalidInputError) as info:
+        load_meters(source, timezone="Mars/Base")
+    assert str(info.value).count("'Mars/Base' is not a time zone name") == 1
+    assert "meter" not in str(info.value)
+
+
 def test_long_csv_rows_without_a_meter_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "long.csv"
     path.write_text(

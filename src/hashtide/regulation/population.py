@@ -23,6 +23,7 @@ from typing import Final
 from hashtide.errors import InvalidInputError
 from hashtide.regulation.meter import (
     MeterSeries,
+    check_timezone,
     meter_from_frame,
     read_csv_file,
     read_meter_csv,
@@ -152,6 +153,7 @@ def load_meters(
     ['campus_false_positive', 'lab_b33_hidden_s19jpro']
     """
     path = Path(path)
+    check_timezone(timezone)  # once, not under every meter's name
     problems: list[str] = []
     meters: dict[str, MeterSeries] = {}
 
