@@ -306,6 +306,27 @@ def test_pack_problems_are_listed_at_once() -> None:
     assert text.count("\n  - ") == 5
 
 
+@pytest.mark.parametrize(
+    ("as_of", "problem"),
+    [
+        ("2026-13-02", "'2026-13-02' is not a date (month must be in 1..12)"),  # was accepted
+        ("2026-02-30", "'2026-02-30' is not a date (day is out of range for month)"),
+        ("Dec 2026", "'Dec 2026' is not a date; write the day the texts were checked"),
+    ],
+)
+def test_as_of_is_a_day_that_exists(as_of: str, problem: str) -> None:
+    pack = copy.deepcopy(PACK)
+    pack["as_of"] = as_of
+    assert problem in _problems(pack)
+
+
+def test_as_of_may_be_an_unquoted_yaml_date() -> None:
+    # `as_of: 2026-12-02` (a YAML date) was refused with "Input should be a valid string".
+    pack = yaml.safe_load(yaml.safe_dump(PACK).replace("as_of: '2026-12-01'", "as_of: 2026-12-01"))
+    assert not isinstance(pack["as_of"], str)
+    assert parse_pack(pack, source="pack.yaml").spec.as_of == "2026-12-01"
+
+
 def test_unknown_pack_name_bad_yaml_and_extends(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="no rule pack 'china'"):
         load_pack("china")
