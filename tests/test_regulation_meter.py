@@ -156,6 +156,19 @@ def test_duplicates_and_disorder(tmp_path: Path) -> None:
     assert "go backwards" in str(info.value)
 
 
+def test_a_shuffled_file_is_told_to_sort_and_nothing_else(tmp_path: Path) -> None:
+    # An hourly file in random order read "the reading interval is 112 h", "656 reading(s) off
+    # the 403200 s grid" and "562 gap(s)": the disorder's figures, not the file's.
+    rows = _hourly()
+    order = np.random.default_rng(1).permutation(len(rows))
+    with pytest.raises(InvalidInputError) as info:
+        read_meter_csv(_csv(tmp_path, ["timestamp,power_kw", *[rows[i] for i in order]]))
+    message = str(info.value)
+    assert "1 problem(s)" in message
+    assert "go backwards" in message
+    assert "sort the file" in message
+
+
 def test_daily_readings_are_too_coarse(tmp_path: Path) -> None:
     times = pd.date_range("2024-03-04", periods=30, freq="D", tz="UTC")
     lines = ["timestamp,power_kw", *(f"{t:%Y-%m-%dT%H:%MZ},1" for t in times)]

@@ -304,6 +304,9 @@ def _interval(
         problems.append(
             f"timestamps go backwards at lines {_lines(back + 1, first_line)}; sort the file"
         )
+        # The interval, the grid and the gaps read on the file's order would be the disorder's
+        # (a shuffled hourly file read "the reading interval is 112 h"): they wait for the sort.
+        return SECONDS_PER_HOUR, np.zeros(len(time), dtype=np.int64)
     positive = steps[steps > 0]
     if positive.size == 0:
         return SECONDS_PER_HOUR, np.zeros(len(time), dtype=np.int64)
