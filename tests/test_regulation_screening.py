@@ -314,6 +314,20 @@ def test_cli_screens_a_folder_and_a_long_csv(tmp_path: Path) -> None:
     assert "meters screened" in result.output
 
 
+def test_cli_names_meta_ids_that_are_not_meters(tmp_path: Path) -> None:
+    # A misspelt id left its meter without a category, silently (only a file naming no meter
+    # at all was refused).
+    names = sorted(p.stem for p in METERS.glob("*.csv"))
+    meta = tmp_path / "meta.csv"
+    rows = [("office-b4" if n == "office_b4" else n) for n in names]
+    meta.write_text("meter_id,category\n" + "".join(f"{n},office\n" for n in rows))
+    result = runner.invoke(app, ["screen", str(METERS), "--meta", str(meta), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "1 meter_id value(s) are not meters of" in result.output
+    assert "'office-b4' ('office-b4': did you mean 'office_b4'?)" in result.output
+    assert json.loads(result.stdout)["meters"]  # the note is on stderr, the JSON stays clean
+
+
 def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
     meta = tmp_path / "meta.csv"
     meta.write_text("meter,category\nA,office\n")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hashtide.cli._common import console, guarded, progress_bar
+from hashtide.cli._common import console, err_console, guarded, plain, progress_bar
 
 
 @guarded
@@ -97,6 +97,21 @@ def screen(
             raise InvalidInputError(
                 f"{meta}: none of its meter_id values is a meter of {source} "
                 f"(e.g. {unknown[0]!r}; meters: {', '.join(list(meters)[:5])})"
+            )
+        if unknown:
+            # A meta file may describe more meters than are screened; but a misspelt id would
+            # leave its meter without a category (and its peers) silently: say which.
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], list(meters), n=1, cutoff=0.6)
+            hint = f" ({unknown[0]!r}: did you mean {close[0]!r}?)" if close else ""
+            more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+            err_console.print(
+                f"note: {plain(meta)}: {len(unknown)} meter_id value(s) are not meters of "
+                f"{plain(source)}, so what they say is not used: "
+                f"{plain(', '.join(repr(m) for m in unknown[:3]) + more + hint)}",
+                highlight=False,
+                soft_wrap=True,
             )
     with progress_bar(disable=as_json or len(meters) < 2) as bar:
         task = bar.add_task("screening meters", total=len(meters))
