@@ -217,3 +217,28 @@ def test_meter_from_array_rejects_bad_input() -> None:
         meter_from_array([1.0] * HOURS, interval_s=7)
     with pytest.raises(InvalidInputError, match=r"at least 7 are needed"):
         meter_from_array([1.0] * 24)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        # Earth's records are -89.2 and +56.7 °C: 95 is a warm day in °F, 9999 a sensor's code.
+        ("temperature_c", "95", "1 value(s) outside -90 to 60 °C (lines 3: e.g. 95); convert"),
+        ("temperature_c", "9999", "outside -90 to 60 °C"),
+        # 45 USD/MWh written as USD/kWh: above any market's cap (ERCOT 5, the NEM ~12 USD/kWh).
+        ("price", "45", "outside -20 to 20 USD/kWh (lines 3: e.g. 45); a price per MWh"),
+    ],
+)
+def test_price_and_temperature_outside_what_is_possible(
+    tmp_path: Path, column: str, value: str, problem: str
+) -> None:
+    # Such values were read as given: 9999 °C gave a temperature response of 0 kW/°C.
+    rows = [f"{row},{value if i == 1 else '10'}" for i, row in enumerate(_hourly())]
+    path = _csv(tmp_path, [f"timestamp,power_kw,{column}", *rows])
+    kwargs = {"price_column" if column == "price" else "temperature_column": column}
+    with pytest.raises(InvalidInputError, match="1 problem") as info:
+        read_meter_csv(path, **kwargs)  # type: ignore[arg-type]
+    assert problem in str(info.value)
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",-5"  # a cold day, a negative wholesale price: fine
+    meter = read_meter_csv(_csv(tmp_path, [f"timestamp,power_kw,{column}", *rows]), **kwargs)  # type: ignore[arg-type]
+    assert meter.n == len(rows)

@@ -215,6 +215,14 @@ def _one_time(text: str, utc: bool) -> Any:
         return pd.NaT
 
 
+#: Plausible site power prices [USD/kWh]: wholesale caps and floors stay within ±20 (ERCOT's
+#: cap is 5 USD/kWh, the NEM's about 12 USD/kWh); a price per MWh reads 1,000 times too high.
+_PRICE_RANGE: Final = (-20.0, 20.0, "USD/kWh", "a price per MWh must be divided by 1,000")
+#: Outdoor temperatures [°C] within Earth's records (−89.2 °C at Vostok, +56.7 °C in Death
+#: Valley): a column in °F or K reads outside them.
+_TEMPERATURE_RANGE: Final = (-90.0, 60.0, "°C", "convert °F or K to °C")
+
+
 def check_timezone(timezone: str) -> str:
     """``timezone`` if it is an IANA zone name pandas knows, else :class:`InvalidInputError`."""
     try:
@@ -462,7 +470,10 @@ def meter_from_frame(
             "that nets out on-site generation must be split into import and export first"
         )
     problems[before:] = [f"column {power_column!r}: {p}" for p in problems[before:]]
-    for column in (price_column, temperature_column):
+    for column, (low, high, unit, hint) in (
+        (price_column, _PRICE_RANGE),
+        (temperature_column, _TEMPERATURE_RANGE),
+    ):
         if column is not None:
             cells = frame[column]
             numbers = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
@@ -473,6 +484,14 @@ def meter_from_frame(
                 problems.append(
                     f"column {column!r}: {wrong.size} value(s) are not finite numbers (lines "
                     f"{_lines(wrong, first_line)}: {examples})"
+                )
+            finite = np.where(np.isfinite(numbers), numbers, 0.0)
+            outside = np.flatnonzero((finite < low) | (finite > high))
+            if outside.size:
+                problems.append(
+                    f"column {column!r}: {outside.size} value(s) outside {low:g} to {high:g} "
+                    f"{unit} (lines {_lines(outside, first_line)}: e.g. {numbers[outside[0]]:g}); "
+                    f"{hint}"
                 )
     interval = SECONDS_PER_HOUR
     slots = np.arange(len(frame), dtype=np.int64)
