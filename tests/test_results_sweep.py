@@ -248,3 +248,20 @@ def test_results_show_writes_one_row_per_figure_with_units(
     # --json keeps the raw numbers.
     raw = json.loads(runner.invoke(app, [*args, "--json"]).output)
     assert raw["variants"][0]["installed_hashrate_hs"] == pytest.approx(20e18, rel=1e-9)
+
+
+def test_query_json_is_json_for_any_double(stored: StoredRun, tmp_path: Path) -> None:
+    # A NaN or an infinity (a ratio, a division by zero, 'inf'::DOUBLE) was printed as NaN or
+    # Infinity, which JSON has not: json.loads with a strict parser, and jq, refused the output.
+    path = tmp_path / "r.duckdb"
+    with ResultsStore(path) as store:
+        store.put(stored)
+    sql = "SELECT 'nan'::DOUBLE AS n, 1e400 AS big, [2.5, '-inf'::DOUBLE] AS l, 3 AS k"
+    result = runner.invoke(app, ["results", "query", sql, "--store", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+
+    def strict(constant: str) -> None:
+        raise ValueError(constant)
+
+    rows = json.loads(result.stdout, parse_constant=strict)
+    assert rows == [{"n": None, "big": None, "l": [2.5, None], "k": 3}]
