@@ -306,3 +306,28 @@ def test_kilotonne_is_defined_without_a_pint_warning(caplog: pytest.LogCaptureFi
     with caplog.at_level("WARNING"):
         assert parse_quantity("1 kt", "mass") == 1e6  # 1 kt = 1e6 kg by definition
     assert not [r for r in caplog.records if "Redefining" in r.getMessage()]
+
+
+def test_the_validate_example_in_the_docs_is_what_validate_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # docs/scenarios.md, "What validate refuses": its text block, from the file it names.
+    import re
+
+    from typer.testing import CliRunner
+
+    from hashtide.cli.main import app
+
+    doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    section = doc.split("### What `validate` refuses")[1]
+    shown = re.search(r"```text\n(.*?)```", section, re.S)
+    assert shown is not None
+    text = (ROOT / "scenarios" / "us-state-reserve.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^start: .*$", "start: 2200-01-01", text)
+    text = re.sub(r"(?m)^fees: .*$", "fees: inf BTC", text)
+    text = re.sub(r"(?m)^  miner: .*$", "  miner: Antminer S99", text)
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["validate", "x.yaml"])
+    assert result.exit_code == 2
+    assert result.output == shown.group(1)
