@@ -236,6 +236,18 @@ def test_price_series_file_drives_curtailment(tmp_path: Path) -> None:
     assert ratio == pytest.approx(183 / 365, abs=0.04)
 
 
+def test_price_series_must_cover_the_start(tmp_path: Path) -> None:
+    # The days before a series' first date took the shipped history held flat (world market:
+    # 88,728 USD, the price of 2026-01-02, instead of the series) or its first price (the
+    # simple rules), silently.
+    (tmp_path / "prices.csv").write_text("date,price_usd\n2030-07-01,70000\n")
+    data = _minimal(btc_price={"model": "series", "file": "prices.csv"})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="the series begins on 2030-07-01, after the start"):
+        load_scenario(path)
+
+
 def test_bad_price_file_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "prices.csv").write_text("date,price_usd\n2026-06-01,80000\n2026-07-01,lots\n")
     data = _minimal(btc_price={"model": "series", "file": "prices.csv"})

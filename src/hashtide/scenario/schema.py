@@ -520,6 +520,12 @@ class ScenarioSpec(Strict):
                 "chain week by week from 2012-01-02; start later, or use response: elasticity"
             )
         self._within_shipped_series()
+        if self.btc_price.model == "series" and self.btc_price.points[0].date > self.start:
+            raise ValueError(
+                f"btc_price: the series begins on {self.btc_price.points[0].date}, after the "
+                f"start {self.start}; give a price on the start date or earlier (the days "
+                "before its first date have none of the series)"
+            )
         names = [e.name for e in self.events]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
