@@ -257,6 +257,21 @@ def test_bad_price_file_names_the_line(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+def test_price_file_with_more_fields_than_its_header_names_the_line(tmp_path: Path) -> None:
+    # '2026-07-01,70,000' (a thousands separator) was read as 70 USD, the '000' dropped. The
+    # blank line 3 counts: line numbers are the file's.
+    (tmp_path / "prices.csv").write_text(
+        "date,price_usd\n2026-06-01,80000\n\n2026-07-01,70,000\n2026-08-01,lots\n"
+    )
+    data = _minimal(btc_price={"model": "series", "file": "prices.csv"})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="2 problem") as info:
+        load_scenario(path)
+    assert "line 4: 1 field(s) more than the header's ('000')" in str(info.value)
+    assert "line 5: price_usd 'lots' is not a number" in str(info.value)
+
+
 def test_grid_intensity_from_ember() -> None:
     # Published: Ember/OWID grid intensity of Kazakhstan, 2024: 802 g/kWh (SOURCES.md example).
     data = _minimal()
