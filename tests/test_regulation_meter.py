@@ -242,3 +242,15 @@ def test_price_and_temperature_outside_what_is_possible(
     rows[1] = rows[1].rsplit(",", 1)[0] + ",-5"  # a cold day, a negative wholesale price: fine
     meter = read_meter_csv(_csv(tmp_path, [f"timestamp,power_kw,{column}", *rows]), **kwargs)  # type: ignore[arg-type]
     assert meter.n == len(rows)
+
+
+@pytest.mark.parametrize(("separator", "named"), [(";", "';'"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_is_named(
+    tmp_path: Path, separator: str, named: str
+) -> None:
+    # A comma-decimal spreadsheet's export ('timestamp;power_kw', '…;7,5') read "line 2 has 2
+    # fields but the header (line 1) names 1 columns".
+    rows = [row.replace(",", separator).replace("10.0", "10,0") for row in _hourly()]
+    path = _csv(tmp_path, [f"timestamp{separator}power_kw", *rows])
+    with pytest.raises(InvalidInputError, match=f"separated by {named}, not commas; save"):
+        read_meter_csv(path)

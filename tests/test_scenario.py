@@ -272,6 +272,27 @@ def test_price_file_with_more_fields_than_its_header_names_the_line(tmp_path: Pa
     assert "line 5: price_usd 'lots' is not a number" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # A comma-decimal spreadsheet's export, a header alone, an empty file: each was
+        # "needs a header with columns date,price_usd", even for the file that had it.
+        ("date;price_usd\n2026-06-01;80000\n", "(it has 'date;price_usd'); save it with commas"),
+        ("date,price_usd\n", "no prices after the header"),
+        ("", "needs a header with columns date,price_usd (it is empty)"),
+    ],
+)
+def test_price_file_header_problems_say_what_was_found(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "prices.csv").write_text(text)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_minimal(btc_price={"model": "series", "file": "prices.csv"})))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert message in str(info.value)
+
+
 def test_grid_intensity_from_ember() -> None:
     # Published: Ember/OWID grid intensity of Kazakhstan, 2024: 802 g/kWh (SOURCES.md example).
     data = _minimal()

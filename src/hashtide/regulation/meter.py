@@ -588,6 +588,15 @@ def read_csv_file(
         raise InvalidInputError(
             f"{path}: empty; a {what} has a header row (e.g. {header}) and then one {row} per line"
         )
+    first = lines[header_line - 1]
+    separator = next((s for s in (";", "\t") if s in first and "," not in first), None)
+    if separator is not None:
+        # A spreadsheet's export in a comma-decimal locale: 'timestamp;power_kw', '…;7,0'.
+        shown = "';'" if separator == ";" else "tabs"
+        raise InvalidInputError(
+            f"{path}: the header (line {header_line}) is separated by {shown}, not commas; save "
+            f"the {what} as comma-separated values with '.' as the decimal mark (e.g. {header})"
+        )
     wide = _wider_than_header(lines, header_line)
     if wide is not None:
         raise InvalidInputError(

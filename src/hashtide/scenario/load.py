@@ -39,9 +39,22 @@ def _read_price_file(data: dict[str, Any], base: Path, source: str) -> None:
         rows = [(reader.line_num, row) for row in reader]  # the file's lines, blank ones too
     except csv.Error as exc:
         raise ScenarioError(f"{source}: btc_price.file {path}: not a CSV file ({exc})") from None
+    if not rows and {"date", "price_usd"} <= set(reader.fieldnames or ()):
+        raise ScenarioError(
+            f"{source}: btc_price.file {path}: no prices after the header; give one date,price_usd "
+            "per line"
+        )
     if not rows or not {"date", "price_usd"} <= set(rows[0][1]):
+        found = ",".join(reader.fieldnames or ())
+        separated = ";" in found or "\t" in found
         raise ScenarioError(
             f"{source}: btc_price.file {path}: needs a header with columns date,price_usd"
+            + (f" (it has {found[:80]!r})" if found else " (it is empty)")
+            + (
+                "; save it with commas between columns and '.' as the decimal mark"
+                if separated
+                else ""
+            )
         )
     problems = []
     points = []
