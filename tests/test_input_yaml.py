@@ -278,6 +278,33 @@ def test_historical_series_must_cover_the_run(
         load_scenario(path)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        # Each was accepted: a window scoring no epoch (the replay printed no score at all) or a
+        # drop "expected (from the chain)" at a height where no retarget happens.
+        ("  from: 2021-06-01", "  from: 2022-03-01", "to 2022-01-31 is before from 2022-03-01"),
+        ("  to: 2022-01-31", "  to: 2021-01-31", "to 2021-01-31 is before from 2021-06-01"),
+        ("expect_drop_at: 689472", "expect_drop_at: 689473", "689,473 is not a retarget height"),
+        ("expect_drop_at: 689472", "expect_drop_at: 0", "0 is not a retarget height"),
+    ],
+)
+def test_score_window_and_drop_height_are_checked(
+    tmp_path: Path, old: str, new: str, match: str
+) -> None:
+    path = _edited(tmp_path, CHINA, old, new)
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(path)
+
+
+def test_score_window_outside_the_run_is_refused(tmp_path: Path) -> None:
+    path = _edited(tmp_path, CHINA, "  from: 2021-06-01", "  from: 2023-06-01")
+    text = path.read_text(encoding="utf-8").replace("  to: 2022-01-31", "  to: 2023-09-01")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"lies outside the run \(2021-05-02 to 2022-02-01\)"):
+        load_scenario(path)
+
+
 def test_historical_fees_must_cover_the_run(tmp_path: Path) -> None:
     path = _edited(tmp_path, CHINA, "end: 2022-02-01", "end: 2026-01-02")
     text = path.read_text(encoding="utf-8").replace("fees: historical", "fees: 0.02 BTC")

@@ -520,6 +520,13 @@ class ScenarioSpec(Strict):
                 "chain week by week from 2012-01-02; start later, or use response: elasticity"
             )
         self._within_shipped_series()
+        if self.score is not None and (
+            self.score.to < self.start or self.score.from_ > self.end_date
+        ):
+            raise ValueError(
+                f"score: {self.score.from_} to {self.score.to} lies outside the run ({self.start} "
+                f"to {self.end_date}): no epoch would be scored"
+            )
         if self.btc_price.model == "series" and self.btc_price.points[0].date > self.start:
             raise ValueError(
                 f"btc_price: the series begins on {self.btc_price.points[0].date}, after the "

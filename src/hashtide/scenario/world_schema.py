@@ -207,3 +207,17 @@ class ScoreSpec(Strict):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
+
+    @model_validator(mode="after")
+    def _a_window_and_a_retarget(self) -> ScoreSpec:
+        # Either slip scored nothing, or printed a drop "expected" at a height no retarget has.
+        if self.to < self.from_:
+            raise ValueError(f"to {self.to} is before from {self.from_}: no epoch would be scored")
+        if self.expect_drop_at is not None and (
+            self.expect_drop_at <= 0 or self.expect_drop_at % 2016
+        ):
+            raise ValueError(
+                f"expect_drop_at {self.expect_drop_at:,} is not a retarget height (a multiple of "
+                "2,016 from 2,016 on: the first block of the epoch whose difficulty dropped)"
+            )
+        return self
