@@ -129,7 +129,11 @@ def test_unknown_unit_suggests_the_right_one(tmp_path: Path) -> None:
 
 def test_column_without_unit_needs_one(tmp_path: Path) -> None:
     path = _csv(tmp_path, ["timestamp,load", *_hourly()])
-    with pytest.raises(InvalidInputError, match=r"'load' does not say its unit"):
+    # The file is named (it was not: in a folder of meters, which one?), and the CLI's option.
+    with pytest.raises(
+        InvalidInputError,
+        match=r"meter.csv: the column 'load' does not say its unit; .* \(--unit\)",
+    ):
         read_meter_csv(path, power_column="load")
 
 

@@ -76,6 +76,27 @@ def test_an_unknown_time_zone_is_named_once(tmp_path: Path, long: bool) -> None:
     assert "meter" not in str(info.value)
 
 
+def test_the_readings_unit_can_be_given_for_every_meter(tmp_path: Path) -> None:
+    # detect had --unit and screen had not, while its message said "pass unit=".
+    for file in sorted(METERS.glob("*.csv"))[:2]:
+        frame = pd.read_csv(file).rename(columns={"power_kw": "load"})
+        frame.to_csv(tmp_path / file.name, index=False)
+    with pytest.raises(InvalidInputError, match="'load' does not say its unit"):
+        load_meters(tmp_path, power_column="load")
+    meters = load_meters(tmp_path, power_column="load", unit="kW")
+    shipped = load_meters(METERS)
+    for name, meter in meters.items():
+        np.testing.assert_array_equal(meter.power_kw, shipped[name].power_kw)
+    in_watts = load_meters(tmp_path, power_column="load", unit="W")
+    name = next(iter(meters))
+    np.testing.assert_allclose(in_watts[name].power_kw, meters[name].power_kw / 1000, rtol=1e-12)
+    with pytest.raises(InvalidInputError) as info:
+        load_meters(tmp_path, power_column="load", unit="GWh")
+    assert str(info.value).count("unknown unit 'GWh'") == 1  # once, not under every meter
+    result = runner.invoke(app, ["screen", str(tmp_path), "--power-column", "load", "--unit", "kW"])
+    assert result.exit_code == 0, result.output
+
+
 def test_long_csv_rows_without_a_meter_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "long.csv"
     path.write_text(

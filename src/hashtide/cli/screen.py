@@ -54,9 +54,16 @@ def screen(
         str,
         typer.Option(
             help="Name of the reading column in every meter; its unit from its suffix (power_w, "
-            "power_kw, energy_kwh, …)."
+            "power_kw, energy_kwh, …) or --unit."
         ),
     ] = "power_kw",
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            help="Unit of every meter's readings: W, kW, MW (mean power over the interval) or "
+            "Wh, kWh, MWh (energy in the interval). Default: the column name's suffix."
+        ),
+    ] = None,
     top: Annotated[int | None, typer.Option(min=1, help="Print only the first N meters.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON (for scripts) instead.")
@@ -88,6 +95,7 @@ def screen(
         allow_gaps=allow_gaps,
         timestamp_column=timestamp_column,
         power_column=power_column,
+        unit=unit,
     )
     if info is not None:
         unknown = sorted(set(info) - set(meters))

@@ -173,6 +173,13 @@ class MeterSeries:
         return frame
 
 
+def check_unit(unit: str) -> str:
+    """``unit`` if it is a unit of readings (W, kW, MW, Wh, kWh, MWh), else
+    :class:`InvalidInputError` with the closest."""
+    _unit_of("", unit)
+    return unit
+
+
 def _unit_of(column: str, unit: str | None) -> tuple[str, float, bool]:
     """``(unit, size, is_energy)`` for a column, from ``unit`` or the column name's suffix."""
     if unit is None:
@@ -180,7 +187,7 @@ def _unit_of(column: str, unit: str | None) -> tuple[str, float, bool]:
         if suffix not in _SUFFIXES:
             raise InvalidInputError(
                 f"the column {column!r} does not say its unit; name it like power_kw or "
-                "energy_kwh, or pass unit= one of "
+                "energy_kwh, or pass unit= (--unit) one of "
                 f"{', '.join([*POWER_UNITS_KW, *ENERGY_UNITS_KWH])} (power: mean over the "
                 "interval; energy: used in the interval)"
             )
@@ -430,7 +437,12 @@ def meter_from_frame(
             f"{source}: no column {', '.join(hints)}; the file has {have}. {'; '.join(advice)}"
         )
     check_timezone(timezone)
-    unit_name, size, is_energy = _unit_of(power_column, unit)
+    try:
+        unit_name, size, is_energy = _unit_of(power_column, unit)
+    except InvalidInputError as exc:
+        if unit is not None:  # --unit itself is wrong, whatever the file
+            raise
+        raise InvalidInputError(f"{source}: {exc}") from None
     problems: list[str] = []
     time = _parse_times(frame[timestamp_column], timezone, first_line, problems)
     problems[:] = [f"column {timestamp_column!r}: {p}" for p in problems]
