@@ -293,6 +293,17 @@ def test_price_file_header_problems_say_what_was_found(
     assert message in str(info.value)
 
 
+def test_a_variant_must_hold_one_machine() -> None:
+    # Antminer S21: 3,500 W (catalog), PUE 1.0, one site: 3,500 W holds one machine, 3,499 W
+    # none. With none the run printed an IRR of -99 %/year, a payback of 0 years and nan USD/BTC.
+    assert parse_scenario(_minimal(variants=[{"name": "one", "facility_power": "3500 W"}]))
+    with pytest.raises(
+        ScenarioError,
+        match=r"variants\[0\].facility_power: 3,499 W holds no Antminer S21 \(3,500 W each",
+    ):
+        parse_scenario(_minimal(variants=[{"name": "none", "facility_power": "3499 W"}]))
+
+
 def test_grid_intensity_from_ember() -> None:
     # Published: Ember/OWID grid intensity of Kazakhstan, 2024: 802 g/kWh (SOURCES.md example).
     data = _minimal()

@@ -555,6 +555,7 @@ class ScenarioSpec(Strict):
                 raise ValueError(f"variants[{i}] needs a facility_power (or actor has one)")
         if self.actor is not None and not self.variants and self.actor.facility_power is None:
             raise ValueError("give actor.facility_power, or variants with a facility_power each")
+        self._machines_fit()
         growth = (1 + self.network.growth) ** (self.horizon_s / 31_557_600.0)
         if simple and growth > MAX_NETWORK_GROWTH:
             raise ValueError(
@@ -583,6 +584,29 @@ class ScenarioSpec(Strict):
             if claim.variant is not None and claim.variant not in known:
                 raise ValueError(f"claims[{i}].variant {claim.variant!r} is not one of {known}")
         return self
+
+    def _machines_fit(self) -> None:
+        """Each variant's facility power holds at least one machine (with none, the run
+        printed an IRR of -99 %/year, a payback of 0 years and a cost per BTC of nan)."""
+        if self.actor is None:
+            return
+        miner = self.actor.miner
+        name, power_w = (
+            (miner.name, miner.power)
+            if isinstance(miner, MinerSpec)
+            else (get_model(miner).model, get_model(miner).power_w)
+        )
+        sites = self.actor.sites
+        for i, variant in enumerate(self.variant_list()):
+            facility_w = self.facility_power_w(variant)
+            if sum(math.floor(facility_w * s.share / (s.pue * power_w)) for s in sites) > 0:
+                continue
+            needed = min(s.pue * power_w / s.share for s in sites if s.share > 0)
+            where = f"variants[{i}].facility_power" if self.variants else "actor.facility_power"
+            raise ValueError(
+                f"{where}: {facility_w:,.6g} W holds no {name} ({power_w:,.0f} W each at a "
+                f"site's PUE); at the sites' shares it takes at least {needed:,.0f} W"
+            )
 
     def _within_shipped_series(self) -> None:
         """A historical price or fee series must cover the run: past its ends the shipped
