@@ -356,9 +356,14 @@ def _with_replay_sensitivity(
 
 def _sensitivity_table(result: ScenarioResult) -> Table:
     """Each input's low and high value beside the base (one variant, fewer paths)."""
+    import math
+
     from rich.table import Table
 
-    from hashtide.report.formatting import format_percent
+    from hashtide.report.formatting import MISSING, format_percent
+
+    def usd(value: float) -> str:
+        return f"{value:,.0f}" if math.isfinite(value) else MISSING  # nothing mined: no cost
 
     frame = result.sensitivity
     table = Table(title="Sensitivity, one input at a time (medians; base = the file's inputs)")
@@ -371,7 +376,7 @@ def _sensitivity_table(result: ScenarioResult) -> Table:
         f"base ({plain(first['variant'])})",
         "as the file states",
         f"{first['base_btc_per_year']:,.0f}",
-        f"{first['base_cost_usd_per_btc']:,.0f}",
+        usd(first["base_cost_usd_per_btc"]),
         format_percent(first["base_peak_share_frac"]),
     )
     for row in frame.to_dict(orient="records"):
@@ -379,7 +384,7 @@ def _sensitivity_table(result: ScenarioResult) -> Table:
             str(row["input"]),
             str(row["label"]),
             f"{row['btc_per_year']:,.0f}",
-            f"{row['cost_usd_per_btc']:,.0f}",
+            usd(row["cost_usd_per_btc"]),
             format_percent(row["peak_share_frac"]),
         )
     return table
