@@ -164,3 +164,15 @@ def test_the_command_refuses_an_address_it_cannot_listen_on() -> None:
         with pytest.raises(InvalidInputError, match=f"another program is listening on .*:{port}"):
             check_address("127.0.0.1", port)
     check_address("127.0.0.1", port)  # closed: free again
+
+
+@pytest.mark.parametrize("work_dir", ["/dev/null/x", "/proc/hashtide-x"])
+def test_the_command_refuses_a_work_dir_it_cannot_write(work_dir: str) -> None:
+    # Was an internal error (NotADirectoryError, FileNotFoundError) once the server started.
+    from typer.testing import CliRunner
+
+    from hashtide.cli.main import app
+
+    result = CliRunner().invoke(app, ["dashboard", "--work-dir", work_dir])
+    assert result.exit_code == 2, result.output
+    assert f"--work-dir {work_dir!r}" in result.output

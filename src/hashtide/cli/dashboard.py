@@ -92,6 +92,10 @@ def dashboard(
         ) from exc
     from hashtide.dashboard.app import serve
 
+    if work_dir is not None:  # '/proc/x' was an internal error once the server started
+        from hashtide.report._io import check_output_folder
+
+        check_output_folder(work_dir, option="--work-dir")
     check_address(host, port)
     if not scenarios.is_dir():
         console.print(
