@@ -91,6 +91,18 @@ def replay(
             f"{file}: replay scores a scenario of the past against the chain; this one has no "
             "score section (run it with: hashtide run)"
         )
+    if spec.network.response != "market":
+        raise ScenarioError(
+            f"{file}: replay scores the world market against the chain; network.response "
+            f"{spec.network.response!r} has no replay (run it with: hashtide run)"
+        )
+    from hashtide.scenario.world_run import is_scorable
+
+    if not is_scorable(spec):  # checked before the run, not after it
+        raise ScenarioError(
+            f"{file}: the span {spec.start} … {spec.end_date} reaches past the shipped chain "
+            "history, so it cannot be scored; run it with: hashtide run"
+        )
     if no_counterfactual and spec.variants:
         kept = [v for v in spec.variants if not (spec.events and v.events == [])]
         spec = spec.model_copy(update={"variants": kept or spec.variants[:1]})

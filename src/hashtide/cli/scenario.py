@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashtide.cli._common import Seed, console, guarded, plain, progress_bar
+from hashtide.cli._common import Seed, console, err_console, guarded, plain, progress_bar
 
 # Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 if TYPE_CHECKING:
@@ -285,6 +285,13 @@ def run(
     written: list[Path] = []
     if not no_report:
         written = _write_outputs(result, target)
+    if spec.score is not None and result.replay is None:  # else dropped without a word
+        why = (
+            f"the span {spec.start} … {spec.end_date} reaches past the shipped chain history"
+            if spec.network.response == "market"
+            else "only the world market (network.response: market) is scored against the chain"
+        )
+        err_console.print(f"note: score: not scored — {why}", highlight=False, soft_wrap=True)
     if as_json:
         typer.echo(json.dumps(result.summary_json(), indent=2, allow_nan=False))
         return
