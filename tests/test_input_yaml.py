@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hashtide._validation import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml, read_yaml
 from hashtide.errors import InvalidInputError, ScenarioError
@@ -294,6 +295,22 @@ def test_score_window_and_drop_height_are_checked(
 ) -> None:
     path = _edited(tmp_path, CHINA, old, new)
     with pytest.raises(ScenarioError, match=match):
+        load_scenario(path)
+
+
+def test_events_that_cannot_act_are_refused(tmp_path: Path) -> None:
+    # A price shock ending before it starts passed validate and failed in the run ("invalid
+    # PowerPriceShock"); an event after the run's last day was accepted and changed nothing.
+    shock = {"kind": "power_price", "name": "shock", "regions": ["other"], "factor": 2}
+    data = yaml.safe_load(CHINA.read_text(encoding="utf-8"))
+    data["events"].append({**shock, "start": "2021-08-01", "end": "2021-07-01"})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"events\[8\]: end 2021-07-01 must be after start"):
+        load_scenario(path)
+    data["events"][-1] = {**shock, "start": "2023-01-01"}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"events\[8\] \('shock'\) starts on 2023-01-01, after"):
         load_scenario(path)
 
 

@@ -540,6 +540,11 @@ class ScenarioSpec(Strict):
         for i, event in enumerate(self.events):
             if event.kind == "ban" and set(event.relocate_to) & set(event.regions):
                 raise ValueError(f"events[{i}]: relocate_to names a banned region")
+            if event.start > self.end_date:
+                raise ValueError(
+                    f"events[{i}] ({event.name!r}) starts on {event.start}, after the run's last "
+                    f"day {self.end_date}: it would change nothing (remove it, or run longer)"
+                )
         variant_names = [v.name for v in self.variants]
         if len(set(variant_names)) != len(variant_names):
             raise ValueError(f"variant names must be unique; got {variant_names}")

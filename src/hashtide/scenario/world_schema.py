@@ -164,6 +164,13 @@ class PriceShockSpec(Strict):
     end: Date | None = None
     source: str = ""
 
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> PriceShockSpec:
+        # Was found only by the run: "invalid PowerPriceShock 'x': end … must be after start".
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
 
 EventSpec = Annotated[BanSpec | PowerCutSpec | PriceShockSpec, Field(discriminator="kind")]
 
