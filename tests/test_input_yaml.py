@@ -314,6 +314,28 @@ def test_events_that_cannot_act_are_refused(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+@pytest.mark.parametrize(
+    ("event", "changes", "problem"),
+    [
+        # Each passed validate and failed only in the run ("invalid PowerCut", "invalid
+        # RegionalBan"): the market model's own checks of hashtide.market.events.
+        (0, {"duration": "0 days"}, "events[0].duration: must be > 0 days"),
+        (1, {"relocate_delay": "0 days"}, "events[1]: relocate_delay must be > 0 days"),
+        (1, {"covert_resume": "2021-01-01"}, "covert_resume 2021-01-01 is before start 2021-06-09"),
+    ],
+)
+def test_event_checks_of_the_market_model_run_at_load(
+    tmp_path: Path, event: int, changes: dict[str, str], problem: str
+) -> None:
+    data = yaml.safe_load(CHINA.read_text(encoding="utf-8"))
+    data["events"][event].update(changes)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert problem in str(info.value)
+
+
 def test_score_window_outside_the_run_is_refused(tmp_path: Path) -> None:
     path = _edited(tmp_path, CHINA, "  from: 2021-06-01", "  from: 2023-06-01")
     text = path.read_text(encoding="utf-8").replace("  to: 2022-01-31", "  to: 2023-09-01")

@@ -137,6 +137,12 @@ class BanSpec(Strict):
             raise ValueError(
                 f"relocate_to shares add up to {sum(self.relocate_to.values()):.1%}, not 100 %"
             )
+        # The market model's own checks (hashtide.market.RegionalBan), here so that validate
+        # finds them: each failed only in the run, as "invalid RegionalBan".
+        if self.relocate_delay <= 0:
+            raise ValueError("relocate_delay must be > 0 days (the mean delay of the movers)")
+        if self.covert_resume is not None and self.covert_resume < self.start:
+            raise ValueError(f"covert_resume {self.covert_resume} is before start {self.start}")
         return self
 
 
@@ -147,7 +153,7 @@ class PowerCutSpec(Strict):
     name: str = Field(min_length=1)
     regions: list[RegionKey] = Field(min_length=1)
     start: Date
-    duration: Days
+    duration: Annotated[Days, check(lambda v: v > 0, "must be > 0 days")]
     available: Fraction = 0.0
     source: str = ""
 
