@@ -336,6 +336,39 @@ def test_event_checks_of_the_market_model_run_at_load(
     assert problem in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        # 0 was replaced by the default without a word (`value or default`): 14-day smoothing.
+        ("switch_smoothing", "0 days", "network.behaviour.switch_smoothing: must be > 0 days"),
+        ("lifetime", "0 days", "network.behaviour.lifetime: must be > 0 days"),
+        # Rounded to 0 whole days, then refused by the run ("lag_days=0 must be …").
+        ("lag", "0.5 days", "network.behaviour.lag: '0.5 days' must be at least 1 day"),
+        ("supply_cap", "0 %", "network.behaviour.supply_cap: must be > 0 %"),
+    ],
+)
+def test_behaviour_overrides_the_model_cannot_take_are_refused(
+    tmp_path: Path, key: str, value: str, problem: str
+) -> None:
+    data = yaml.safe_load(CHINA.read_text(encoding="utf-8"))
+    data["network"]["behaviour"] = {key: value}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert problem in str(info.value)
+
+
+def test_a_behaviour_override_is_used_as_given() -> None:
+    from hashtide.scenario.world import params_of
+
+    spec = load_scenario(CHINA)
+    network = spec.network.model_copy(
+        update={"behaviour": spec.network.behaviour.model_copy(update={"switch_smoothing": 0.25})}
+    )
+    assert params_of(network).switch_smoothing_days == 0.25
+
+
 def test_score_window_outside_the_run_is_refused(tmp_path: Path) -> None:
     path = _edited(tmp_path, CHINA, "  from: 2021-06-01", "  from: 2023-06-01")
     text = path.read_text(encoding="utf-8").replace("  to: 2022-01-31", "  to: 2023-09-01")

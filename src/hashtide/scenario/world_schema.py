@@ -41,6 +41,9 @@ Days = Annotated[
 Fraction = Annotated[
     float, quantity("fraction"), check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
 ]
+PositiveDays = Annotated[Days, check(lambda v: v > 0, "must be > 0 days")]
+#: Whole days (the model rounds them): at least one.
+WholeDays = Annotated[Days, check(lambda v: v >= 1, "must be at least 1 day (whole days)")]
 PriceEnergy = Annotated[
     float, quantity("price_energy"), check(lambda v: v > 0, "must be > 0 USD/kWh")
 ]
@@ -153,7 +156,7 @@ class PowerCutSpec(Strict):
     name: str = Field(min_length=1)
     regions: list[RegionKey] = Field(min_length=1)
     start: Date
-    duration: Annotated[Days, check(lambda v: v > 0, "must be > 0 days")]
+    duration: PositiveDays
     available: Fraction = 0.0
     source: str = ""
 
@@ -199,13 +202,17 @@ class RegionOverride(Strict):
 class BehaviourSpec(Strict):
     """Changes to the behaviour parameters (:class:`hashtide.market.BehaviourParams`)."""
 
-    switch_smoothing: Days | None = None
-    scrap_after: Days | None = None
-    lifetime: Days | None = None
-    lag: Days | None = None
-    fit_window: Days | None = None
-    supply_window: Days | None = None
-    supply_cap: Fraction | None = Field(default=None, description="share of the network per month")
+    # The market model needs each > 0, and the windows whole days (hashtide.market.
+    # BehaviourParams); 0 was replaced by the default silently, 0.5 days failed in the run.
+    switch_smoothing: PositiveDays | None = None
+    scrap_after: PositiveDays | None = None
+    lifetime: PositiveDays | None = None
+    lag: WholeDays | None = None
+    fit_window: WholeDays | None = None
+    supply_window: WholeDays | None = None
+    supply_cap: (
+        Annotated[Fraction, check(lambda v: v > 0, "must be > 0 % (a share of the network)")] | None
+    ) = Field(default=None, description="share of the network per month")
 
 
 class ScoreSpec(Strict):
