@@ -32,6 +32,9 @@ from hashtide.scenario.world_schema import (
     shipped_series_days,
 )
 
+#: The largest seed: a signed 64-bit integer, as the results store keeps it.
+MAX_SEED = 2**63 - 1
+
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
 PriceEnergy = Annotated[
@@ -475,7 +478,9 @@ class ScenarioSpec(Strict):
     ) = None
     end: Date | None = None
     paths: Integer = Field(1_000, ge=1, le=1_000_000)
-    seed: Integer = Field(0, ge=0)
+    #: At most 2**63 - 1: the results store keeps seeds as BIGINT (a larger one ran a sweep's
+    #: points, then failed to store them with an internal error).
+    seed: Integer = Field(0, ge=0, le=MAX_SEED)
     network: NetworkSpec = Field(default_factory=lambda: NetworkSpec.model_validate({}))
     btc_price: PriceSpec
     fees: Fees = 0.0
