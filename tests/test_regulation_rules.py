@@ -401,6 +401,24 @@ def test_facility_fields_are_checked(tmp_path: Path) -> None:
     assert "unknown key 'declared_activty'; did you mean 'declared_activity'?" in text
 
 
+def test_a_missing_meter_file_is_listed_with_the_other_problems(tmp_path: Path) -> None:
+    # It was looked for only once the rest of the file was valid: fix the catalog name, rerun,
+    # and only then learn that the meter file is missing.
+    path = tmp_path / "facilities.yaml"
+    facilities = [
+        {"id": "a", "hardware": [{"model": "Antminer S99", "count": 2}], "meter": "nope.csv"},
+        {"id": "b", "meter": {"file": "gone.csv", "timezone": "UTC"}},
+    ]
+    path.write_text(yaml.safe_dump({"facilities": facilities}), encoding="utf-8")
+    with pytest.raises(InvalidInputError) as info:
+        load_facilities(path)
+    text = str(info.value)
+    assert "3 problem(s)" in text
+    assert "'Antminer S99' is not an ASIC in the catalog" in text
+    assert "facilities[0].meter.file: 'nope.csv' not found" in text
+    assert "facilities[1].meter.file: 'gone.csv' not found" in text
+
+
 def test_light_mining_is_told_apart_from_ai_and_storage() -> None:
     pack = load_pack("china-ndrc-2021-1283")
     gpu_rig = _evidence(
