@@ -105,6 +105,10 @@ def test_show_from_a_headers_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["chain", "verify", "--headers", str(path)])
     assert result.exit_code == 0, result.output
     assert "Replayed 0 retargets" in result.output
+    # It also said "All checked retargets agree with Bitcoin Core's rule", having checked none.
+    assert "agree" not in result.output
+    assert "Nothing was checked: the headers file" in result.output
+    assert "holds 3 header(s), all in the first period" in result.output
 
 
 def test_truncated_headers_file_exits_2_naming_the_height(tmp_path: Path) -> None:

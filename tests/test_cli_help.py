@@ -89,3 +89,19 @@ def test_chain_group_and_plot_help() -> None:
     assert "'chain verify' and 'chain show' take --headers FILE" in group
     show = " ".join(_help(["chain", "show"], 120).split())
     assert ".png (needs the plot extra" in show
+
+
+@pytest.mark.parametrize(
+    ("words", "usage"),
+    [
+        (["validate", "no-such.yaml"], "hashtide validate [OPTIONS] {FILE}"),
+        (["detect", "no-such.csv"], "hashtide detect [OPTIONS] {METER}"),
+        (["results", "show", "--nope"], "hashtide results show [OPTIONS] {RUN}"),
+    ],
+)
+def test_an_error_prints_the_usage_line_of_help(words: list[str], usage: str) -> None:
+    # The usage line printed above an option error named the argument '{file}', --help 'FILE'.
+    result = runner.invoke(app, words)
+    assert result.exit_code == 2, result.output
+    assert usage in result.output
+    assert usage in _help([w for w in words if w in ("validate", "detect", "results", "show")], 120)

@@ -143,3 +143,36 @@ def test_the_command_serves_this_machine_only_by_default() -> None:
 
     defaults = {n: p.default for n, p in inspect.signature(dashboard).parameters.items()}
     assert (defaults["host"], defaults["port"]) == ("127.0.0.1", 8050)
+
+
+def test_the_command_refuses_an_address_it_cannot_listen_on() -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from hashtide.cli.dashboard import check_address
+    from hashtide.cli.main import app
+
+    # Was an internal error (UnicodeError from the name lookup), exit 1, after the app was built.
+    result = CliRunner().invoke(app, ["dashboard", "--host", "not..a..host"])
+    assert result.exit_code == 2, result.output
+    assert "--host 'not..a..host' is not an address or a name" in result.output
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(InvalidInputError, match=f"another program is listening on .*:{port}"):
+            check_address("127.0.0.1", port)
+    check_address("127.0.0.1", port)  # closed: free again
+
+
+@pytest.mark.parametrize("work_dir", ["/dev/null/x", "/proc/hashtide-x"])
+def test_the_command_refuses_a_work_dir_it_cannot_write(work_dir: str) -> None:
+    # Was an internal error (NotADirectoryError, FileNotFoundError) once the server started.
+    from typer.testing import CliRunner
+
+    from hashtide.cli.main import app
+
+    result = CliRunner().invoke(app, ["dashboard", "--work-dir", work_dir])
+    assert result.exit_code == 2, result.output
+    assert f"--work-dir {work_dir!r}" in result.output

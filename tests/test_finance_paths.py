@@ -94,3 +94,14 @@ def test_bad_shapes_and_values() -> None:
         payback_years_paths([[-1.0, np.nan]], [0.0, 1.0])
     with pytest.raises(InvalidInputError, match="discount_rate"):
         npv_usd_paths([[-1.0, 2.0]], [0.0, 1.0], discount_rate=-1.0)
+
+
+def test_all_zero_flows_have_no_irr() -> None:
+    # Nothing bought and nothing earned (a variant whose every site never pays is left idle):
+    # every rate zeroes the NPV, so no rate is *the* IRR. Both searches returned their lowest
+    # grid rate, -99 %, printed as "IRR -99 %/yr".
+    times = [0.0, 1.0, 2.0, 3.0]
+    assert irr([0.0, 0.0, 0.0, 0.0], times) is None
+    result = irr_paths([[0.0, 0.0, 0.0, 0.0], [-100.0, 40.0, 40.0, 40.0]], times)
+    assert np.isnan(result[0])
+    assert result[1] == pytest.approx(irr([-100.0, 40.0, 40.0, 40.0], times), abs=1e-11)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hashtide._validation import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml, read_yaml
 from hashtide.errors import InvalidInputError, ScenarioError
@@ -220,6 +221,182 @@ def test_start_outside_the_allowed_span(tmp_path: Path, start: str, match: str) 
         load_scenario(path)
 
 
+@pytest.mark.parametrize(
+    ("start", "response", "ok"),
+    [
+        # The world market rebuilds its fleet from 2012-01-02 and needs ten weeks of the chain:
+        # 2012-01-02 + 70 days = 2012-03-12 (independent arithmetic). Before, validate said ok
+        # and run failed with "a fleet can be rebuilt only from 2012-03 on", naming no key.
+        ("2010-07-01", "market", False),
+        ("2012-03-11", "market", False),
+        ("2012-03-12", "market", True),
+        ("2010-07-01", "elasticity", True),  # the simple rest of the world needs no fleet
+    ],
+)
+def test_world_market_start_is_checked_at_load(
+    tmp_path: Path, start: str, response: str, ok: bool
+) -> None:
+    path = _edited(tmp_path, SINGLE, "start: 2026-07-01", f"start: {start}")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("response: market", f"response: {response}"),
+        encoding="utf-8",
+    )
+    if ok:
+        assert load_scenario(path).start.isoformat() == start
+    else:
+        with pytest.raises(ScenarioError, match=f"start {start} is before 2012-03-12, the first"):
+            load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        # The shipped series: price 2013-04-28 … 2026-01-02, fees 2016-01-01 … 2026-01-30
+        # (their .meta.json). Past them the series used to be held flat, silently.
+        (
+            "end: 2022-02-01",
+            "end: 2027-02-01",
+            r"btc_price: historical: the shipped series ends "
+            r"on 2026-01-02, before the run's last day 2027-02-01",
+        ),
+        ("end: 2022-02-01", "end: 2026-01-20", "btc_price: historical: the shipped series ends"),
+        (
+            "start: 2021-05-02",
+            "start: 2013-03-01",
+            r"btc_price: historical: the shipped series "
+            r"begins on 2013-04-28, after the start 2013-03-01",
+        ),
+    ],
+)
+def test_historical_series_must_cover_the_run(
+    tmp_path: Path, old: str, new: str, match: str
+) -> None:
+    path = _edited(tmp_path, CHINA, old, new)
+    text = path.read_text(encoding="utf-8")
+    # Without the score, events and claims (dated 2021, refused first in a run of 2013).
+    path.write_text(text.split("\nscore:")[0] + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        # Each was accepted: a window scoring no epoch (the replay printed no score at all) or a
+        # drop "expected (from the chain)" at a height where no retarget happens.
+        ("  from: 2021-06-01", "  from: 2022-03-01", "to 2022-01-31 is before from 2022-03-01"),
+        ("  to: 2022-01-31", "  to: 2021-01-31", "to 2021-01-31 is before from 2021-06-01"),
+        ("expect_drop_at: 689472", "expect_drop_at: 689473", "689,473 is not a retarget height"),
+        ("expect_drop_at: 689472", "expect_drop_at: 0", "0 is not a retarget height"),
+    ],
+)
+def test_score_window_and_drop_height_are_checked(
+    tmp_path: Path, old: str, new: str, match: str
+) -> None:
+    path = _edited(tmp_path, CHINA, old, new)
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(path)
+
+
+def test_events_that_cannot_act_are_refused(tmp_path: Path) -> None:
+    # A price shock ending before it starts passed validate and failed in the run ("invalid
+    # PowerPriceShock"); an event after the run's last day was accepted and changed nothing.
+    shock = {"kind": "power_price", "name": "shock", "regions": ["other"], "factor": 2}
+    data = yaml.safe_load(CHINA.read_text(encoding="utf-8"))
+    data["events"].append({**shock, "start": "2021-08-01", "end": "2021-07-01"})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"events\[8\]: end 2021-07-01 must be after start"):
+        load_scenario(path)
+    data["events"][-1] = {**shock, "start": "2023-01-01"}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"events\[8\] \('shock'\) starts on 2023-01-01, after"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("event", "changes", "problem"),
+    [
+        # Each passed validate and failed only in the run ("invalid PowerCut", "invalid
+        # RegionalBan"): the market model's own checks of hashtide.market.events.
+        (0, {"duration": "0 days"}, "events[0].duration: must be > 0 days"),
+        (1, {"relocate_delay": "0 days"}, "events[1]: relocate_delay must be > 0 days"),
+        (1, {"covert_resume": "2021-01-01"}, "covert_resume 2021-01-01 is before start 2021-06-09"),
+    ],
+)
+def test_event_checks_of_the_market_model_run_at_load(
+    tmp_path: Path, event: int, changes: dict[str, str], problem: str
+) -> None:
+    data = yaml.safe_load(CHINA.read_text(encoding="utf-8"))
+    data["events"][event].update(changes)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert problem in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        # 0 was replaced by the default without a word (`value or default`): 14-day smoothing.
+        ("switch_smoothing", "0 days", "network.behaviour.switch_smoothing: must be > 0 days"),
+        ("lifetime", "0 days", "network.behaviour.lifetime: must be > 0 days"),
+        # Rounded to 0 whole days, then refused by the run ("lag_days=0 must be …").
+        ("lag", "0.5 days", "network.behaviour.lag: '0.5 days' must be at least 1 day"),
+        ("supply_cap", "0 %", "network.behaviour.supply_cap: must be > 0 %"),
+    ],
+)
+def test_behaviour_overrides_the_model_cannot_take_are_refused(
+    tmp_path: Path, key: str, value: str, problem: str
+) -> None:
+    data = yaml.safe_load(CHINA.read_text(encoding="utf-8"))
+    data["network"]["behaviour"] = {key: value}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert problem in str(info.value)
+
+
+def test_a_behaviour_override_is_used_as_given() -> None:
+    from hashtide.scenario.world import params_of
+
+    spec = load_scenario(CHINA)
+    network = spec.network.model_copy(
+        update={"behaviour": spec.network.behaviour.model_copy(update={"switch_smoothing": 0.25})}
+    )
+    assert params_of(network).switch_smoothing_days == 0.25
+
+
+def test_score_window_outside_the_run_is_refused(tmp_path: Path) -> None:
+    path = _edited(tmp_path, CHINA, "  from: 2021-06-01", "  from: 2023-06-01")
+    text = path.read_text(encoding="utf-8").replace("  to: 2022-01-31", "  to: 2023-09-01")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"lies outside the run \(2021-05-02 to 2022-02-01\)"):
+        load_scenario(path)
+
+
+def test_historical_fees_must_cover_the_run(tmp_path: Path) -> None:
+    path = _edited(tmp_path, CHINA, "end: 2022-02-01", "end: 2026-01-02")
+    text = path.read_text(encoding="utf-8").replace("fees: historical", "fees: 0.02 BTC")
+    path.write_text(text, encoding="utf-8")
+    assert load_scenario(path).end_date.isoformat() == "2026-01-02"  # the price's last day
+    text = text.replace("model: historical", "model: constant\n  start: 88000 USD")
+    path.write_text(text.replace("fees: 0.02 BTC", "fees: historical"), encoding="utf-8")
+    assert load_scenario(path).fees == "historical"  # fees run to 2026-01-30
+    path.write_text(
+        text.replace("fees: 0.02 BTC", "fees: historical").replace(
+            "end: 2026-01-02", "end: 2026-02-01"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ScenarioError, match="fees: historical: the shipped series ends on 2026-01-30"
+    ):
+        load_scenario(path)
+
+
 def test_kilotonne_is_defined_without_a_pint_warning(caplog: pytest.LogCaptureFixture) -> None:
     # pint's 'kt' is the knot; hashtide redefines it as the kilotonne without logging a warning
     from hashtide.scenario.units import registry
@@ -228,3 +405,28 @@ def test_kilotonne_is_defined_without_a_pint_warning(caplog: pytest.LogCaptureFi
     with caplog.at_level("WARNING"):
         assert parse_quantity("1 kt", "mass") == 1e6  # 1 kt = 1e6 kg by definition
     assert not [r for r in caplog.records if "Redefining" in r.getMessage()]
+
+
+def test_the_validate_example_in_the_docs_is_what_validate_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # docs/scenarios.md, "What validate refuses": its text block, from the file it names.
+    import re
+
+    from typer.testing import CliRunner
+
+    from hashtide.cli.main import app
+
+    doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    section = doc.split("### What `validate` refuses")[1]
+    shown = re.search(r"```text\n(.*?)```", section, re.S)
+    assert shown is not None
+    text = (ROOT / "scenarios" / "us-state-reserve.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^start: .*$", "start: 2200-01-01", text)
+    text = re.sub(r"(?m)^fees: .*$", "fees: inf BTC", text)
+    text = re.sub(r"(?m)^  miner: .*$", "  miner: Antminer S99", text)
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["validate", "x.yaml"])
+    assert result.exit_code == 2
+    assert result.output == shown.group(1)

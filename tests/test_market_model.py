@@ -204,10 +204,20 @@ def test_fleet_power_2024_against_ccaf() -> None:
 
 
 def test_build_fleet_bad_input() -> None:
-    with pytest.raises(InvalidInputError, match="from 2012-03 on"):
+    with pytest.raises(InvalidInputError, match=r"from 2012-03-12 on .* 2012-01-20 is earlier"):
         build_fleet(dt.datetime(2012, 1, 20, tzinfo=dt.UTC).timestamp())
     with pytest.raises(InvalidInputError, match="shares name"):
         build_fleet(_period_start(681_408), shares={"other": 1.0})
+
+
+def test_the_scenario_schema_knows_the_first_market_start() -> None:
+    # The file schema spells the first start out (reading a file must not load the market).
+    from hashtide.scenario.world_schema import EARLIEST_MARKET_START
+
+    first_s = dt.datetime.combine(EARLIEST_MARKET_START, dt.time(), tzinfo=dt.UTC).timestamp()
+    assert reconstruct(first_s).vintage_deployed_s.size > 0
+    with pytest.raises(InvalidInputError, match=f"only from {EARLIEST_MARKET_START} on"):
+        reconstruct(first_s - 1.0)
 
 
 # --- events -------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from hashtide.market.carbon_check import carbon_comparison, published
 from hashtide.market.report import summary_json, write_replay_report, write_replay_tables
 from hashtide.scenario import load_scenario, parse_scenario, run_scenario
 from hashtide.scenario.world import events_of, params_of, regions_of
+from scenario_data import minimal_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 CHINA = REPO / "scenarios" / "china-2021-ban.yaml"
@@ -301,6 +302,13 @@ def test_backtest_bad_input() -> None:
         run_backtest(dt.date(2025, 12, 1), epochs=8)
     with pytest.raises(InvalidInputError, match="no retarget period starts between"):
         run_backtest(dt.date(2023, 1, 1), dt.date(2023, 1, 2))
+    # The price series begins on 2013-04-28 (btc_price_daily.meta.json); before it the price
+    # was held at 135 USD (2012's were 5-15 USD) and a backtest of 2012 gave numbers. The run
+    # starts at the period under way (2012-03-29; the first wholly inside the series begins
+    # 2013-04-30: `hashtide chain show --since 2013-04-01`).
+    with pytest.raises(InvalidInputError, match=r"2012-03-29, before the BTC price series "
+                       r"begins \(2013-04-28\); choose a start from 2013-04-30 on"):  # fmt: skip
+        run_backtest(dt.date(2012, 4, 1), epochs=4)
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -319,6 +327,16 @@ def test_cli_backtest_json() -> None:
     )
     assert isinstance(data["price_trend_mdape"], float)
     assert [e["start_height"] for e in data["epochs"]][:4] == [683424, 685440, 687456, 689472]
+
+
+def test_cli_backtest_prints_small_difficulties_with_their_prefix() -> None:
+    # 2013's difficulties were millions and printed "0.000 T". Independent derivation: the
+    # period at 239,904 has bits 0x1a011337, difficulty 0xffff·2**208 / (0x011337·2**(8·23))
+    # = 15,605,632.68 → 15.61 M.
+    run = runner.invoke(app, ["backtest", "--from", "2013-06-01", "--to", "2013-06-20"])
+    assert run.exit_code == 0, run.output
+    assert "15.61 M" in run.output
+    assert "0.000 T" not in run.output
 
 
 def test_cli_backtest_windows(tmp_path: Path) -> None:
@@ -422,3 +440,37 @@ def test_china_carbon_follows_the_wet_season(china_replay) -> None:  # type: ign
     # 663.8 = 514.4.
     day += 123
     assert market.intensity[hydro, day] == pytest.approx(0.285 * 139.5 + 0.715 * 663.8, abs=0.5)
+
+
+def test_replay_refuses_what_it_cannot_score_before_running(tmp_path: Path) -> None:
+    # A span past the chain history ran every variant, then said it cannot be scored; a simple
+    # rest of the world ran and got the same, wrong, reason.
+    data = yaml.safe_load(CHINA.read_text(encoding="utf-8"))
+    data.update(start="2026-03-01", end="2026-12-01", claims=[], fees="0.02 BTC")
+    data["btc_price"] = {"model": "constant", "start": "88000 USD"}
+    data["score"] = {"from": "2026-04-01", "to": "2026-11-01"}
+    future = tmp_path / "future.yaml"
+    future.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = runner.invoke(app, ["replay", str(future), "--no-report"])
+    assert result.exit_code == 2, result.output
+    assert "reaches past the shipped chain history" in result.output
+    assert "running" not in result.output  # refused before the run
+    simple = minimal_scenario(score={"from": "2026-06-01", "to": "2026-12-01"})
+    path = tmp_path / "simple.yaml"
+    path.write_text(yaml.safe_dump(simple), encoding="utf-8")
+    result = runner.invoke(app, ["replay", str(path), "--no-report"])
+    assert result.exit_code == 2, result.output
+    assert "network.response 'fixed' has no replay" in result.output
+
+
+def test_run_says_when_a_score_section_is_not_scored(tmp_path: Path) -> None:
+    # The score section of a file that cannot be scored was dropped without a word.
+    from hashtide.cli.main import app as main_app
+
+    data = minimal_scenario(paths=2, horizon="0.25 year")
+    data["score"] = {"from": "2026-06-01", "to": "2026-08-01"}
+    path = tmp_path / "simple.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = runner.invoke(main_app, ["run", str(path), "--no-report", "--no-sensitivity"])
+    assert result.exit_code == 0, result.output
+    assert "note: score: not scored — only the world market" in result.output

@@ -164,6 +164,18 @@ def test_features_of_an_all_zero_meter() -> None:
     )
     assert f.load_factor == 1.0
     assert (f.subhourly_cv, f.max_ramp_share) == (0.0, 0.0)
+    # Night over day was 0/0 = NaN, and the detector's P(fleet) with it ("nan %" in detect and
+    # screen): a flat load has the ratio 1, as weekend over weekday does.
+    assert f.night_day_ratio == 1.0
+
+
+def test_detect_on_an_all_zero_meter_gives_a_probability() -> None:
+    from hashtide.regulation import detect
+
+    result = detect(meter_from_array(np.zeros(28 * 24), start="2024-03-04"))
+    assert 0.0 <= result.fleet_probability <= 1.0
+    assert 0.0 <= result.mining_probability <= 1.0
+    assert not result.flagged
 
 
 @pytest.mark.parametrize(("known", "fitted"), [(48, False), (49, True)])

@@ -129,7 +129,11 @@ def test_unknown_unit_suggests_the_right_one(tmp_path: Path) -> None:
 
 def test_column_without_unit_needs_one(tmp_path: Path) -> None:
     path = _csv(tmp_path, ["timestamp,load", *_hourly()])
-    with pytest.raises(InvalidInputError, match=r"'load' does not say its unit"):
+    # The file is named (it was not: in a folder of meters, which one?), and the CLI's option.
+    with pytest.raises(
+        InvalidInputError,
+        match=r"meter.csv: the column 'load' does not say its unit; .* \(--unit\)",
+    ):
         read_meter_csv(path, power_column="load")
 
 
@@ -154,6 +158,19 @@ def test_duplicates_and_disorder(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match=r"duplicate timestamp") as info:
         read_meter_csv(_csv(tmp_path, ["timestamp,power_kw", *rows]))
     assert "go backwards" in str(info.value)
+
+
+def test_a_shuffled_file_is_told_to_sort_and_nothing_else(tmp_path: Path) -> None:
+    # An hourly file in random order read "the reading interval is 112 h", "656 reading(s) off
+    # the 403200 s grid" and "562 gap(s)": the disorder's figures, not the file's.
+    rows = _hourly()
+    order = np.random.default_rng(1).permutation(len(rows))
+    with pytest.raises(InvalidInputError) as info:
+        read_meter_csv(_csv(tmp_path, ["timestamp,power_kw", *[rows[i] for i in order]]))
+    message = str(info.value)
+    assert "1 problem(s)" in message
+    assert "go backwards" in message
+    assert "sort the file" in message
 
 
 def test_daily_readings_are_too_coarse(tmp_path: Path) -> None:
@@ -204,3 +221,40 @@ def test_meter_from_array_rejects_bad_input() -> None:
         meter_from_array([1.0] * HOURS, interval_s=7)
     with pytest.raises(InvalidInputError, match=r"at least 7 are needed"):
         meter_from_array([1.0] * 24)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        # Earth's records are -89.2 and +56.7 °C: 95 is a warm day in °F, 9999 a sensor's code.
+        ("temperature_c", "95", "1 value(s) outside -90 to 60 °C (lines 3: e.g. 95); convert"),
+        ("temperature_c", "9999", "outside -90 to 60 °C"),
+        # 45 USD/MWh written as USD/kWh: above any market's cap (ERCOT 5, the NEM ~12 USD/kWh).
+        ("price", "45", "outside -20 to 20 USD/kWh (lines 3: e.g. 45); a price per MWh"),
+    ],
+)
+def test_price_and_temperature_outside_what_is_possible(
+    tmp_path: Path, column: str, value: str, problem: str
+) -> None:
+    # Such values were read as given: 9999 °C gave a temperature response of 0 kW/°C.
+    rows = [f"{row},{value if i == 1 else '10'}" for i, row in enumerate(_hourly())]
+    path = _csv(tmp_path, [f"timestamp,power_kw,{column}", *rows])
+    kwargs = {"price_column" if column == "price" else "temperature_column": column}
+    with pytest.raises(InvalidInputError, match="1 problem") as info:
+        read_meter_csv(path, **kwargs)  # type: ignore[arg-type]
+    assert problem in str(info.value)
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",-5"  # a cold day, a negative wholesale price: fine
+    meter = read_meter_csv(_csv(tmp_path, [f"timestamp,power_kw,{column}", *rows]), **kwargs)  # type: ignore[arg-type]
+    assert meter.n == len(rows)
+
+
+@pytest.mark.parametrize(("separator", "named"), [(";", "';'"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_is_named(
+    tmp_path: Path, separator: str, named: str
+) -> None:
+    # A comma-decimal spreadsheet's export ('timestamp;power_kw', '…;7,5') read "line 2 has 2
+    # fields but the header (line 1) names 1 columns".
+    rows = [row.replace(",", separator).replace("10.0", "10,0") for row in _hourly()]
+    path = _csv(tmp_path, [f"timestamp{separator}power_kw", *rows])
+    with pytest.raises(InvalidInputError, match=f"separated by {named}, not commas; save"):
+        read_meter_csv(path)

@@ -306,6 +306,27 @@ def test_pack_problems_are_listed_at_once() -> None:
     assert text.count("\n  - ") == 5
 
 
+@pytest.mark.parametrize(
+    ("as_of", "problem"),
+    [
+        ("2026-13-02", "'2026-13-02' is not a date (month must be in 1..12)"),  # was accepted
+        ("2026-02-30", "'2026-02-30' is not a date (day is out of range for month)"),
+        ("Dec 2026", "'Dec 2026' is not a date; write the day the texts were checked"),
+    ],
+)
+def test_as_of_is_a_day_that_exists(as_of: str, problem: str) -> None:
+    pack = copy.deepcopy(PACK)
+    pack["as_of"] = as_of
+    assert problem in _problems(pack)
+
+
+def test_as_of_may_be_an_unquoted_yaml_date() -> None:
+    # `as_of: 2026-12-02` (a YAML date) was refused with "Input should be a valid string".
+    pack = yaml.safe_load(yaml.safe_dump(PACK).replace("as_of: '2026-12-01'", "as_of: 2026-12-01"))
+    assert not isinstance(pack["as_of"], str)
+    assert parse_pack(pack, source="pack.yaml").spec.as_of == "2026-12-01"
+
+
 def test_unknown_pack_name_bad_yaml_and_extends(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="no rule pack 'china'"):
         load_pack("china")
@@ -378,6 +399,24 @@ def test_facility_fields_are_checked(tmp_path: Path) -> None:
     assert "facilities[2].meter_evidence.pattern" in text
     assert "facilities[3].energy.account_kwh_per_year" in text
     assert "unknown key 'declared_activty'; did you mean 'declared_activity'?" in text
+
+
+def test_a_missing_meter_file_is_listed_with_the_other_problems(tmp_path: Path) -> None:
+    # It was looked for only once the rest of the file was valid: fix the catalog name, rerun,
+    # and only then learn that the meter file is missing.
+    path = tmp_path / "facilities.yaml"
+    facilities = [
+        {"id": "a", "hardware": [{"model": "Antminer S99", "count": 2}], "meter": "nope.csv"},
+        {"id": "b", "meter": {"file": "gone.csv", "timezone": "UTC"}},
+    ]
+    path.write_text(yaml.safe_dump({"facilities": facilities}), encoding="utf-8")
+    with pytest.raises(InvalidInputError) as info:
+        load_facilities(path)
+    text = str(info.value)
+    assert "3 problem(s)" in text
+    assert "'Antminer S99' is not an ASIC in the catalog" in text
+    assert "facilities[0].meter.file: 'nope.csv' not found" in text
+    assert "facilities[1].meter.file: 'gone.csv' not found" in text
 
 
 def test_light_mining_is_told_apart_from_ai_and_storage() -> None:

@@ -65,6 +65,38 @@ def test_every_bad_meter_is_named_at_once(tmp_path: Path) -> None:
     assert "'fine'" not in message
 
 
+@pytest.mark.parametrize("long", [False, True])
+def test_an_unknown_time_zone_is_named_once(tmp_path: Path, long: bool) -> None:
+    # It was repeated under every meter (five times for the shipped folder), and a folder's
+    # message named each meter as if its file were wrong.
+    source = _long_csv(tmp_path / "all.csv") if long else METERS
+    with pytest.raises(InvalidInputError) as info:
+        load_meters(source, timezone="Mars/Base")
+    assert str(info.value).count("'Mars/Base' is not a time zone name") == 1
+    assert "meter" not in str(info.value)
+
+
+def test_the_readings_unit_can_be_given_for_every_meter(tmp_path: Path) -> None:
+    # detect had --unit and screen had not, while its message said "pass unit=".
+    for file in sorted(METERS.glob("*.csv"))[:2]:
+        frame = pd.read_csv(file).rename(columns={"power_kw": "load"})
+        frame.to_csv(tmp_path / file.name, index=False)
+    with pytest.raises(InvalidInputError, match="'load' does not say its unit"):
+        load_meters(tmp_path, power_column="load")
+    meters = load_meters(tmp_path, power_column="load", unit="kW")
+    shipped = load_meters(METERS)
+    for name, meter in meters.items():
+        np.testing.assert_array_equal(meter.power_kw, shipped[name].power_kw)
+    in_watts = load_meters(tmp_path, power_column="load", unit="W")
+    name = next(iter(meters))
+    np.testing.assert_allclose(in_watts[name].power_kw, meters[name].power_kw / 1000, rtol=1e-12)
+    with pytest.raises(InvalidInputError) as info:
+        load_meters(tmp_path, power_column="load", unit="GWh")
+    assert str(info.value).count("unknown unit 'GWh'") == 1  # once, not under every meter
+    result = runner.invoke(app, ["screen", str(tmp_path), "--power-column", "load", "--unit", "kW"])
+    assert result.exit_code == 0, result.output
+
+
 def test_long_csv_rows_without_a_meter_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "long.csv"
     path.write_text(
@@ -301,6 +333,20 @@ def test_cli_screens_a_folder_and_a_long_csv(tmp_path: Path) -> None:
     result = runner.invoke(app, ["screen", str(long), "--meta", str(meta), "--top", "2"])
     assert result.exit_code == 0, result.output
     assert "meters screened" in result.output
+
+
+def test_cli_names_meta_ids_that_are_not_meters(tmp_path: Path) -> None:
+    # A misspelt id left its meter without a category, silently (only a file naming no meter
+    # at all was refused).
+    names = sorted(p.stem for p in METERS.glob("*.csv"))
+    meta = tmp_path / "meta.csv"
+    rows = [("office-b4" if n == "office_b4" else n) for n in names]
+    meta.write_text("meter_id,category\n" + "".join(f"{n},office\n" for n in rows))
+    result = runner.invoke(app, ["screen", str(METERS), "--meta", str(meta), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "1 meter_id value(s) are not meters of" in result.output
+    assert "'office-b4' ('office-b4': did you mean 'office_b4'?)" in result.output
+    assert json.loads(result.stdout)["meters"]  # the note is on stderr, the JSON stays clean
 
 
 def test_cli_bad_input_exits_2(tmp_path: Path) -> None:

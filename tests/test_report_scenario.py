@@ -470,3 +470,15 @@ def test_failing_table_write_leaves_no_file(
     with pytest.raises(OSError, match="disk full"):
         write_tables(result, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_writes_no_cost_per_btc_when_nothing_is_mined(result: ScenarioResult) -> None:
+    # Nothing mined (every site curtailed): the cost per BTC is NaN, printed "nan" by run.
+    from hashtide.report.summary import variant_summary
+
+    variant = dataclasses.replace(
+        result.variants[0],
+        cost_usd_per_btc=Band(p5=math.nan, median=math.nan, p95=math.nan, mean=math.nan),
+    )
+    columns, rows = variant_summary(dataclasses.replace(result, variants=(variant,)))
+    assert rows[0][columns.index("USD/BTC")] == "n/a"

@@ -248,3 +248,38 @@ def test_results_show_writes_one_row_per_figure_with_units(
     # --json keeps the raw numbers.
     raw = json.loads(runner.invoke(app, [*args, "--json"]).output)
     assert raw["variants"][0]["installed_hashrate_hs"] == pytest.approx(20e18, rel=1e-9)
+
+
+def test_query_json_is_json_for_any_double(stored: StoredRun, tmp_path: Path) -> None:
+    # A NaN or an infinity (a ratio, a division by zero, 'inf'::DOUBLE) was printed as NaN or
+    # Infinity, which JSON has not: json.loads with a strict parser, and jq, refused the output.
+    path = tmp_path / "r.duckdb"
+    with ResultsStore(path) as store:
+        store.put(stored)
+    sql = "SELECT 'nan'::DOUBLE AS n, 1e400 AS big, [2.5, '-inf'::DOUBLE] AS l, 3 AS k"
+    result = runner.invoke(app, ["results", "query", sql, "--store", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+
+    def strict(constant: str) -> None:
+        raise ValueError(constant)
+
+    rows = json.loads(result.stdout, parse_constant=strict)
+    assert rows == [{"n": None, "big": None, "l": [2.5, None], "k": 3}]
+
+
+def test_seeds_beyond_the_stores_64_bits_are_refused_before_any_run(
+    scenario_file: Path, tmp_path: Path
+) -> None:
+    # The store keeps seeds as BIGINT: a seed of 2**63 ran every point, then failed to store
+    # it ("internal error: ConversionException … out of range for … INT64").
+    store = tmp_path / "r.duckdb"
+    grid = ["--grid", "variants.0.facility_power=350 MW", "--store", str(store)]
+    result = runner.invoke(app, ["sweep", str(scenario_file), "--seed", str(2**63), *grid])
+    assert result.exit_code == 2, result.output
+    assert "at most 9223372036854775807" in result.output
+    result = runner.invoke(app, ["sweep", str(scenario_file), *grid[:2], "--grid", f"seed={2**63}",
+                                 "--store", str(store)])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "less than or equal to 9223372036854775807" in result.output
+    assert not store.exists()
+    assert parse_scenario({**_scenario(), "seed": 2**63 - 1}).seed == 2**63 - 1

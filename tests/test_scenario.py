@@ -236,6 +236,18 @@ def test_price_series_file_drives_curtailment(tmp_path: Path) -> None:
     assert ratio == pytest.approx(183 / 365, abs=0.04)
 
 
+def test_price_series_must_cover_the_start(tmp_path: Path) -> None:
+    # The days before a series' first date took the shipped history held flat (world market:
+    # 88,728 USD, the price of 2026-01-02, instead of the series) or its first price (the
+    # simple rules), silently.
+    (tmp_path / "prices.csv").write_text("date,price_usd\n2030-07-01,70000\n")
+    data = _minimal(btc_price={"model": "series", "file": "prices.csv"})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="the series begins on 2030-07-01, after the start"):
+        load_scenario(path)
+
+
 def test_bad_price_file_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "prices.csv").write_text("date,price_usd\n2026-06-01,80000\n2026-07-01,lots\n")
     data = _minimal(btc_price={"model": "series", "file": "prices.csv"})
@@ -243,6 +255,53 @@ def test_bad_price_file_names_the_line(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ScenarioError, match="line 3: price_usd 'lots' is not a number"):
         load_scenario(path)
+
+
+def test_price_file_with_more_fields_than_its_header_names_the_line(tmp_path: Path) -> None:
+    # '2026-07-01,70,000' (a thousands separator) was read as 70 USD, the '000' dropped. The
+    # blank line 3 counts: line numbers are the file's.
+    (tmp_path / "prices.csv").write_text(
+        "date,price_usd\n2026-06-01,80000\n\n2026-07-01,70,000\n2026-08-01,lots\n"
+    )
+    data = _minimal(btc_price={"model": "series", "file": "prices.csv"})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="2 problem") as info:
+        load_scenario(path)
+    assert "line 4: 1 field(s) more than the header's ('000')" in str(info.value)
+    assert "line 5: price_usd 'lots' is not a number" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # A comma-decimal spreadsheet's export, a header alone, an empty file: each was
+        # "needs a header with columns date,price_usd", even for the file that had it.
+        ("date;price_usd\n2026-06-01;80000\n", "(it has 'date;price_usd'); save it with commas"),
+        ("date,price_usd\n", "no prices after the header"),
+        ("", "needs a header with columns date,price_usd (it is empty)"),
+    ],
+)
+def test_price_file_header_problems_say_what_was_found(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "prices.csv").write_text(text)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_minimal(btc_price={"model": "series", "file": "prices.csv"})))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert message in str(info.value)
+
+
+def test_a_variant_must_hold_one_machine() -> None:
+    # Antminer S21: 3,500 W (catalog), PUE 1.0, one site: 3,500 W holds one machine, 3,499 W
+    # none. With none the run printed an IRR of -99 %/year, a payback of 0 years and nan USD/BTC.
+    assert parse_scenario(_minimal(variants=[{"name": "one", "facility_power": "3500 W"}]))
+    with pytest.raises(
+        ScenarioError,
+        match=r"variants\[0\].facility_power: 3,499 W holds no Antminer S21 \(3,500 W each",
+    ):
+        parse_scenario(_minimal(variants=[{"name": "none", "facility_power": "3499 W"}]))
 
 
 def test_grid_intensity_from_ember() -> None:

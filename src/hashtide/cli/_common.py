@@ -196,12 +196,24 @@ def _tidy_help(command: typer.core.TyperCommand | typer.core.TyperGroup, ctx: An
             param.min = param.max = None
 
 
+def _argument_metavars(command: typer.core.TyperCommand, ctx: Any) -> None:
+    """Name each argument as ``--help`` does (``FILE``), also in the usage line an error prints
+    (typer wrote ``{file}`` there)."""
+    for param in command.get_params(ctx):
+        if isinstance(param, typer.core.TyperArgument) and param.metavar is None and param.name:
+            param.metavar = param.name.upper()
+
+
 class HelpCommand(typer.core.TyperCommand):
     """A command whose ``--help`` reads well at any width (see :func:`reflow`)."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _tidy_help(self, ctx)
         super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _argument_metavars(self, ctx)
+        super().format_usage(ctx, formatter)
 
 
 class HelpGroup(typer.core.TyperGroup):

@@ -191,6 +191,14 @@ def verify(
         names = ", ".join(f"{c.epoch} (height {c.height:,})" for c in report.failures)
         console.print(f"[bold red]{len(report.failures)} failed:[/] {names}")
         raise typer.Exit(EXIT_FAILURE)
+    if not report.checks:
+        count = headers.stat().st_size // 80 if headers is not None else len(table)
+        console.print(
+            f"Nothing was checked: the {plain(label)} holds {count:,} header(s), all in the first "
+            "period; the first retarget is at height 2,016 (a file of 2,017 headers has one).",
+            highlight=False,
+        )
+        return
     console.print("[green]All checked retargets agree with Bitcoin Core's rule.[/]")
 
 

@@ -12,6 +12,42 @@ from hashtide.cli._common import console, guarded, plain
 # Dash and the model are imported inside the command: 'hashtide --help' must stay fast.
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse, before the app is built, an address this machine cannot listen on.
+
+    ``--host not..a..host`` was an internal error (``UnicodeError`` from the name lookup), a
+    busy port an exit 1 after the app was built. The probe sets ``SO_REUSEADDR`` as the
+    server does, so only a program listening there makes the port busy.
+    """
+    import errno
+    import socket
+
+    from hashtide.errors import InvalidInputError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidInputError(
+            f"--host {host!r} is not an address or a name this machine can resolve ({reason}); "
+            "e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InvalidInputError(
+                    f"--port {port}: another program is listening on {host}:{port}; stop it, "
+                    "or choose another --port"
+                ) from None
+            raise InvalidInputError(
+                f"--host {host!r}: cannot listen there ({exc.strerror or exc}); e.g. 127.0.0.1"
+            ) from None
+
+
 @guarded
 def dashboard(
     host: Annotated[
@@ -56,6 +92,11 @@ def dashboard(
         ) from exc
     from hashtide.dashboard.app import serve
 
+    if work_dir is not None:  # '/proc/x' was an internal error once the server started
+        from hashtide.report._io import check_output_folder
+
+        check_output_folder(work_dir, option="--work-dir")
+    check_address(host, port)
     if not scenarios.is_dir():
         console.print(
             f"note: no folder {plain(scenarios)}: the pages offer no shipped scenario; upload "

@@ -91,6 +91,18 @@ def replay(
             f"{file}: replay scores a scenario of the past against the chain; this one has no "
             "score section (run it with: hashtide run)"
         )
+    if spec.network.response != "market":
+        raise ScenarioError(
+            f"{file}: replay scores the world market against the chain; network.response "
+            f"{spec.network.response!r} has no replay (run it with: hashtide run)"
+        )
+    from hashtide.scenario.world_run import is_scorable
+
+    if not is_scorable(spec):  # checked before the run, not after it
+        raise ScenarioError(
+            f"{file}: the span {spec.start} … {spec.end_date} reaches past the shipped chain "
+            "history, so it cannot be scored; run it with: hashtide run"
+        )
     if no_counterfactual and spec.variants:
         kept = [v for v in spec.variants if not (spec.events and v.events == [])]
         spec = spec.model_copy(update={"variants": kept or spec.variants[:1]})
@@ -129,19 +141,21 @@ def print_replay(result: ReplayResult) -> None:
     """The replay's table of difficulty per period, its scores and its claims."""
     from rich.table import Table
 
+    from hashtide.report.formatting import format_quantity
+
     spec = result.spec
-    table = Table(title=f"{plain(spec.scenario)}: difficulty per retarget period (T)")
+    table = Table(title=f"{plain(spec.scenario)}: difficulty per retarget period")
     for name in ("height", "first block", "chain", "simulated", "counterfactual", "error"):
         table.add_column(name, justify="right")
     for r in _records(result.epochs):
         table.add_row(
             f"{int(r['start_height']):,}",
             f"{r['start_time']:%Y-%m-%d}",
-            f"{r['actual_difficulty'] / 1e12:.2f}",
-            f"{r['simulated_difficulty'] / 1e12:.2f}",
+            format_quantity(r["actual_difficulty"], "si"),
+            format_quantity(r["simulated_difficulty"], "si"),
             "–"
             if math.isnan(r["counterfactual_difficulty"])
-            else f"{r['counterfactual_difficulty'] / 1e12:.2f}",
+            else format_quantity(r["counterfactual_difficulty"], "si"),
             f"{r['error_pct']:+.1f} %" + ("" if r["scored"] else " (not scored)"),
         )
     console.print(table)
@@ -267,6 +281,7 @@ def backtest(
 
     from hashtide.market.backtest import run_backtest
     from hashtide.market.regions import DEFAULT_REGIONS
+    from hashtide.report.formatting import format_quantity
     from hashtide.scenario import load_scenario
     from hashtide.scenario.world import events_of, params_of, regions_of
 
@@ -342,7 +357,7 @@ def backtest(
         table.add_row(
             f"{int(r['start_height']):,}",
             f"{r['start_time']:%Y-%m-%d}",
-            f"{r['actual_difficulty'] / 1e12:,.3f} T",
+            format_quantity(r["actual_difficulty"], "si"),
             f"{r['model_error_pct']:+.1f} %",
             f"{r['unchanged_error_pct']:+.1f} %",
             f"{r['trend_error_pct']:+.1f} %",

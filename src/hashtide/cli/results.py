@@ -61,7 +61,7 @@ def list_runs(
     with ResultsStore(store, read_only=True) as results:
         names, rows = results.runs()
     if as_json:
-        typer.echo(json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str))
+        typer.echo(_json_rows(names, rows))
         return
     console.print(_table(names, rows, title=f"{len(rows)} run(s) in {store}"))
 
@@ -208,9 +208,26 @@ def query(
     with ResultsStore(store, read_only=True) as results:
         names, rows = results.query(sql)
     if as_json:
-        typer.echo(json.dumps([dict(zip(names, r, strict=True)) for r in rows], default=str))
+        typer.echo(_json_rows(names, rows))
         return
     console.print(_table(names, rows))
+
+
+def _json_rows(names: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """Rows as a JSON list of objects: NaN and ±inf as null (json.dumps writes ``NaN`` and
+    ``Infinity``, which JSON has not and strict readers refuse), other types as text."""
+
+    def value(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, list | tuple):
+            return [value(item) for item in v]
+        if isinstance(v, dict):
+            return {str(k): value(item) for k, item in v.items()}
+        return v
+
+    records = [{n: value(v) for n, v in zip(names, r, strict=True)} for r in rows]
+    return json.dumps(records, default=str, allow_nan=False)
 
 
 @results_app.command("export", cls=HelpCommand, epilog=EXAMPLES["results export"])

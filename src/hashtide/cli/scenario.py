@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashtide.cli._common import Seed, console, guarded, plain, progress_bar
+from hashtide.cli._common import Seed, console, err_console, guarded, plain, progress_bar
 
 # Everything else is imported inside the commands: 'hashtide --help' must not load the stack.
 if TYPE_CHECKING:
@@ -285,6 +285,13 @@ def run(
     written: list[Path] = []
     if not no_report:
         written = _write_outputs(result, target)
+    if spec.score is not None and result.replay is None:  # else dropped without a word
+        why = (
+            f"the span {spec.start} … {spec.end_date} reaches past the shipped chain history"
+            if spec.network.response == "market"
+            else "only the world market (network.response: market) is scored against the chain"
+        )
+        err_console.print(f"note: score: not scored — {why}", highlight=False, soft_wrap=True)
     if as_json:
         typer.echo(json.dumps(result.summary_json(), indent=2, allow_nan=False))
         return
@@ -356,9 +363,14 @@ def _with_replay_sensitivity(
 
 def _sensitivity_table(result: ScenarioResult) -> Table:
     """Each input's low and high value beside the base (one variant, fewer paths)."""
+    import math
+
     from rich.table import Table
 
-    from hashtide.report.formatting import format_percent
+    from hashtide.report.formatting import MISSING, format_percent
+
+    def usd(value: float) -> str:
+        return f"{value:,.0f}" if math.isfinite(value) else MISSING  # nothing mined: no cost
 
     frame = result.sensitivity
     table = Table(title="Sensitivity, one input at a time (medians; base = the file's inputs)")
@@ -371,7 +383,7 @@ def _sensitivity_table(result: ScenarioResult) -> Table:
         f"base ({plain(first['variant'])})",
         "as the file states",
         f"{first['base_btc_per_year']:,.0f}",
-        f"{first['base_cost_usd_per_btc']:,.0f}",
+        usd(first["base_cost_usd_per_btc"]),
         format_percent(first["base_peak_share_frac"]),
     )
     for row in frame.to_dict(orient="records"):
@@ -379,7 +391,7 @@ def _sensitivity_table(result: ScenarioResult) -> Table:
             str(row["input"]),
             str(row["label"]),
             f"{row['btc_per_year']:,.0f}",
-            f"{row['cost_usd_per_btc']:,.0f}",
+            usd(row["cost_usd_per_btc"]),
             format_percent(row["peak_share_frac"]),
         )
     return table

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hashtide.cli._common import console, guarded, progress_bar
+from hashtide.cli._common import console, err_console, guarded, plain, progress_bar
 
 
 @guarded
@@ -54,9 +54,16 @@ def screen(
         str,
         typer.Option(
             help="Name of the reading column in every meter; its unit from its suffix (power_w, "
-            "power_kw, energy_kwh, …)."
+            "power_kw, energy_kwh, …) or --unit."
         ),
     ] = "power_kw",
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            help="Unit of every meter's readings: W, kW, MW (mean power over the interval) or "
+            "Wh, kWh, MWh (energy in the interval). Default: the column name's suffix."
+        ),
+    ] = None,
     top: Annotated[int | None, typer.Option(min=1, help="Print only the first N meters.")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON (for scripts) instead.")
@@ -88,6 +95,7 @@ def screen(
         allow_gaps=allow_gaps,
         timestamp_column=timestamp_column,
         power_column=power_column,
+        unit=unit,
     )
     if info is not None:
         unknown = sorted(set(info) - set(meters))
@@ -97,6 +105,21 @@ def screen(
             raise InvalidInputError(
                 f"{meta}: none of its meter_id values is a meter of {source} "
                 f"(e.g. {unknown[0]!r}; meters: {', '.join(list(meters)[:5])})"
+            )
+        if unknown:
+            # A meta file may describe more meters than are screened; but a misspelt id would
+            # leave its meter without a category (and its peers) silently: say which.
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], list(meters), n=1, cutoff=0.6)
+            hint = f" ({unknown[0]!r}: did you mean {close[0]!r}?)" if close else ""
+            more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+            err_console.print(
+                f"note: {plain(meta)}: {len(unknown)} meter_id value(s) are not meters of "
+                f"{plain(source)}, so what they say is not used: "
+                f"{plain(', '.join(repr(m) for m in unknown[:3]) + more + hint)}",
+                highlight=False,
+                soft_wrap=True,
             )
     with progress_bar(disable=as_json or len(meters) < 2) as bar:
         task = bar.add_task("screening meters", total=len(meters))

@@ -83,11 +83,12 @@ def sweep(
     """
     from rich.table import Table
 
+    from hashtide.errors import InvalidInputError
     from hashtide.results import ResultsStore, SweepOutcome, parse_grid, plan_sweep, run_sweep
     from hashtide.results.report import write_sweep_report
+    from hashtide.scenario.schema import MAX_SEED
 
     if report is not None:
-        from hashtide.errors import InvalidInputError
         from hashtide.report._io import check_output_file
 
         if report.suffix.lower() != ".html":
@@ -96,6 +97,10 @@ def sweep(
             )
         check_output_file(report, option="--report")
     axes = [parse_grid(option) for option in grid]
+    if seed is not None and seed > MAX_SEED:  # else every point ran, then none was stored
+        raise InvalidInputError(
+            f"--seed {seed}: at most {MAX_SEED} (2**63 - 1; the results store keeps 64-bit seeds)"
+        )
     points = plan_sweep(file, axes, paths=paths, seed=seed)
     with (
         ResultsStore(store) as results,

@@ -69,16 +69,21 @@ def irr(
 ) -> float | None:
     """Internal rate of return: the discount rate at which the NPV is zero [1/year].
 
-    Returns ``None`` when no such rate exists in (−99 %, 10,000 %) — e.g. all flows share a sign.
-    Where several exist (flows change sign more than once) the one found by bracketing from the
-    lowest rate is returned.
+    Returns ``None`` when no such rate exists in (−99 %, 10,000 %) — e.g. all flows share a sign
+    — or when every rate is one (all flows zero: nothing bought, nothing earned; the search
+    used to return its lowest rate, −99 %). Where several exist (flows change sign more than
+    once) the one found by bracketing from the lowest rate is returned.
 
     Examples
     --------
     >>> round(irr([-100.0, 60.0, 60.0], [0.0, 1.0, 2.0]), 6)
     0.130662
+    >>> irr([0.0, 0.0, 0.0], [0.0, 1.0, 2.0]) is None
+    True
     """
     flows, times = _flows(cash_flows_usd, times_years)
+    if not np.any(flows):
+        return None
 
     def npv_at(rate: float) -> float:
         return float(np.sum(flows * (1.0 + rate) ** -times))
@@ -145,7 +150,7 @@ def irr_paths(
 ) -> FloatArray:
     """:func:`irr` of every row of ``cash_flows_usd`` (paths × times) [1/year], shape (P,).
 
-    NaN where a row has no IRR in (−99 %, 10,000 %).
+    NaN where a row has no IRR in (−99 %, 10,000 %), or every rate is one (all its flows zero).
 
     Notes
     -----
@@ -159,8 +164,9 @@ def irr_paths(
 
     Examples
     --------
-    >>> irr_paths([[-100.0, 60.0, 60.0], [-100.0, -10.0, 0.0]], [0.0, 1.0, 2.0]).round(6)
-    array([0.130662,      nan])
+    >>> irr_paths([[-100.0, 60.0, 60.0], [-100.0, -10.0, 0.0], [0.0, 0.0, 0.0]],
+    ...           [0.0, 1.0, 2.0]).round(6)
+    array([0.130662,      nan,      nan])
     """
     flows, times = _paths(cash_flows_usd, times_years)
     out = np.empty(flows.shape[0])
@@ -181,7 +187,7 @@ def _irr_block(flows: FloatArray, times: FloatArray, tolerance: float) -> FloatA
     values = flows @ ((1.0 + grid[None, :]) ** -times[:, None])  # (P, G)
     sign = np.sign(values)
     crossing = sign[:, :-1] * sign[:, 1:] <= 0
-    found = crossing.any(axis=1)
+    found = crossing.any(axis=1) & flows.any(axis=1)
     first = np.argmax(crossing, axis=1)
     rows = np.arange(flows.shape[0])
     low = grid[first]

@@ -265,6 +265,10 @@ class BacktestResult:
         }
 
 
+def _day(time_s: float) -> dt.date:
+    return dt.datetime.fromtimestamp(float(time_s), tz=dt.UTC).date()
+
+
 def _last_input_day_s() -> float:
     return min(btc_price_usd().last_day_s, btc_fees_per_block().last_day_s) + 86_400.0
 
@@ -321,6 +325,15 @@ def run_backtest(
     k = start_period(history, start_s)
     if k < TREND_PERIODS:
         raise InvalidInputError(f"start {start} leaves fewer than {TREND_PERIODS} periods before")
+    first_price_s = inputs.price_usd.first_day_s
+    if history.start_s[k] < first_price_s:
+        # Before it the price would be held at its first day's (135 USD against 5-15 in 2012).
+        inside = int(np.flatnonzero(history.start_s >= first_price_s)[0])
+        raise InvalidInputError(
+            f"start {start}: the run starts at the first block of the period under way, "
+            f"{_day(history.start_s[k])}, before the BTC price series begins "
+            f"({_day(first_price_s)}); choose a start from {_day(history.start_s[inside])} on"
+        )
     if epochs is None:
         if end is None:  # pragma: no cover - narrowed by the check above
             raise InvalidInputError("give end or epochs")

@@ -233,7 +233,12 @@ def reconstruct(
     start_s = dt.datetime.combine(_RECONSTRUCTION_START, dt.time(), tzinfo=dt.UTC).timestamp()
     weeks = np.arange(start_s, until_s - _WEEK_S + 1.0, _WEEK_S)
     if weeks.size < 10:
-        raise InvalidInputError("a fleet can be rebuilt only from 2012-03 on")
+        earliest = _RECONSTRUCTION_START + dt.timedelta(weeks=10)
+        day = dt.datetime.fromtimestamp(until_s, tz=dt.UTC).date()
+        raise InvalidInputError(
+            f"a fleet can be rebuilt only from {earliest} on (ten weeks of the chain from "
+            f"{_RECONSTRUCTION_START}); {day} is earlier"
+        )
     known = history.start_s[1:] <= until_s  # periods that ended before until_s
     last_complete = int(np.flatnonzero(known)[-1]) if known.any() else 0
     index = np.minimum(history.index_at(weeks), last_complete)

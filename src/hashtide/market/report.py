@@ -121,7 +121,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _t(value: float) -> str:
-    return "–" if not math.isfinite(value) else f"{value / 1e12:,.2f} T"
+    """A difficulty with its SI prefix (2013's were millions: "0.00 T" said nothing)."""
+    from hashtide.report.formatting import format_quantity
+
+    return "–" if not math.isfinite(value) else format_quantity(value, "si")
 
 
 def _layout(fig: Any, title: str, y_title: str) -> None:
@@ -576,8 +579,7 @@ def _context(result: ReplayResult) -> dict[str, Any]:
             f"{r['start_time']:%Y-%m-%d}",
             _t(r["actual_difficulty"]),
             _t(r["simulated_difficulty"]),
-            f"{r['simulated_difficulty_p5'] / 1e12:,.2f}–"
-            f"{r['simulated_difficulty_p95'] / 1e12:,.2f}",
+            f"{_t(r['simulated_difficulty_p5'])}–{_t(r['simulated_difficulty_p95'])}",
             _t(r["counterfactual_difficulty"]),
             f"{r['error_pct']:+.1f} %" if math.isfinite(r["error_pct"]) else "–",
             "yes" if r["scored"] else "",

@@ -386,17 +386,27 @@ def load_facilities(path: str | Path) -> tuple[list[FacilitySpec], Path]:
     """
     path = Path(path)
     data = read_yaml(path, "facilities file")
-    spec = validate(FacilitiesFile, data, str(path), "a facilities file")
+    # The meter files are looked for in the raw data, so that a missing one is listed with the
+    # schema's problems (it was named only once those were fixed).
     problems = []
-    for i, facility in enumerate(spec.facilities):
-        if facility.meter is not None and not is_file(path.parent / facility.meter.file):
+    raw = data.get("facilities") if isinstance(data, dict) else None
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
+        meter = item.get("meter") if isinstance(item, dict) else None
+        file = meter.get("file") if isinstance(meter, dict) else meter
+        if isinstance(file, str) and not is_file(path.parent / file):
             problems.append(
-                f"facilities[{i}].meter.file: {facility.meter.file!r} not found "
-                f"(looked in {path.parent})"
+                f"facilities[{i}].meter.file: {file!r} not found (looked in {path.parent})"
             )
+    try:
+        spec = validate(FacilitiesFile, data, str(path), "a facilities file")
+    except InvalidInputError as exc:
+        if not problems:
+            raise
+        listed = [line[4:] for line in str(exc).splitlines() if line.startswith("  - ")]
+        problems = listed + problems
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
-        raise InvalidInputError(f"{path}: {len(problems)} problem(s):\n{lines}")
+        raise InvalidInputError(f"{path}: {len(problems)} problem(s):\n{lines}") from None
     return list(spec.facilities), path.parent
 
 

@@ -449,6 +449,8 @@ def _shape(matrix: FloatArray, weekday: npt.NDArray[np.int64]) -> dict[str, Any]
     night_day = (
         float(np.nanmean(night) / np.nanmean(daytime)) if np.isfinite(daytime).any() else 1.0
     )
+    if math.isnan(night_day):  # 0/0, a meter of zeros: was NaN, and so P(fleet) ("nan %")
+        night_day = 1.0
     weekend_mean = np.nanmean(matrix[~working]) if np.isfinite(matrix[~working]).any() else np.nan
     workday_mean = np.nanmean(matrix[working]) if np.isfinite(matrix[working]).any() else np.nan
     hour_of_day = np.tile(np.arange(24), n_days).astype(np.int64)

@@ -173,6 +173,13 @@ class MeterSeries:
         return frame
 
 
+def check_unit(unit: str) -> str:
+    """``unit`` if it is a unit of readings (W, kW, MW, Wh, kWh, MWh), else
+    :class:`InvalidInputError` with the closest."""
+    _unit_of("", unit)
+    return unit
+
+
 def _unit_of(column: str, unit: str | None) -> tuple[str, float, bool]:
     """``(unit, size, is_energy)`` for a column, from ``unit`` or the column name's suffix."""
     if unit is None:
@@ -180,7 +187,7 @@ def _unit_of(column: str, unit: str | None) -> tuple[str, float, bool]:
         if suffix not in _SUFFIXES:
             raise InvalidInputError(
                 f"the column {column!r} does not say its unit; name it like power_kw or "
-                "energy_kwh, or pass unit= one of "
+                "energy_kwh, or pass unit= (--unit) one of "
                 f"{', '.join([*POWER_UNITS_KW, *ENERGY_UNITS_KWH])} (power: mean over the "
                 "interval; energy: used in the interval)"
             )
@@ -213,6 +220,14 @@ def _one_time(text: str, utc: bool) -> Any:
         return pd.to_datetime(text, format="ISO8601", utc=utc)
     except (ValueError, OverflowError):
         return pd.NaT
+
+
+#: Plausible site power prices [USD/kWh]: wholesale caps and floors stay within ±20 (ERCOT's
+#: cap is 5 USD/kWh, the NEM's about 12 USD/kWh); a price per MWh reads 1,000 times too high.
+_PRICE_RANGE: Final = (-20.0, 20.0, "USD/kWh", "a price per MWh must be divided by 1,000")
+#: Outdoor temperatures [°C] within Earth's records (−89.2 °C at Vostok, +56.7 °C in Death
+#: Valley): a column in °F or K reads outside them.
+_TEMPERATURE_RANGE: Final = (-90.0, 60.0, "°C", "convert °F or K to °C")
 
 
 def check_timezone(timezone: str) -> str:
@@ -304,6 +319,9 @@ def _interval(
         problems.append(
             f"timestamps go backwards at lines {_lines(back + 1, first_line)}; sort the file"
         )
+        # The interval, the grid and the gaps read on the file's order would be the disorder's
+        # (a shuffled hourly file read "the reading interval is 112 h"): they wait for the sort.
+        return SECONDS_PER_HOUR, np.zeros(len(time), dtype=np.int64)
     positive = steps[steps > 0]
     if positive.size == 0:
         return SECONDS_PER_HOUR, np.zeros(len(time), dtype=np.int64)
@@ -419,7 +437,12 @@ def meter_from_frame(
             f"{source}: no column {', '.join(hints)}; the file has {have}. {'; '.join(advice)}"
         )
     check_timezone(timezone)
-    unit_name, size, is_energy = _unit_of(power_column, unit)
+    try:
+        unit_name, size, is_energy = _unit_of(power_column, unit)
+    except InvalidInputError as exc:
+        if unit is not None:  # --unit itself is wrong, whatever the file
+            raise
+        raise InvalidInputError(f"{source}: {exc}") from None
     problems: list[str] = []
     time = _parse_times(frame[timestamp_column], timezone, first_line, problems)
     problems[:] = [f"column {timestamp_column!r}: {p}" for p in problems]
@@ -459,7 +482,10 @@ def meter_from_frame(
             "that nets out on-site generation must be split into import and export first"
         )
     problems[before:] = [f"column {power_column!r}: {p}" for p in problems[before:]]
-    for column in (price_column, temperature_column):
+    for column, (low, high, unit, hint) in (
+        (price_column, _PRICE_RANGE),
+        (temperature_column, _TEMPERATURE_RANGE),
+    ):
         if column is not None:
             cells = frame[column]
             numbers = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
@@ -470,6 +496,14 @@ def meter_from_frame(
                 problems.append(
                     f"column {column!r}: {wrong.size} value(s) are not finite numbers (lines "
                     f"{_lines(wrong, first_line)}: {examples})"
+                )
+            finite = np.where(np.isfinite(numbers), numbers, 0.0)
+            outside = np.flatnonzero((finite < low) | (finite > high))
+            if outside.size:
+                problems.append(
+                    f"column {column!r}: {outside.size} value(s) outside {low:g} to {high:g} "
+                    f"{unit} (lines {_lines(outside, first_line)}: e.g. {numbers[outside[0]]:g}); "
+                    f"{hint}"
                 )
     interval = SECONDS_PER_HOUR
     slots = np.arange(len(frame), dtype=np.int64)
@@ -565,6 +599,15 @@ def read_csv_file(
     if header_line > len(lines):
         raise InvalidInputError(
             f"{path}: empty; a {what} has a header row (e.g. {header}) and then one {row} per line"
+        )
+    first = lines[header_line - 1]
+    separator = next((s for s in (";", "\t") if s in first and "," not in first), None)
+    if separator is not None:
+        # A spreadsheet's export in a comma-decimal locale: 'timestamp;power_kw', '…;7,0'.
+        shown = "';'" if separator == ";" else "tabs"
+        raise InvalidInputError(
+            f"{path}: the header (line {header_line}) is separated by {shown}, not commas; save "
+            f"the {what} as comma-separated values with '.' as the decimal mark (e.g. {header})"
         )
     wide = _wider_than_header(lines, header_line)
     if wide is not None:

@@ -23,6 +23,8 @@ from typing import Final
 from hashtide.errors import InvalidInputError
 from hashtide.regulation.meter import (
     MeterSeries,
+    check_timezone,
+    check_unit,
     meter_from_frame,
     read_csv_file,
     read_meter_csv,
@@ -123,6 +125,7 @@ def load_meters(
     allow_gaps: bool = False,
     timestamp_column: str = "timestamp",
     power_column: str = "power_kw",
+    unit: str | None = None,
 ) -> dict[str, MeterSeries]:
     """Every meter in a folder of meter CSVs or in one long CSV, by meter id (in file order).
 
@@ -138,6 +141,8 @@ def load_meters(
     timestamp_column, power_column : str
         Names of the timestamp and reading columns in every meter (the reading's unit from the
         name's suffix, as in :func:`~hashtide.regulation.read_meter_csv`).
+    unit : str, optional
+        The readings' unit in every meter, when the column's name does not say it.
 
     Raises
     ------
@@ -152,6 +157,9 @@ def load_meters(
     ['campus_false_positive', 'lab_b33_hidden_s19jpro']
     """
     path = Path(path)
+    check_timezone(timezone)  # once, not under every meter's name
+    if unit is not None:
+        check_unit(unit)
     problems: list[str] = []
     meters: dict[str, MeterSeries] = {}
 
@@ -162,6 +170,7 @@ def load_meters(
             allow_gaps=allow_gaps,
             timestamp_column=timestamp_column,
             power_column=power_column,
+            unit=unit,
         )
 
     if path.is_dir():
@@ -197,6 +206,7 @@ def load_meters(
                 allow_gaps=allow_gaps,
                 timestamp_column=timestamp_column,
                 power_column=power_column,
+                unit=unit,
                 source=f"{path} meter {meter!r} (lines from its first row)",
                 first_line=int(group.index[0]) + header_line + 1,
             )

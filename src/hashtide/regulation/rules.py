@@ -29,6 +29,7 @@ Condition syntax: :mod:`hashtide.regulation.conditions`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -179,7 +180,7 @@ class PackSpec(_Strict):
     pack: str = Field(pattern=_ID, max_length=80)
     title: str
     jurisdiction: str = Field(min_length=1)
-    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    as_of: str
     version: str | None = None
     description: str | None = None
     disclaimer: str | None = None
@@ -192,6 +193,25 @@ class PackSpec(_Strict):
     rules: list[Rule] = Field(min_length=1, max_length=2000)
     industry_codes: IndustryTable | None = None
     tariffs: list[Tariff] = Field(default_factory=list)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _a_real_day(cls, value: Any) -> str:
+        """``as_of`` as ``YYYY-MM-DD``: a YAML date (unquoted) or a string of a day that exists."""
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        text = value.strip() if isinstance(value, str) else None
+        try:
+            if text is None or len(text) != 10:
+                raise ValueError("not YYYY-MM-DD")
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError as exc:
+            reason = f" ({exc})" if text is not None and len(text) == 10 else ""
+            shown = repr(value) if text is not None else str(value)
+            raise ValueError(
+                f"{shown} is not a date{reason}; write the day the texts were checked as "
+                "YYYY-MM-DD, e.g. 2026-12-02"
+            ) from None
 
 
 # --- packs --------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ dashboard as an HTML table, so the two always show the same figures in the same 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
-from hashtide.report.formatting import format_count, format_percent, pick_unit
+from hashtide.report.formatting import MISSING, format_count, format_percent, pick_unit
 
 if TYPE_CHECKING:
     from hashtide.scenario.results import ScenarioResult
@@ -46,7 +47,9 @@ def variant_summary(result: ScenarioResult) -> tuple[list[str], list[list[str]]]
             format_percent(v.network_share_frac.median),
             f"{v.btc_per_year.median:,.0f}",
             f"{v.btc_per_year.p5:,.0f}–{v.btc_per_year.p95:,.0f}",
-            f"{v.cost_usd_per_btc.median:,.0f}",
+            f"{v.cost_usd_per_btc.median:,.0f}"
+            if math.isfinite(v.cost_usd_per_btc.median)
+            else MISSING,  # nothing mined: no cost per BTC (it printed "nan")
             f"{v.energy_kwh_per_year.median / energy_size:,.1f}",
             f"{v.co2_kg_per_year.median / co2_size:,.2f}",
         ]

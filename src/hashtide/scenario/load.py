@@ -34,17 +34,40 @@ def _read_price_file(data: dict[str, Any], base: Path, source: str) -> None:
             f"{source}: btc_price.file {path} is larger than {MAX_PRICE_FILE_BYTES:,} bytes"
         )
     text = decode_text(raw, path, "price file", ScenarioError)
+    reader = csv.DictReader(io.StringIO(text))
     try:
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = [(reader.line_num, row) for row in reader]  # the file's lines, blank ones too
     except csv.Error as exc:
         raise ScenarioError(f"{source}: btc_price.file {path}: not a CSV file ({exc})") from None
-    if not rows or not {"date", "price_usd"} <= set(rows[0]):
+    if not rows and {"date", "price_usd"} <= set(reader.fieldnames or ()):
+        raise ScenarioError(
+            f"{source}: btc_price.file {path}: no prices after the header; give one date,price_usd "
+            "per line"
+        )
+    if not rows or not {"date", "price_usd"} <= set(rows[0][1]):
+        found = ",".join(reader.fieldnames or ())
+        separated = ";" in found or "\t" in found
         raise ScenarioError(
             f"{source}: btc_price.file {path}: needs a header with columns date,price_usd"
+            + (f" (it has {found[:80]!r})" if found else " (it is empty)")
+            + (
+                "; save it with commas between columns and '.' as the decimal mark"
+                if separated
+                else ""
+            )
         )
     problems = []
     points = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
+        extra = row.get(None)
+        if extra:
+            # '2026-07-01,70,000' read 70 USD and dropped '000'.
+            problems.append(
+                f"  - {path} line {line}: {len(extra)} field(s) more than the header's "
+                f"({', '.join(map(repr, extra[:3]))}); write numbers without a thousands "
+                "separator (70000), or quote them"
+            )
+            continue
         cell = row.get("price_usd")
         try:
             value = float(cell) if cell is not None and len(cell) <= 40 else None

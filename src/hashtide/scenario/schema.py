@@ -23,12 +23,17 @@ from hashtide.hardware import get_model
 from hashtide.scenario.fields import Integer, Number, check, date_validator, quantity
 from hashtide.scenario.units import UnitParseError, parse_quantity
 from hashtide.scenario.world_schema import (
+    EARLIEST_MARKET_START,
     BehaviourSpec,
     EventSpec,
     RegionKey,
     RegionOverride,
     ScoreSpec,
+    shipped_series_days,
 )
+
+#: The largest seed: a signed 64-bit integer, as the results store keeps it.
+MAX_SEED = 2**63 - 1
 
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
@@ -473,7 +478,9 @@ class ScenarioSpec(Strict):
     ) = None
     end: Date | None = None
     paths: Integer = Field(1_000, ge=1, le=1_000_000)
-    seed: Integer = Field(0, ge=0)
+    #: At most 2**63 - 1: the results store keeps seeds as BIGINT (a larger one ran a sweep's
+    #: points, then failed to store them with an internal error).
+    seed: Integer = Field(0, ge=0, le=MAX_SEED)
     network: NetworkSpec = Field(default_factory=lambda: NetworkSpec.model_validate({}))
     btc_price: PriceSpec
     fees: Fees = 0.0
@@ -511,6 +518,26 @@ class ScenarioSpec(Strict):
                 f"events need the world market's regions: network.response "
                 f"{self.network.response!r} cannot apply them (use response: market)"
             )
+        if not simple and self.start < EARLIEST_MARKET_START:
+            raise ValueError(
+                f"start {self.start} is before {EARLIEST_MARKET_START}, the first start the world "
+                "market (network.response: market) allows: it rebuilds the world's fleet from the "
+                "chain week by week from 2012-01-02; start later, or use response: elasticity"
+            )
+        self._within_shipped_series()
+        if self.score is not None and (
+            self.score.to < self.start or self.score.from_ > self.end_date
+        ):
+            raise ValueError(
+                f"score: {self.score.from_} to {self.score.to} lies outside the run ({self.start} "
+                f"to {self.end_date}): no epoch would be scored"
+            )
+        if self.btc_price.model == "series" and self.btc_price.points[0].date > self.start:
+            raise ValueError(
+                f"btc_price: the series begins on {self.btc_price.points[0].date}, after the "
+                f"start {self.start}; give a price on the start date or earlier (the days "
+                "before its first date have none of the series)"
+            )
         names = [e.name for e in self.events]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -518,6 +545,11 @@ class ScenarioSpec(Strict):
         for i, event in enumerate(self.events):
             if event.kind == "ban" and set(event.relocate_to) & set(event.regions):
                 raise ValueError(f"events[{i}]: relocate_to names a banned region")
+            if event.start > self.end_date:
+                raise ValueError(
+                    f"events[{i}] ({event.name!r}) starts on {event.start}, after the run's last "
+                    f"day {self.end_date}: it would change nothing (remove it, or run longer)"
+                )
         variant_names = [v.name for v in self.variants]
         if len(set(variant_names)) != len(variant_names):
             raise ValueError(f"variant names must be unique; got {variant_names}")
@@ -533,6 +565,7 @@ class ScenarioSpec(Strict):
                 raise ValueError(f"variants[{i}] needs a facility_power (or actor has one)")
         if self.actor is not None and not self.variants and self.actor.facility_power is None:
             raise ValueError("give actor.facility_power, or variants with a facility_power each")
+        self._machines_fit()
         growth = (1 + self.network.growth) ** (self.horizon_s / 31_557_600.0)
         if simple and growth > MAX_NETWORK_GROWTH:
             raise ValueError(
@@ -561,6 +594,50 @@ class ScenarioSpec(Strict):
             if claim.variant is not None and claim.variant not in known:
                 raise ValueError(f"claims[{i}].variant {claim.variant!r} is not one of {known}")
         return self
+
+    def _machines_fit(self) -> None:
+        """Each variant's facility power holds at least one machine (with none, the run
+        printed an IRR of -99 %/year, a payback of 0 years and a cost per BTC of nan)."""
+        if self.actor is None:
+            return
+        miner = self.actor.miner
+        name, power_w = (
+            (miner.name, miner.power)
+            if isinstance(miner, MinerSpec)
+            else (get_model(miner).model, get_model(miner).power_w)
+        )
+        sites = self.actor.sites
+        for i, variant in enumerate(self.variant_list()):
+            facility_w = self.facility_power_w(variant)
+            if sum(math.floor(facility_w * s.share / (s.pue * power_w)) for s in sites) > 0:
+                continue
+            needed = min(s.pue * power_w / s.share for s in sites if s.share > 0)
+            where = f"variants[{i}].facility_power" if self.variants else "actor.facility_power"
+            raise ValueError(
+                f"{where}: {facility_w:,.6g} W holds no {name} ({power_w:,.0f} W each at a "
+                f"site's PUE); at the sites' shares it takes at least {needed:,.0f} W"
+            )
+
+    def _within_shipped_series(self) -> None:
+        """A historical price or fee series must cover the run: past its ends the shipped
+        series would be held flat, silently."""
+        for key, used, table, example in (
+            ("btc_price", self.btc_price.model == "historical", "btc_price_daily", "model: gbm"),
+            ("fees", self.fees == "historical", "btc_fees_daily", "fees: 0.025 BTC"),
+        ):
+            if not used:
+                continue
+            first, last = shipped_series_days(table)
+            if self.end_date > last:
+                raise ValueError(
+                    f"{key}: historical: the shipped series ends on {last}, before the run's last "
+                    f"day {self.end_date}; end the run by {last}, or model it ({example})"
+                )
+            if key == "btc_price" and self.start < first:
+                raise ValueError(
+                    f"{key}: historical: the shipped series begins on {first}, after the start "
+                    f"{self.start}; start on {first} or later, or model it ({example})"
+                )
 
     @property
     def end_date(self) -> dt.date:

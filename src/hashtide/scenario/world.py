@@ -89,12 +89,14 @@ def params_of(network: schema.NetworkSpec) -> BehaviourParams:
     b = network.behaviour
     base = BehaviourParams()
     return BehaviourParams(
-        switch_smoothing_days=b.switch_smoothing or base.switch_smoothing_days,
-        scrap_days=b.scrap_after or base.scrap_days,
-        lifetime_years=(b.lifetime / 365.25) if b.lifetime else base.lifetime_years,
-        lag_days=round(b.lag) if b.lag else base.lag_days,
-        fit_days=round(b.fit_window) if b.fit_window else base.fit_days,
-        supply_days=round(b.supply_window) if b.supply_window else base.supply_days,
+        switch_smoothing_days=(
+            b.switch_smoothing if b.switch_smoothing is not None else base.switch_smoothing_days
+        ),
+        scrap_days=b.scrap_after if b.scrap_after is not None else base.scrap_days,
+        lifetime_years=(b.lifetime / 365.25) if b.lifetime is not None else base.lifetime_years,
+        lag_days=round(b.lag) if b.lag is not None else base.lag_days,
+        fit_days=round(b.fit_window) if b.fit_window is not None else base.fit_days,
+        supply_days=round(b.supply_window) if b.supply_window is not None else base.supply_days,
         supply_cap_frac_per_month=(
             b.supply_cap if b.supply_cap is not None else base.supply_cap_frac_per_month
         ),

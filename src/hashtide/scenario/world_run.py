@@ -33,6 +33,15 @@ from hashtide.units import SECONDS_PER_YEAR
 Progress = Callable[[int, int, int, int], None]
 
 
+def is_scorable(spec: schema.ScenarioSpec) -> bool:
+    """Whether a run of ``spec`` is scored against the chain (a replay): it asks to be (a
+    ``score`` section, or no actor) and its span ends by the newest period of the shipped chain
+    history."""
+    end_s = day_start_s(spec.start) + spec.horizon_s
+    asked = spec.score is not None or spec.actor is None
+    return asked and end_s <= float(chain_history().start_s[-1])
+
+
 def run_world(
     spec: schema.ScenarioSpec,
     *,
@@ -60,11 +69,7 @@ def run_world(
     fleet, begin_s = shared_fleet(spec)
     variants = spec.variant_list()
     start_s = day_start_s(spec.start)
-    end_s = start_s + spec.horizon_s
-    history = chain_history()
-    scorable = end_s <= float(history.start_s[-1]) and (
-        spec.score is not None or spec.actor is None
-    )
+    scorable = is_scorable(spec)
     steps = len(variants) * n_chunks + (1 if scorable else 0)
     model = machine_price = None
     if spec.actor is not None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from typing import Annotated, Any, Literal
+import functools
+import json
+from importlib import resources
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -38,6 +41,9 @@ Days = Annotated[
 Fraction = Annotated[
     float, quantity("fraction"), check(lambda v: 0 <= v <= 1, "must be between 0 and 100 %")
 ]
+PositiveDays = Annotated[Days, check(lambda v: v > 0, "must be > 0 days")]
+#: Whole days (the model rounds them): at least one.
+WholeDays = Annotated[Days, check(lambda v: v >= 1, "must be at least 1 day (whole days)")]
 PriceEnergy = Annotated[
     float, quantity("price_energy"), check(lambda v: v > 0, "must be > 0 USD/kWh")
 ]
@@ -53,6 +59,28 @@ def _wrap(function: Any, value: Any) -> Any:
 
 
 Date = Annotated[dt.date, date_validator("2021-06-18")]
+#: The first start the world market allows: it rebuilds the world's fleet week by week from
+#: 2 January 2012 and needs ten weeks of the chain for it (:func:`hashtide.market.fleet.
+#: reconstruct`), written out so that reading a file does not import the market model
+#: (``tests/test_market_replay.py`` checks they agree).
+EARLIEST_MARKET_START: Final = dt.date(2012, 3, 12)
+
+
+@functools.cache
+def shipped_series_days(table: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a shipped daily series, ``btc_price_daily`` or
+    ``btc_fees_daily`` (read from its ``.meta.json``, without the market model).
+
+    Examples
+    --------
+    >>> shipped_series_days("btc_price_daily")
+    (datetime.date(2013, 4, 28), datetime.date(2026, 1, 2))
+    """
+    text = resources.files("hashtide.data").joinpath(f"{table}.meta.json").read_text("utf-8")
+    meta = json.loads(text)
+    return dt.date.fromisoformat(meta["first_date"]), dt.date.fromisoformat(meta["last_date"])
+
+
 #: The keys of :data:`hashtide.market.DEFAULT_REGIONS`, written out so that reading a file
 #: does not import the market model (``tests/test_market_replay.py`` checks they agree).
 REGION_KEYS = (
@@ -112,6 +140,12 @@ class BanSpec(Strict):
             raise ValueError(
                 f"relocate_to shares add up to {sum(self.relocate_to.values()):.1%}, not 100 %"
             )
+        # The market model's own checks (hashtide.market.RegionalBan), here so that validate
+        # finds them: each failed only in the run, as "invalid RegionalBan".
+        if self.relocate_delay <= 0:
+            raise ValueError("relocate_delay must be > 0 days (the mean delay of the movers)")
+        if self.covert_resume is not None and self.covert_resume < self.start:
+            raise ValueError(f"covert_resume {self.covert_resume} is before start {self.start}")
         return self
 
 
@@ -122,7 +156,7 @@ class PowerCutSpec(Strict):
     name: str = Field(min_length=1)
     regions: list[RegionKey] = Field(min_length=1)
     start: Date
-    duration: Days
+    duration: PositiveDays
     available: Fraction = 0.0
     source: str = ""
 
@@ -138,6 +172,13 @@ class PriceShockSpec(Strict):
     ramp: Days = 0.0
     end: Date | None = None
     source: str = ""
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> PriceShockSpec:
+        # Was found only by the run: "invalid PowerPriceShock 'x': end … must be after start".
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
 
 
 EventSpec = Annotated[BanSpec | PowerCutSpec | PriceShockSpec, Field(discriminator="kind")]
@@ -161,13 +202,17 @@ class RegionOverride(Strict):
 class BehaviourSpec(Strict):
     """Changes to the behaviour parameters (:class:`hashtide.market.BehaviourParams`)."""
 
-    switch_smoothing: Days | None = None
-    scrap_after: Days | None = None
-    lifetime: Days | None = None
-    lag: Days | None = None
-    fit_window: Days | None = None
-    supply_window: Days | None = None
-    supply_cap: Fraction | None = Field(default=None, description="share of the network per month")
+    # The market model needs each > 0, and the windows whole days (hashtide.market.
+    # BehaviourParams); 0 was replaced by the default silently, 0.5 days failed in the run.
+    switch_smoothing: PositiveDays | None = None
+    scrap_after: PositiveDays | None = None
+    lifetime: PositiveDays | None = None
+    lag: WholeDays | None = None
+    fit_window: WholeDays | None = None
+    supply_window: WholeDays | None = None
+    supply_cap: (
+        Annotated[Fraction, check(lambda v: v > 0, "must be > 0 % (a share of the network)")] | None
+    ) = Field(default=None, description="share of the network per month")
 
 
 class ScoreSpec(Strict):
@@ -182,3 +227,17 @@ class ScoreSpec(Strict):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
+
+    @model_validator(mode="after")
+    def _a_window_and_a_retarget(self) -> ScoreSpec:
+        # Either slip scored nothing, or printed a drop "expected" at a height no retarget has.
+        if self.to < self.from_:
+            raise ValueError(f"to {self.to} is before from {self.from_}: no epoch would be scored")
+        if self.expect_drop_at is not None and (
+            self.expect_drop_at <= 0 or self.expect_drop_at % 2016
+        ):
+            raise ValueError(
+                f"expect_drop_at {self.expect_drop_at:,} is not a retarget height (a multiple of "
+                "2,016 from 2,016 on: the first block of the epoch whose difficulty dropped)"
+            )
+        return self
