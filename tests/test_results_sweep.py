@@ -81,6 +81,30 @@ def test_store_round_trip_query_and_export(stored: StoredRun, tmp_path: Path) ->
     assert count.fetchall() == [(1,)]
 
 
+def test_an_export_that_fails_half_way_leaves_the_folder_as_it_was(
+    stored: StoredRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: runs.parquet and variants.parquet were replaced, then yearly failed: a folder of
+    # tables from two different stores.
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    (folder / "runs.parquet").write_text("the previous export")
+    with ResultsStore(tmp_path / "r.duckdb") as store:
+        store.put(stored)
+        original = store.query
+
+        def fail_on_yearly(sql: str, *args: Any) -> Any:
+            if "FROM yearly" in sql:
+                raise RuntimeError("disk full (simulated)")
+            return original(sql, *args)
+
+        monkeypatch.setattr(store, "query", fail_on_yearly)
+        with pytest.raises(RuntimeError, match="disk full"):
+            store.export_parquet(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["runs.parquet"]
+    assert (folder / "runs.parquet").read_text() == "the previous export"
+
+
 def test_a_run_that_fails_half_way_leaves_nothing(
     stored: StoredRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,3 +307,26 @@ def test_seeds_beyond_the_stores_64_bits_are_refused_before_any_run(
     assert "less than or equal to 9223372036854775807" in result.output
     assert not store.exists()
     assert parse_scenario({**_scenario(), "seed": 2**63 - 1}).seed == 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("option", "hint"),
+    [("actor.sites.0.power_price=0,045 USD/kWh", "0.045 USD/kWh"), ("x=1,5 GW", "1.5 GW")],
+)
+def test_a_decimal_comma_in_a_grid_is_named(option: str, hint: str) -> None:
+    # Before: split at the comma, then refused as "0 has no unit" with no word of the comma.
+    from hashtide.errors import InvalidInputError
+    from hashtide.results.sweep import parse_grid
+
+    with pytest.raises(InvalidInputError, match="decimal comma") as error:
+        parse_grid(option)
+    assert f"write {hint}" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "option", ["seed=1,2,3", "actor.machines_per_month=100000,200000", "v=0.3, 0.6", "p=5 GW,10 GW"]
+)
+def test_whole_numbers_and_values_with_units_are_not_taken_for_decimal_commas(option: str) -> None:
+    from hashtide.results.sweep import parse_grid
+
+    assert len(parse_grid(option).values) >= 2

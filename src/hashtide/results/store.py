@@ -378,12 +378,19 @@ class ResultsStore:
             raise StoreError(
                 f"--parquet {target}: cannot create the folder ({exc.strerror})"
             ) from None
-        files = []
-        for table in ("runs", "variants", "yearly"):
-            path = target / f"{table}.parquet"
-            scratch = target / f".{table}.parquet.partial"
-            quoted = str(scratch).replace("'", "''")
-            self.query(f"COPY (SELECT * FROM {table}) TO '{quoted}' (FORMAT parquet)")
+        # Every table to a scratch file first, then all renamed: a failure part-way (a full
+        # disk, a table that cannot be written) leaves the folder as it was, not one table new.
+        tables = ("runs", "variants", "yearly")
+        scratches = [target / f".{table}.parquet.partial" for table in tables]
+        try:
+            for table, scratch in zip(tables, scratches, strict=True):
+                quoted = str(scratch).replace("'", "''")
+                self.query(f"COPY (SELECT * FROM {table}) TO '{quoted}' (FORMAT parquet)")
+        except BaseException:
+            for scratch in scratches:
+                scratch.unlink(missing_ok=True)
+            raise
+        files = [target / f"{table}.parquet" for table in tables]
+        for scratch, path in zip(scratches, files, strict=True):
             scratch.replace(path)
-            files.append(path)
         return files

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import difflib
 import itertools
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -77,8 +78,16 @@ def parse_grid(option: str) -> GridAxis:
         raise InvalidInputError(
             f"--grid {option!r}: expected KEY=V1,V2,… (e.g. variants.0.facility_power=5 GW,10 GW)"
         )
+    pieces = rest.split(",")
+    for before, after in itertools.pairwise(pieces):
+        # "0,045 USD/kWh": a bare whole number, then digits and a unit right after the comma.
+        if re.fullmatch(r"\s*[-+]?\d+", before) and re.match(r"\d+(\.\d+)?\s*[^\d\s.,]", after):
+            raise InvalidInputError(
+                f"--grid {option!r}: '{before.strip()},{after.strip()}' looks like a decimal "
+                f"comma, but commas separate values: write {before.strip()}.{after.strip()}"
+            )
     values = []
-    for text in rest.split(","):
+    for text in pieces:
         text = text.strip()
         if not text:
             raise InvalidInputError(f"--grid {option!r}: an empty value between commas")
