@@ -159,3 +159,33 @@ def test_facility_counts_are_strict_integers(tmp_path: Path) -> None:
     (tmp_path / "meters").symlink_to(source.parent / "meters")
     with pytest.raises(InvalidInputError, match="count: True Input should be a valid integer"):
         load_facilities(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "words"),
+    [
+        (("actor", "sites", 0, "power_price"), "45 USD/kWh", "between 0 and 10 USD/kWh"),
+        (("actor", "sites", 0, "pue"), 50, "between 1 and 3"),
+        (("actor", "lifetime"), "400 years", "at most 30 years"),
+        (("actor", "opex"), "800 %/year", "between 0 and 100 %/year"),
+        (("fees",), "1000000 BTC", "between 0 and 50 BTC per block"),
+    ],
+)
+def test_values_beyond_any_operators_are_refused(
+    path: tuple[str | int, ...], value: object, words: str
+) -> None:
+    # A second new-user review: each of these was accepted and run (pue 50, a 400-year
+    # lifetime, opex 800 %/year, a million BTC of fees per block, 45 USD/kWh).
+    import yaml
+
+    from hashtide.scenario import parse_scenario
+
+    data = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / "scenarios/us-state-reserve.yaml").read_text()
+    )
+    node = data
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    with pytest.raises(ScenarioError, match=words):
+        parse_scenario(data)

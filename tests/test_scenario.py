@@ -85,7 +85,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
         "start: '2026/06/01' is not a date; write it as YYYY-MM-DD",
         "network.elasticty: unknown key 'elasticty'; did you mean 'elasticity'?",
         "actor.capcity: unknown key 'capcity'",
-        "actor.sites[0].pue: 0.9 must be >= 1",
+        "actor.sites[0].pue: 0.9 must be between 1 and 3",
         "actor.sites[1].power_price: '5 GW' is a quantity of power; expected USD/kWh",
         "variants[0].facility_power: '-5 GW' must be > 0 W",
     ):

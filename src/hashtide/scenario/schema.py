@@ -37,8 +37,17 @@ MAX_SEED = 2**63 - 1
 
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Hashrate = Annotated[float, quantity("hashrate"), check(lambda v: v > 0, "must be > 0 H/s")]
+#: Power prices: up to twice ERCOT's wholesale offer cap (5,000 USD/MWh since 2022), far above
+#: any price a miner pays on average; a larger value is a unit slip (USD/MWh for USD/kWh).
+MAX_POWER_PRICE_USD_PER_KWH = 10.0
 PriceEnergy = Annotated[
-    float, quantity("price_energy"), check(lambda v: v >= 0, "must be >= 0 USD/kWh")
+    float,
+    quantity("price_energy"),
+    check(
+        lambda v: 0 <= v <= MAX_POWER_PRICE_USD_PER_KWH,
+        "must be between 0 and 10 USD/kWh (twice ERCOT's wholesale price cap; "
+        "a price in USD/MWh needs its unit)",
+    ),
 ]
 Money = Annotated[float, quantity("money"), check(lambda v: v >= 0, "must be >= 0 USD")]
 MoneyPerPower = Annotated[
@@ -72,9 +81,16 @@ def _fees(value: Any) -> Any:
         amount = parse_quantity(value, "btc")
     except UnitParseError as exc:
         raise ValueError(f"{exc}; or write historical") from None
-    if not amount >= 0:
-        raise ValueError("must be >= 0 BTC")
+    if not 0 <= amount <= MAX_FEES_BTC_PER_BLOCK:
+        raise ValueError(
+            "must be between 0 and 50 BTC per block (the first era's whole subsidy; "
+            "fees averaged 1.8 BTC a block in 2017, their highest year; at most 9.7 on a day)"
+        )
     return amount
+
+
+#: Fees per block: at most the first era's subsidy [BTC].
+MAX_FEES_BTC_PER_BLOCK = 50.0
 
 
 #: Fees per block [BTC], or ``historical`` (the shipped daily series).
@@ -176,7 +192,15 @@ class SiteSpec(Strict):
     fuel: str
     share: Fraction = Field(description="share of the actor's facility power")
     power_price: PriceEnergy
-    pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] = 1.1
+    pue: Annotated[
+        float,
+        quantity("fraction"),
+        check(
+            lambda v: 1 <= v <= 3,
+            "must be between 1 and 3 (3: cooling twice the machines' own draw; surveyed "
+            "data centres average about 1.6)",
+        ),
+    ] = 1.1
     availability: Availability = ConstantAvailability(kind="constant")
     intensity: Intensity | None = None
     grid: GridSpec | None = None
@@ -213,8 +237,21 @@ class ActorSpec(Strict):
     miner: MinerName | MinerSpec
     machine_price: Money | None = None
     facility_power: Power | None = None
-    lifetime: Duration = 5 * 31_557_600.0
-    opex: Annotated[float, quantity("rate"), check(lambda v: v >= 0, "must be >= 0 %/year")] = 0.0
+    lifetime: Annotated[
+        Duration,
+        check(
+            lambda v: v <= 30 * 31_557_600.0,
+            "must be at most 30 years (mining machines are retired after 3-7)",
+        ),
+    ] = 5 * 31_557_600.0
+    opex: Annotated[
+        float,
+        quantity("rate"),
+        check(
+            lambda v: 0 <= v <= 1,
+            "must be between 0 and 100 %/year (of the machines' price, every year)",
+        ),
+    ] = 0.0
     discount_rate: Rate = 0.08
     machines_per_month: int | None = Field(
         None,

@@ -45,7 +45,13 @@ PositiveDays = Annotated[Days, check(lambda v: v > 0, "must be > 0 days")]
 #: Whole days (the model rounds them): at least one.
 WholeDays = Annotated[Days, check(lambda v: v >= 1, "must be at least 1 day (whole days)")]
 PriceEnergy = Annotated[
-    float, quantity("price_energy"), check(lambda v: v > 0, "must be > 0 USD/kWh")
+    float,
+    quantity("price_energy"),
+    check(
+        lambda v: 0 < v <= 10,
+        "must be > 0 and at most 10 USD/kWh (twice ERCOT's wholesale price cap; a price in "
+        "USD/MWh needs its unit)",
+    ),
 ]
 Power = Annotated[float, quantity("power"), check(lambda v: v > 0, "must be > 0 W")]
 Intensity = Annotated[float, quantity("intensity"), check(lambda v: v >= 0, "must be >= 0")]
@@ -189,9 +195,12 @@ class RegionOverride(Strict):
 
     power_price: PriceEnergy | None = None
     spread: Annotated[Number, Field(gt=0, le=3)] | None = None
-    pue: Annotated[float, quantity("fraction"), check(lambda v: v >= 1, "must be >= 1")] | None = (
-        None
-    )
+    pue: (
+        Annotated[
+            float, quantity("fraction"), check(lambda v: 1 <= v <= 3, "must be between 1 and 3")
+        ]
+        | None
+    ) = None
     availability: list[Fraction] | None = Field(default=None, min_length=12, max_length=12)
     price_factors: list[Annotated[Number, Field(gt=0, le=1000)]] | None = Field(
         default=None, min_length=12, max_length=12
