@@ -162,3 +162,29 @@ def test_deliveries_and_knots_are_the_numpy_indexing() -> None:
     np.testing.assert_array_equal(
         take_steps(projected, step), np.take_along_axis(projected, step[:, None, :], axis=2)
     )
+
+
+def test_sums_are_numpys_to_the_bit() -> None:
+    # Reference: ndarray.sum itself (numpy's pairwise summation), on rows of every length up to
+    # three blocks of 128 and a few longer ones, and on (rows, n) arrays summed over axis 1 as
+    # WorldMarket._advance did (the compiled day must add in the same order to keep results).
+    from hashtide.market.world_step import _row_sum_jit
+
+    rng = np.random.default_rng(11)
+    for n in [*range(0, 400), 511, 1000, 4099]:
+        x = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, size=n)
+        assert _row_sum_jit(x) == x.sum(), n
+    block = rng.standard_normal((50, 15)) * 1e15
+    sums = block.sum(axis=1)
+    assert all(_row_sum_jit(np.ascontiguousarray(block[i])) == sums[i] for i in range(50))
+
+
+def test_min_and_max_are_numpys() -> None:
+    # Reference: np.minimum / np.maximum, NaN from either side included.
+    from hashtide.market.world_step import _np_max_jit, _np_min_jit
+
+    values = [-1.5, 0.0, 2.0, np.inf, -np.inf, np.nan]
+    for a in values:
+        for b in values:
+            np.testing.assert_array_equal(_np_min_jit(a, b), np.minimum(a, b))
+            np.testing.assert_array_equal(_np_max_jit(a, b), np.maximum(a, b))

@@ -59,7 +59,7 @@ from hashtide.market.events import (
 from hashtide.market.fleet import MAX_IDLE_RATIO, WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import Region, china_split, order_shares
-from hashtide.market.world_step import add_deliveries, step_regions, take_steps
+from hashtide.market.world_step import DayRecords, DayTables, advance_day, take_steps
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -452,7 +452,6 @@ class WorldMarket:
         path of each row of ``st`` (default: row ``i`` is path ``i``).
         """
         params = self.params
-        n_regions = len(self.fleet.regions)
         n_rows = st.ema.size
         every = np.arange(n_rows)
         paths = every if paths is None else paths
@@ -471,131 +470,53 @@ class WorldMarket:
         # that raises the difficulty restates it when the epoch is handed over (__call__).
         known = _reward_factor(subsidy, st.subsidy_sat, fees)
         ema = st.ema * known + alpha * (hp - st.ema * known)
-        # Only the vintages some compartment may hold are stepped (``win``, see _window); the
-        # programs' machines (one vintage each, in their own compartment) apart, as (rows, G).
+        # Only the vintages some compartment may hold are stepped (``[lo, hi)``, see _window);
+        # the programs' machines (one vintage each, in their own compartment) apart.
         lo, hi = self._window(st.cap, d)
-        win = slice(lo, hi)
         g_rows, g_cols = self._program_cells()
-        # Rule 1 with its logarithms taken once per cohort and day, and once per path.
+        # Rule 1 with its logarithms taken once per cohort and day, and once per path; for the
+        # programs with scipy's ndtr (numpy's logarithms and scipy's Φ: outside the loop).
         log_ema = np.log(np.maximum(ema, 1e-300))
         log_cost, log_price = self._log_cost, self._log_price
-        # The regions' cohorts in one compiled pass (world_step): rule 1's running share, the
-        # hashrate and power that run, rule 3's scrapping and retirement, the watts leaving.
-        cap, hashing_r, power_r, leaving_w = step_regions(
-            st.cap,
-            (lo, hi),
-            n_regions,
-            d,
-            mask,
-            log_ema,
-            log_cost=log_cost,
-            log_price=log_price,
-            spread=self.spread,
-            avail=self.avail,
-            pue=self.pue,
-            eff=self.eff,
-            dead_from=self._dead_from,
-            scrap_days=params.scrap_days,
-        )
-        held = st.cap[:, g_rows, g_cols]
         on_g = _running_frac_log(
             log_ema[:, None],
             log_cost[g_rows, g_cols][None, :],
             log_price[g_rows][:, d].T,
             self.spread[g_rows][None, :],
         )
-        hashing_g = held * on_g * self.avail[g_rows][:, d].T
-        running: FloatArray = np.concatenate([hashing_r, hashing_g], axis=1)
+        margin = new_machine_margin(
+            ema, self._new_eff_daily[d], self._world_price[d], self._world_pue
+        )
+        # The rest of the day in one compiled pass (world_step.advance_day): the regions'
+        # cohorts (rules 1 and 3), the programs, the bans' flows, the deliveries, rule 2's
+        # orders, the records and the state after the day (rows in ``mask`` only).
+        day = advance_day(
+            st.cap,
+            (lo, hi),
+            d,
+            mask,
+            log_ema=log_ema,
+            on_g=on_g,
+            margin=margin,
+            ema=ema,
+            subsidy=subsidy,
+            hashprice=hp,
+            difficulty=difficulty,
+            old_ema=st.ema,
+            old_subsidy=st.subsidy_sat,
+            old_height=st.height,
+            old_day=st.day,
+            deliveries=st.deliveries,
+            tables=self._day_tables,
+            records=self._records if record else None,
+            paths=paths,
+        )
+        running = day.running
         if not mask.any():
             if steps is not None:
                 steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
-        # Rule 3's replacements by power: a site refills the watts its leaving machines drew
-        # with machines on sale today (more hashrate per watt).
-        leaving = leaving_w / self._new_eff_daily[d]
-        for b, ban in enumerate(self.bans):
-            t1, t2 = self._transit[b]
-            share = self._removal[b, d]
-            if share.any():
-                for region, covert in self._covert[b]:
-                    removed = cap[:, region, :] * share[:, None]
-                    cap[:, region, :] -= removed
-                    cap[:, t1, :] += removed * ban.relocate_frac
-                    cap[:, covert, :] += removed * ban.covert_frac
-            rate = 2.0 / ban.relocate_delay_days
-            flow1 = cap[:, t1, :] * rate
-            flow2 = cap[:, t2, :] * rate
-            cap[:, t1, :] -= flow1
-            cap[:, t2, :] += flow1 - flow2
-            for key, frac in ban.relocate_to.items():
-                cap[:, self.fleet.region_keys.index(key), :] += flow2 * frac
-            back = self._covert_back[b, d]
-            if back.any():
-                for region, covert in self._covert[b]:
-                    moved = cap[:, covert, :] * back[:, None]
-                    cap[:, covert, :] -= moved
-                    cap[:, region, :] += moved
-        # A program's net flow is negative while its machines retire by delivery day (its
-        # vintage never reaches ``_dead_from``).
-        program = np.maximum(held + self._program_add[:, d].T, 0.0)
-        # The day's deliveries, to the rows that advance (the others keep their machines).
-        add_deliveries(
-            cap,
-            lo,
-            d,
-            mask,
-            deliveries=st.deliveries,
-            share=self._order_share,
-            vintage=self._new_vintage,
-        )
-        total = running.sum(axis=1)
-        margin = new_machine_margin(
-            ema, self._new_eff_daily[d], self._world_price[d], self._world_pue
-        )
-        supply = self._pace[d] + leaving
-        orders = np.minimum(
-            self.entry.kappa_per_day * total * margin,
-            np.minimum(params.supply_cap_frac_per_month / 30.0 * total, supply),
-        )
-        arrival = d + params.lag_days
-        due = mask & (arrival < st.deliveries.shape[1])
-        st.deliveries[every[due], arrival[due]] = orders[due]
-        blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
-        if record or steps is not None:
-            power = np.concatenate(
-                [power_r, hashing_g * self.eff[g_cols][None, :] / 1e12 * self.pue[n_regions:]],
-                axis=1,
-            )
-            moving = hidden = np.zeros(n_rows)
-            if self._transit:
-                moving = np.asarray(
-                    sum(
-                        cap[:, a, :].sum(axis=1) + cap[:, b, :].sum(axis=1)
-                        for a, b in self._transit
-                    )
-                )
-                hidden = np.asarray(
-                    sum(cap[:, c, :].sum(axis=1) for pairs in self._covert for _, c in pairs)
-                )
-            if record:
-                rows, days = np.flatnonzero(mask), d[mask]
-                self.running_hs[paths[rows], days] = running[rows]
-                self.power_w[paths[rows], days] = power[rows]
-                self.hashprice[paths[rows], days] = hp[rows]
-                self.expected_hashprice[paths[rows], days] = ema[rows]
-                if self._transit:
-                    self.transit_hs[paths[rows], days] = moving[rows]
-                    self.covert_waiting_hs[paths[rows], days] = hidden[rows]
-        if not mask.all():
-            if self.bans:  # the bans' flows moved every row's machines; the step kept the rest
-                cap = np.where(mask[:, None, None], cap, st.cap[:, :, win])
-            program = np.where(mask[:, None], program, held)
-        st.cap[:, :, win] = cap
-        st.cap[:, g_rows, g_cols] = program
-        st.ema = np.where(mask, ema, st.ema)
-        st.subsidy_sat = np.where(mask, subsidy, st.subsidy_sat)
-        st.height = np.where(mask, st.height + blocks, st.height)
-        st.day = np.where(mask, d + 1, st.day)
+        st.ema, st.subsidy_sat, st.height, st.day = day.ema, day.subsidy_sat, day.height, day.day
         if steps is not None:
             steps.append(
                 _Step(
@@ -603,22 +524,87 @@ class WorldMarket:
                     running=running,
                     rows=paths,
                     day=d,
-                    power=power,
+                    power=day.power,
                     hashprice=hp,
                     expected_hashprice=ema,
-                    transit=moving,
-                    covert=hidden,
-                    orders=orders,
-                    arrival=arrival,
-                    cap=cap,  # a copy: st.cap was written from it
+                    transit=day.moving,
+                    covert=day.hidden,
+                    orders=day.orders,
+                    arrival=d + params.lag_days,
+                    cap=day.window,
                     lo=lo,
-                    program_cap=program,
+                    program_cap=day.program,
                     ema=st.ema,
                     subsidy_sat=st.subsidy_sat,
                     height=st.height,
                 )
             )
         return running
+
+    @cached_property
+    def _day_tables(self) -> DayTables:
+        """The per-run arrays of the compiled day (world_step.advance_day)."""
+        n_regions = len(self.fleet.regions)
+        keys = self.fleet.region_keys
+        g_rows, g_cols = self._program_cells()
+        pair_start, pair_region, pair_store = [0], [], []
+        dest_start, dest_region, dest_frac = [0], [], []
+        for b, ban in enumerate(self.bans):
+            for region, covert in self._covert[b]:
+                pair_region.append(region)
+                pair_store.append(covert)
+            pair_start.append(len(pair_region))
+            for key, frac in ban.relocate_to.items():
+                dest_region.append(keys.index(key))
+                dest_frac.append(frac)
+            dest_start.append(len(dest_region))
+        ints = np.int64
+        return DayTables(
+            n_regions=n_regions,
+            log_cost=self._log_cost,
+            log_price=self._log_price,
+            spread=self.spread,
+            avail=self.avail,
+            pue=self.pue,
+            eff=self.eff,
+            dead_from=self._dead_from,
+            scrap_days=float(self.params.scrap_days),
+            g_rows=g_rows,
+            g_cols=g_cols,
+            program_add=self._program_add,
+            ban_t1=np.array([t1 for t1, _ in self._transit], dtype=ints),
+            ban_t2=np.array([t2 for _, t2 in self._transit], dtype=ints),
+            ban_rate=np.array([2.0 / ban.relocate_delay_days for ban in self.bans], dtype=float),
+            ban_relocate=np.array([ban.relocate_frac for ban in self.bans], dtype=float),
+            ban_covert=np.array([ban.covert_frac for ban in self.bans], dtype=float),
+            removal=self._removal,
+            covert_back=self._covert_back,
+            pair_start=np.array(pair_start, dtype=ints),
+            pair_region=np.array(pair_region, dtype=ints),
+            pair_store=np.array(pair_store, dtype=ints),
+            dest_start=np.array(dest_start, dtype=ints),
+            dest_region=np.array(dest_region, dtype=ints),
+            dest_frac=np.array(dest_frac, dtype=float),
+            order_share=self._order_share,
+            new_vintage=self._new_vintage,
+            new_eff_daily=self._new_eff_daily,
+            pace=self._pace,
+            kappa=float(self.entry.kappa_per_day),
+            supply_cap_per_day=float(self.params.supply_cap_frac_per_month / 30.0),
+            lag_days=int(self.params.lag_days),
+        )
+
+    @property
+    def _records(self) -> DayRecords:
+        """The daily records the compiled day writes to (per path and day)."""
+        return DayRecords(
+            running_hs=self.running_hs,
+            power_w=self.power_w,
+            hashprice=self.hashprice,
+            expected_hashprice=self.expected_hashprice,
+            transit_hs=self.transit_hs,
+            covert_waiting_hs=self.covert_waiting_hs,
+        )
 
     @cached_property
     def _log_cost(self) -> FloatArray:

@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 from scipy.special import ndtr as scipy_ndtr
+
+from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
+from hashtide.units import SECONDS_PER_DAY
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -335,4 +339,512 @@ def take_steps(projected: FloatArray, step: npt.NDArray[np.int64]) -> FloatArray
     out = np.empty((projected.shape[0], projected.shape[1], step.shape[1]))
     kernel: Any = _take_steps_jit
     kernel(np.ascontiguousarray(projected), np.ascontiguousarray(step, dtype=np.int64), out)
+    return out
+
+
+def _block_sum(x: FloatArray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``x[lo : lo + n]`` for ``n <= 128``: one block, 8 accumulators."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += x[lo + i]
+        return res
+    r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
+    r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
+    whole = n - n % 8
+    i = 8
+    while i < whole:
+        r0 += x[lo + i]
+        r1 += x[lo + i + 1]
+        r2 += x[lo + i + 2]
+        r3 += x[lo + i + 3]
+        r4 += x[lo + i + 4]
+        r5 += x[lo + i + 5]
+        r6 += x[lo + i + 6]
+        r7 += x[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[lo + i]
+        i += 1
+    return res  # type: ignore[no-any-return]
+
+
+_block_sum_jit = njit(cache=True, inline="always")(_block_sum)
+
+
+def _pairwise_sum(x: FloatArray, lo: int, n: int) -> float:
+    """numpy's sum of ``x[lo : lo + n]`` to the bit: its pairwise summation (blocks of at most
+    128 by :func:`_block_sum`; above, the two halves, the first a multiple of 8, added), which
+    ``ndarray.sum`` runs over a contiguous last axis (tests/test_world_step.py compares them).
+
+    The halving is evaluated with an explicit stack (a cached numba function must not call
+    itself).
+    """
+    if n <= 128:
+        return _block_sum_jit(x, lo, n)
+    # Frames (lo, n, children done); values of finished subtrees, in order.
+    frame_lo = np.empty(64, dtype=np.int64)
+    frame_n = np.empty(64, dtype=np.int64)
+    frame_done = np.zeros(64, dtype=np.int64)
+    values = np.empty(64)
+    top, n_values = 0, 0
+    frame_lo[0], frame_n[0], frame_done[0] = lo, n, 0
+    while top >= 0:
+        size = frame_n[top]
+        if size <= 128:
+            values[n_values] = _block_sum_jit(x, frame_lo[top], size)
+            n_values += 1
+            top -= 1
+            continue
+        half = size // 2
+        half -= half % 8
+        if frame_done[top] == 0:
+            frame_done[top] = 1
+            frame_lo[top + 1], frame_n[top + 1], frame_done[top + 1] = frame_lo[top], half, 0
+            top += 1
+        elif frame_done[top] == 1:
+            frame_done[top] = 2
+            frame_lo[top + 1] = frame_lo[top] + half
+            frame_n[top + 1], frame_done[top + 1] = size - half, 0
+            top += 1
+        else:
+            values[n_values - 2] = values[n_values - 2] + values[n_values - 1]
+            n_values -= 1
+            top -= 1
+    return values[0]  # type: ignore[no-any-return]
+
+
+_pairwise_sum_jit = njit(cache=True)(_pairwise_sum)
+
+
+def _row_sum(x: FloatArray) -> float:
+    """``x.sum()`` of a contiguous 1-d array, as numpy adds it (from 0.0)."""
+    return 0.0 + _pairwise_sum_jit(x, 0, x.size)
+
+
+_row_sum_jit = njit(cache=True, inline="always")(_row_sum)
+
+
+def _np_min(a: float, b: float) -> float:
+    """``np.minimum`` of two floats (NaN if either is)."""
+    return a if (a < b or a != a) else b
+
+
+def _np_max(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN if either is)."""
+    return a if (a > b or a != a) else b
+
+
+_np_min_jit = njit(cache=True, inline="always")(_np_min)
+_np_max_jit = njit(cache=True, inline="always")(_np_max)
+
+
+def _advance_day(
+    cap: FloatArray,
+    lo: int,
+    hi: int,
+    n_regions: int,
+    d: npt.NDArray[np.int64],
+    mask: npt.NDArray[np.bool_],
+    log_ema: FloatArray,
+    log_cost: FloatArray,
+    log_price: FloatArray,
+    spread: FloatArray,
+    avail: FloatArray,
+    pue: FloatArray,
+    eff: FloatArray,
+    dead_from: npt.NDArray[np.int64],
+    scrap_days: float,
+    table: FloatArray,
+    g_rows: npt.NDArray[np.int64],
+    g_cols: npt.NDArray[np.int64],
+    on_g: FloatArray,
+    program_add: FloatArray,
+    ban_t1: npt.NDArray[np.int64],
+    ban_t2: npt.NDArray[np.int64],
+    ban_rate: FloatArray,
+    ban_relocate: FloatArray,
+    ban_covert: FloatArray,
+    removal: FloatArray,
+    covert_back: FloatArray,
+    pair_start: npt.NDArray[np.int64],
+    pair_region: npt.NDArray[np.int64],
+    pair_store: npt.NDArray[np.int64],
+    dest_start: npt.NDArray[np.int64],
+    dest_region: npt.NDArray[np.int64],
+    dest_frac: FloatArray,
+    deliveries: FloatArray,
+    order_share: FloatArray,
+    new_vintage: npt.NDArray[np.int64],
+    new_eff_daily: FloatArray,
+    pace: FloatArray,
+    margin: FloatArray,
+    kappa: float,
+    supply_cap_per_day: float,
+    lag_days: int,
+    difficulty: FloatArray,
+    seconds_per_day: float,
+    hashes_per_difficulty: float,
+    ema: FloatArray,
+    subsidy: FloatArray,
+    hashprice: FloatArray,
+    old_ema: FloatArray,
+    old_subsidy: FloatArray,
+    old_height: FloatArray,
+    old_day: npt.NDArray[np.int64],
+    record: bool,
+    paths: npt.NDArray[np.int64],
+    running_hs: FloatArray,
+    power_w: FloatArray,
+    hashprice_rec: FloatArray,
+    expected_rec: FloatArray,
+    transit_rec: FloatArray,
+    covert_rec: FloatArray,
+    window: FloatArray,
+    running: FloatArray,
+    power: FloatArray,
+    program: FloatArray,
+    orders: FloatArray,
+    moving: FloatArray,
+    hidden: FloatArray,
+    new_ema: FloatArray,
+    new_subsidy: FloatArray,
+    new_height: FloatArray,
+    new_day: npt.NDArray[np.int64],
+) -> None:
+    n_rows, n_compartments = cap.shape[0], cap.shape[1]
+    width = hi - lo
+    n_programs = g_rows.size
+    n_bans = ban_t1.size
+    n_store = deliveries.shape[1]
+    leaving_w = np.empty(n_rows)
+    # The regions' cohorts of every row (rules 1 and 3): the window after the day, the
+    # hashrate running and the power drawn per region, the watts leaving.
+    _step_regions_jit(
+        cap,
+        lo,
+        hi,
+        n_regions,
+        d,
+        mask,
+        log_ema,
+        log_cost,
+        log_price,
+        spread,
+        avail,
+        pue,
+        eff,
+        dead_from,
+        scrap_days,
+        table,
+        window,
+        running,
+        power,
+        leaving_w,
+    )
+    for p in range(n_rows):
+        day = d[p]
+        advancing = mask[p]
+        # The programs' machines (one cell each): rule 1 (``on_g``), and the day's net flow.
+        for g in range(n_programs):
+            held = cap[p, g_rows[g], g_cols[g]]
+            hashing = held * on_g[p, g] * avail[g_rows[g], day]
+            running[p, n_regions + g] = hashing
+            power[p, n_regions + g] = hashing * eff[g_cols[g]] / 1e12 * pue[n_regions + g]
+            program[p, g] = _np_max_jit(held + program_add[g, day], 0.0) if advancing else held
+        if advancing:
+            # The bans' flows: the day's share of the banned regions' machines stopped (to
+            # transit and covert), the two transit stages, arrivals, covert machines back.
+            for b in range(n_bans):
+                t1, t2 = ban_t1[b], ban_t2[b]
+                share = removal[b, day]
+                back = covert_back[b, day]
+                rate = ban_rate[b]
+                for j in range(width):
+                    for i in range(pair_start[b], pair_start[b + 1]):
+                        region, store = pair_region[i], pair_store[i]
+                        removed = window[p, region, j] * share
+                        window[p, region, j] -= removed
+                        window[p, t1, j] += removed * ban_relocate[b]
+                        window[p, store, j] += removed * ban_covert[b]
+                    flow1 = window[p, t1, j] * rate
+                    flow2 = window[p, t2, j] * rate
+                    window[p, t1, j] -= flow1
+                    window[p, t2, j] += flow1 - flow2
+                    for i in range(dest_start[b], dest_start[b + 1]):
+                        window[p, dest_region[i], j] += flow2 * dest_frac[i]
+                    for i in range(pair_start[b], pair_start[b + 1]):
+                        region, store = pair_region[i], pair_store[i]
+                        moved = window[p, store, j] * back
+                        window[p, store, j] -= moved
+                        window[p, region, j] += moved
+            # The day's deliveries to the regions.
+            j = new_vintage[day] - lo
+            for r in range(order_share.shape[0]):
+                window[p, r, j] += deliveries[p, day] * order_share[r, day]
+        # Machines on their way and in hiding (the bans' compartments).
+        total_moving = 0.0
+        for b in range(n_bans):
+            total_moving += _row_sum_jit(window[p, ban_t1[b]]) + _row_sum_jit(window[p, ban_t2[b]])
+        total_hidden = 0.0
+        for b in range(n_bans):
+            for i in range(pair_start[b], pair_start[b + 1]):
+                total_hidden += _row_sum_jit(window[p, pair_store[i]])
+        moving[p] = total_moving
+        hidden[p] = total_hidden
+        # Rule 2's orders, due ``lag_days`` later; rule 3's replacements by power.
+        total = _row_sum_jit(running[p])
+        leaving = leaving_w[p] / new_eff_daily[day]
+        supply = pace[day] + leaving
+        orders[p] = _np_min_jit(
+            kappa * total * margin[p], _np_min_jit(supply_cap_per_day * total, supply)
+        )
+        if advancing:
+            arrival = day + lag_days
+            if arrival < n_store:
+                deliveries[p, arrival] = orders[p]
+            blocks = total * seconds_per_day / (difficulty[p] * hashes_per_difficulty)
+            new_ema[p] = ema[p]
+            new_subsidy[p] = subsidy[p]
+            new_height[p] = old_height[p] + blocks
+            new_day[p] = day + 1
+            for k in range(n_compartments):
+                for j in range(width):
+                    cap[p, k, lo + j] = window[p, k, j]
+            for g in range(n_programs):
+                cap[p, g_rows[g], g_cols[g]] = program[p, g]
+            if record:
+                path = paths[p]
+                for a in range(running.shape[1]):
+                    running_hs[path, day, a] = running[p, a]
+                    power_w[path, day, a] = power[p, a]
+                hashprice_rec[path, day] = hashprice[p]
+                expected_rec[path, day] = ema[p]
+                if n_bans > 0:
+                    transit_rec[path, day] = moving[p]
+                    covert_rec[path, day] = hidden[p]
+        else:
+            new_ema[p] = old_ema[p]
+            new_subsidy[p] = old_subsidy[p]
+            new_height[p] = old_height[p]
+            new_day[p] = old_day[p]
+
+
+_advance_day_jit = njit(cache=True, nogil=True)(_advance_day)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayTables:
+    """A run's fixed arrays for :func:`advance_day` (see ``WorldMarket._day_tables``).
+
+    Per actor and vintage / day as in :func:`step_regions`; the programs' cells
+    (``g_rows``, ``g_cols``) and net daily flows (``program_add``, (G, days)); per ban its two
+    transit compartments, daily rate between stages, shares relocated and covert, daily
+    removal and covert-return shares ((B, days)), its (region, covert store) pairs
+    (``pair_*``, ban ``b``'s at ``pair_start[b] : pair_start[b + 1]``) and destinations
+    (``dest_*``, likewise); rule 2's order shares (regions, days), new vintage, new machines'
+    efficiency and supply pace per day, κ, the supply cap per day and the delivery lag.
+    """
+
+    n_regions: int
+    log_cost: FloatArray
+    log_price: FloatArray
+    spread: FloatArray
+    avail: FloatArray
+    pue: FloatArray
+    eff: FloatArray
+    dead_from: npt.NDArray[np.int64]
+    scrap_days: float
+    g_rows: npt.NDArray[np.int64]
+    g_cols: npt.NDArray[np.int64]
+    program_add: FloatArray
+    ban_t1: npt.NDArray[np.int64]
+    ban_t2: npt.NDArray[np.int64]
+    ban_rate: FloatArray
+    ban_relocate: FloatArray
+    ban_covert: FloatArray
+    removal: FloatArray
+    covert_back: FloatArray
+    pair_start: npt.NDArray[np.int64]
+    pair_region: npt.NDArray[np.int64]
+    pair_store: npt.NDArray[np.int64]
+    dest_start: npt.NDArray[np.int64]
+    dest_region: npt.NDArray[np.int64]
+    dest_frac: FloatArray
+    order_share: FloatArray
+    new_vintage: npt.NDArray[np.int64]
+    new_eff_daily: FloatArray
+    pace: FloatArray
+    kappa: float
+    supply_cap_per_day: float
+    lag_days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayRecords:
+    """The daily records :func:`advance_day` writes, per path and day (and actor)."""
+
+    running_hs: FloatArray
+    power_w: FloatArray
+    hashprice: FloatArray
+    expected_hashprice: FloatArray
+    transit_hs: FloatArray
+    covert_waiting_hs: FloatArray
+
+
+@dataclass(frozen=True, kw_only=True)
+class Day:
+    """One day of every row (:func:`advance_day`)."""
+
+    running: FloatArray  # (rows, actors) [H/s]
+    power: FloatArray  # (rows, actors) [W]
+    window: FloatArray  # (rows, K, hi − lo): the cohorts after the day
+    program: FloatArray  # (rows, G): the programs' machines after the day [H/s]
+    orders: FloatArray  # (rows,) [H/s], due lag_days later
+    moving: FloatArray  # (rows,) machines in transit [H/s]
+    hidden: FloatArray  # (rows,) covert machines waiting [H/s]
+    ema: FloatArray  # the state after the day: (rows,) each
+    subsidy_sat: FloatArray
+    height: FloatArray
+    day: npt.NDArray[np.int64]
+
+
+def _c(array: npt.NDArray[Any], dtype: Any = np.float64) -> npt.NDArray[Any]:
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def advance_day(
+    cap: FloatArray,
+    window: tuple[int, int],
+    d: npt.NDArray[np.int64],
+    mask: npt.NDArray[np.bool_],
+    *,
+    log_ema: FloatArray,
+    on_g: FloatArray,
+    margin: FloatArray,
+    ema: FloatArray,
+    subsidy: FloatArray,
+    hashprice: FloatArray,
+    difficulty: FloatArray,
+    old_ema: FloatArray,
+    old_subsidy: FloatArray,
+    old_height: FloatArray,
+    old_day: npt.NDArray[np.int64],
+    deliveries: FloatArray,
+    tables: DayTables,
+    records: DayRecords | None,
+    paths: npt.NDArray[np.int64],
+) -> Day:
+    """One day of the world market for every row, each on its own day ``d[p]``.
+
+    The regions' cohorts as :func:`step_regions`; the programs' machines running
+    (``held · on_g · availability``) and their net flow; each ban's flows (the day's removals
+    to transit and covert, the transit stages, arrivals, covert returns); the day's
+    deliveries (:func:`add_deliveries`); rule 2's orders
+    ``min(κ · total · margin, min(cap · total, pace + leaving / new efficiency))``, written to
+    ``deliveries`` ``lag_days`` on; the blocks the day's hashrate finds at ``difficulty``.
+    The rows in ``mask`` advance: ``cap`` and ``deliveries`` are written in place, the state
+    after the day returned (the others keep theirs) and, with ``records``, the day's running
+    hashrate and power per actor, hashprice, its average (``ema``), machines in transit and
+    covert written at ``[paths[p], d[p]]``. ``log_ema``, ``on_g`` (rule 1 of the programs,
+    (rows, G)) and ``margin`` (the new machines', rule 2) come from numpy and scipy: their
+    logarithms and Φ stay those of the numpy step, so the results are its to the bit (sums in
+    numpy's order, :func:`_pairwise_sum`; no floating-point freedoms outside
+    :func:`step_regions`).
+    """
+    lo, hi = window
+    t = tables
+    n_rows, n_compartments = cap.shape[0], cap.shape[1]
+    n_actors = t.n_regions + t.g_rows.size
+    if not (cap.flags.c_contiguous and deliveries.flags.c_contiguous):
+        raise ValueError("cap and deliveries must be C-contiguous (they are written in place)")
+    out = Day(
+        running=np.empty((n_rows, n_actors)),
+        power=np.empty((n_rows, n_actors)),
+        window=np.empty((n_rows, n_compartments, hi - lo)),
+        program=np.empty((n_rows, t.g_rows.size)),
+        orders=np.empty(n_rows),
+        moving=np.empty(n_rows),
+        hidden=np.empty(n_rows),
+        ema=np.empty(n_rows),
+        subsidy_sat=np.empty(n_rows),
+        height=np.empty(n_rows),
+        day=np.empty(n_rows, dtype=np.int64),
+    )
+    none3, none2 = np.empty((0, 0, 0)), np.empty((0, 0))
+    kernel: Any = _advance_day_jit
+    kernel(
+        cap,
+        lo,
+        hi,
+        t.n_regions,
+        _c(d, np.int64),
+        _c(mask, np.bool_),
+        _c(log_ema),
+        t.log_cost,
+        t.log_price,
+        t.spread,
+        t.avail,
+        t.pue,
+        t.eff,
+        t.dead_from,
+        t.scrap_days,
+        ndtr_table(),
+        t.g_rows,
+        t.g_cols,
+        _c(on_g),
+        t.program_add,
+        t.ban_t1,
+        t.ban_t2,
+        t.ban_rate,
+        t.ban_relocate,
+        t.ban_covert,
+        t.removal,
+        t.covert_back,
+        t.pair_start,
+        t.pair_region,
+        t.pair_store,
+        t.dest_start,
+        t.dest_region,
+        t.dest_frac,
+        deliveries,
+        t.order_share,
+        t.new_vintage,
+        t.new_eff_daily,
+        t.pace,
+        _c(margin),
+        t.kappa,
+        t.supply_cap_per_day,
+        t.lag_days,
+        _c(difficulty),
+        float(SECONDS_PER_DAY),
+        float(HASHES_PER_DIFFICULTY),
+        _c(ema),
+        _c(subsidy),
+        _c(hashprice),
+        _c(old_ema),
+        _c(old_subsidy),
+        _c(old_height),
+        _c(old_day, np.int64),
+        records is not None,
+        _c(paths, np.int64),
+        none3 if records is None else records.running_hs,
+        none3 if records is None else records.power_w,
+        none2 if records is None else records.hashprice,
+        none2 if records is None else records.expected_hashprice,
+        none2 if records is None else records.transit_hs,
+        none2 if records is None else records.covert_waiting_hs,
+        out.window,
+        out.running,
+        out.power,
+        out.program,
+        out.orders,
+        out.moving,
+        out.hidden,
+        out.ema,
+        out.subsidy_sat,
+        out.height,
+        out.day,
+    )
     return out
