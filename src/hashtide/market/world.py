@@ -59,7 +59,13 @@ from hashtide.market.events import (
 from hashtide.market.fleet import MAX_IDLE_RATIO, WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import Region, china_split, order_shares
-from hashtide.market.world_step import DayRecords, DayTables, advance_day, take_steps
+from hashtide.market.world_step import (
+    DayRecords,
+    DayTables,
+    advance_day,
+    take_step,
+    take_steps,
+)
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -682,34 +688,30 @@ class WorldMarket:
             covered += going
         take = np.minimum(np.maximum(until - st.day, 0), covered)
         take = np.where(active & (start == st.day), take, 0)
-        delivered = st.deliveries.shape[1]
+        g_rows, g_cols = self._program_cells()
+        records = self._records
         for j, step in enumerate(steps):
             rows = np.flatnonzero(take > j)
             if rows.size == 0:
                 break
-            at = np.searchsorted(step.rows, rows)  # the rows' places in the step's arrays
-            days = step.day[at]
-            self.running_hs[rows, days] = step.running[at]
-            self.power_w[rows, days] = step.power[at]
-            self.hashprice[rows, days] = step.hashprice[at]
-            self.expected_hashprice[rows, days] = step.expected_hashprice[at]
-            if self._transit:
-                self.transit_hs[rows, days] = step.transit[at]
-                self.covert_waiting_hs[rows, days] = step.covert[at]
-            arrival = step.arrival[at]
-            due = arrival < delivered
-            st.deliveries[rows[due], arrival[due]] = step.orders[at][due]
-            last = take[rows] == j + 1
-            if last.any():
-                done, g_rows, g_cols = rows[last], *self._program_cells()
-                width = step.cap.shape[2]
-                st.cap[done] = 0.0  # outside the step's window and the programs' cells: empty
-                st.cap[done, :, step.lo : step.lo + width] = step.cap[at[last]]
-                st.cap[done[:, None], g_rows[None, :], g_cols[None, :]] = step.program_cap[at[last]]
-                st.ema[rows[last]] = step.ema[at[last]]
-                st.subsidy_sat[rows[last]] = step.subsidy_sat[at[last]]
-                st.height[rows[last]] = step.height[at[last]]
-                st.day[rows[last]] = step.day[at[last]] + 1
+            # The rows' places in the step's arrays; the last step taken sets the state.
+            at = np.searchsorted(step.rows, rows)
+            take_step(
+                rows,
+                at,
+                take[rows] == j + 1,
+                step,
+                g_rows=g_rows,
+                g_cols=g_cols,
+                bans=bool(self._transit),
+                records=records,
+                cap=st.cap,
+                deliveries=st.deliveries,
+                ema=st.ema,
+                subsidy_sat=st.subsidy_sat,
+                height=st.height,
+                day=st.day,
+            )
 
     def __call__(self, state: EpochState) -> FleetHashrate:
         """Commit the epoch that ended, then project the next weeks (engine protocol)."""

@@ -848,3 +848,135 @@ def advance_day(
         out.day,
     )
     return out
+
+
+def _take_step(
+    rows: npt.NDArray[np.int64],
+    at: npt.NDArray[np.int64],
+    last: npt.NDArray[np.bool_],
+    day: npt.NDArray[np.int64],
+    running: FloatArray,
+    power: FloatArray,
+    hashprice: FloatArray,
+    expected: FloatArray,
+    transit: FloatArray,
+    covert: FloatArray,
+    bans: bool,
+    orders: FloatArray,
+    arrival: npt.NDArray[np.int64],
+    window: FloatArray,
+    lo: int,
+    program: FloatArray,
+    ema: FloatArray,
+    subsidy: FloatArray,
+    height: FloatArray,
+    g_rows: npt.NDArray[np.int64],
+    g_cols: npt.NDArray[np.int64],
+    running_hs: FloatArray,
+    power_w: FloatArray,
+    hashprice_rec: FloatArray,
+    expected_rec: FloatArray,
+    transit_rec: FloatArray,
+    covert_rec: FloatArray,
+    cap: FloatArray,
+    deliveries: FloatArray,
+    st_ema: FloatArray,
+    st_subsidy: FloatArray,
+    st_height: FloatArray,
+    st_day: npt.NDArray[np.int64],
+) -> None:
+    n_store = deliveries.shape[1]
+    width = window.shape[2]
+    for i in range(rows.size):
+        p, s = rows[i], at[i]
+        d = day[s]
+        for a in range(running.shape[1]):
+            running_hs[p, d, a] = running[s, a]
+            power_w[p, d, a] = power[s, a]
+        hashprice_rec[p, d] = hashprice[s]
+        expected_rec[p, d] = expected[s]
+        if bans:
+            transit_rec[p, d] = transit[s]
+            covert_rec[p, d] = covert[s]
+        if arrival[s] < n_store:
+            deliveries[p, arrival[s]] = orders[s]
+        if last[i]:
+            # Outside the step's window and the programs' cells every cohort is empty.
+            for k in range(cap.shape[1]):
+                for v in range(cap.shape[2]):
+                    cap[p, k, v] = 0.0
+                for j in range(width):
+                    cap[p, k, lo + j] = window[s, k, j]
+            for g in range(g_rows.size):
+                cap[p, g_rows[g], g_cols[g]] = program[s, g]
+            st_ema[p] = ema[s]
+            st_subsidy[p] = subsidy[s]
+            st_height[p] = height[s]
+            st_day[p] = d + 1
+
+
+_take_step_jit = njit(cache=True, nogil=True)(_take_step)
+
+
+def take_step(
+    rows: npt.NDArray[np.int64],
+    at: npt.NDArray[np.int64],
+    last: npt.NDArray[np.bool_],
+    step: Any,
+    *,
+    g_rows: npt.NDArray[np.int64],
+    g_cols: npt.NDArray[np.int64],
+    bans: bool,
+    records: DayRecords,
+    cap: FloatArray,
+    deliveries: FloatArray,
+    ema: FloatArray,
+    subsidy_sat: FloatArray,
+    height: FloatArray,
+    day: npt.NDArray[np.int64],
+) -> None:
+    """Commit a projected day (``step``, a ``world._Step``) for ``rows`` (paths), in place.
+
+    Row ``rows[i]`` is the step's row ``at[i]``: its records are written at its day, its
+    orders to ``deliveries``; where ``last[i]``, the state after the step becomes the path's
+    (``cap`` outside the step's window and the programs' cells emptied).
+    """
+    for array in (cap, deliveries, ema, subsidy_sat, height, day):
+        if not array.flags.c_contiguous:
+            raise ValueError("the state must be C-contiguous (it is written in place)")
+    kernel: Any = _take_step_jit
+    kernel(
+        _c(rows, np.int64),
+        _c(at, np.int64),
+        _c(last, np.bool_),
+        step.day,
+        step.running,
+        step.power,
+        step.hashprice,
+        step.expected_hashprice,
+        step.transit,
+        step.covert,
+        bans,
+        step.orders,
+        step.arrival,
+        step.cap,
+        step.lo,
+        step.program_cap,
+        step.ema,
+        step.subsidy_sat,
+        step.height,
+        g_rows,
+        g_cols,
+        records.running_hs,
+        records.power_w,
+        records.hashprice,
+        records.expected_hashprice,
+        records.transit_hs,
+        records.covert_waiting_hs,
+        cap,
+        deliveries,
+        ema,
+        subsidy_sat,
+        height,
+        day,
+    )
