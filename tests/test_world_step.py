@@ -188,3 +188,20 @@ def test_min_and_max_are_numpys() -> None:
         for b in values:
             np.testing.assert_array_equal(_np_min_jit(a, b), np.minimum(a, b))
             np.testing.assert_array_equal(_np_max_jit(a, b), np.maximum(a, b))
+
+
+def test_first_held_is_the_numpy_scan() -> None:
+    # Reference: the numpy loop it replaces (WorldMarket._window before session 5).
+    from hashtide.market.world_step import first_held
+
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        cap = rng.uniform(size=(6, 4, 12)) * (rng.uniform(size=(6, 4, 12)) < 0.05)
+        cap[:, :, rng.integers(0, 12) :] += 1.0
+        if rng.uniform() < 0.2:
+            cap[rng.integers(0, 6), rng.integers(0, 4), rng.integers(0, 12)] = np.nan
+        hi = int(rng.integers(1, 13))
+        lo = 0
+        while lo < hi - 1 and not cap[:, :, lo].any():
+            lo += 1
+        assert first_held(cap, hi) == lo

@@ -63,6 +63,7 @@ from hashtide.market.world_step import (
     DayRecords,
     DayTables,
     advance_day,
+    first_held,
     take_step,
     take_steps,
 )
@@ -638,10 +639,7 @@ class WorldMarket:
         there yet). Stepping only these is stepping all: the rest are zeros that stay zero.
         """
         hi = int(self._new_vintage[d].max()) + 1
-        lo = 0
-        while lo < hi - 1 and not cap[:, :, lo].any():
-            lo += 1
-        return lo, hi
+        return first_held(cap, hi), hi
 
     def _commit(self, until_day: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
         """Advance every active path, day by day on its own calendar, up to ``until_day``.
@@ -754,7 +752,8 @@ class WorldMarket:
             deliveries=st.deliveries.copy(),
         )
         end = np.minimum(day + PROJECTION_DAYS, last)
-        steps: list[FloatArray] = []
+        # The running hashrate of every path per projected day (0 where not stepped).
+        projected = np.zeros((self.n_paths, len(self.actor_names), PROJECTION_DAYS + 1))
         kept: list[_Step] = []
         done = np.zeros(self.n_paths, dtype=np.int64)
         work = np.zeros(self.n_paths)
@@ -778,18 +777,16 @@ class WorldMarket:
                     deliveries=projection.deliveries[keep],
                 )
             d = np.minimum(day[rows] + j, self.day_s.size - 1)
-            running = np.zeros((self.n_paths, len(self.actor_names)))
-            running[rows] = self._advance(
+            running = self._advance(
                 projection, d, going[rows], record=False, steps=kept, paths=rows
             )
-            steps.append(running)
+            projected[rows, :, j] = running
             done = np.where(going | (j == 0), j + 1, done)
-            if j > 0:
-                work += np.where(going, running.sum(axis=1) * SECONDS_PER_DAY, 0.0)
+            if j > 0:  # the paths not stepped are not going
+                work[rows] += np.where(going[rows], running.sum(axis=1) * SECONDS_PER_DAY, 0.0)
                 going &= work < needed
         # The commit takes this projection over where a path starts on the day it is at.
         self._projection, self._projection_start = kept, day.copy()
-        projected = np.stack(steps, axis=2)  # (P, A, steps)
         # Column c of the knots is day first + c: a path's own step c - (own - first), held
         # before its first day and after its last projected one.
         column = np.arange(last - first + 1)[None, :] - (day - first)[:, None]

@@ -982,3 +982,24 @@ def take_step(
         height,
         day,
     )
+
+
+def _first_held(cap: FloatArray, hi: int) -> int:
+    lo = 0
+    while lo < hi - 1:
+        for p in range(cap.shape[0]):
+            for k in range(cap.shape[1]):
+                if cap[p, k, lo] != 0.0:  # NaN counts as held, as in ``ndarray.any``
+                    return lo
+        lo += 1
+    return lo
+
+
+_first_held_jit = njit(cache=True, nogil=True)(_first_held)
+
+
+def first_held(cap: FloatArray, hi: int) -> int:
+    """The first vintage below ``hi - 1`` that some row and compartment of ``cap`` (rows, K, V)
+    holds, else ``hi - 1``: ``while lo < hi - 1 and not cap[:, :, lo].any(): lo += 1``."""
+    kernel: Any = _first_held_jit
+    return int(kernel(cap, int(hi)))
