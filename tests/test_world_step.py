@@ -9,6 +9,7 @@ scipy's ``ndtr`` against the C library's ``erf``/``erfc``, and sums in another o
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.special import ndtr as scipy_ndtr
 
 from hashtide.market.world_step import ndtr, step_regions
@@ -205,3 +206,43 @@ def test_first_held_is_the_numpy_scan() -> None:
         while lo < hi - 1 and not cap[:, :, lo].any():
             lo += 1
         assert first_held(cap, hi) == lo
+
+
+@pytest.mark.parametrize("per_path_prices", [False, True])
+def test_hashprice_day_is_the_numpy_expressions(per_path_prices: bool) -> None:
+    # Reference: the numpy functions WorldMarket._advance called before session 5
+    # (subsidy_sat_at_height, hashprice_usd_per_th_day, _reward_factor), rows across halvings
+    # (heights 839,000-841,000 and the subsidy before either side), unknown difficulties.
+    from hashtide.market.behaviour import hashprice_usd_per_th_day
+    from hashtide.market.history import subsidy_sat_at_height
+    from hashtide.market.world import _reward_factor
+    from hashtide.market.world_step import hashprice_day
+
+    rng = np.random.default_rng(12)
+    rows, days = 40, 30
+    d = rng.integers(0, days, size=rows)
+    paths = rng.permutation(60)[:rows]
+    btc = rng.uniform(2e4, 2e5, size=(60 if per_path_prices else 1, days))
+    fees = rng.uniform(0.01, 1.0, size=days)
+    difficulty = rng.uniform(5e13, 2e14, size=rows)
+    difficulty[:4] = [np.nan, np.inf, -np.inf, np.nan]
+    height = rng.uniform(839_000.0, 841_000.0, size=rows)
+    before = subsidy_sat_at_height(height + rng.choice([-2_000.0, 0.0, 2_000.0], size=rows))
+    ema = rng.uniform(0.02, 0.1, size=rows)
+    alpha = 1.0 - np.exp(-1.0 / 7.0)
+    got = hashprice_day(
+        d, paths, btc=btc, fees_per_block=fees, difficulty=difficulty, height=height,
+        subsidy_sat=before, ema=ema, alpha=alpha,
+    )  # fmt: skip
+    known_difficulty = np.where(np.isfinite(difficulty), difficulty, 1.0)
+    subsidy = subsidy_sat_at_height(height)
+    price = np.broadcast_to(btc, (60, days))[paths, d]
+    hp = hashprice_usd_per_th_day(
+        known_difficulty, price, subsidy_sat=subsidy, fees_btc_per_block=fees[d]
+    )
+    known = _reward_factor(subsidy, before, fees[d])
+    expected = (known_difficulty, subsidy, hp, ema * known + alpha * (hp - ema * known))
+    assert (known != 1.0).any()  # some rows cross a halving
+    assert (known == 1.0).any()
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -42,7 +42,6 @@ from hashtide.market.behaviour import (
     EntryFit,
     electricity_cost_usd_per_th_day,
     fit_entry,
-    hashprice_usd_per_th_day,
     new_machine_margin,
     running_frac,
     supply_pace,
@@ -64,6 +63,7 @@ from hashtide.market.world_step import (
     DayTables,
     advance_day,
     first_held,
+    hashprice_day,
     take_step,
     take_steps,
 )
@@ -279,7 +279,9 @@ class WorldMarket:
                 f"prices gave shape {btc.shape}; expected (1 or {n_paths}, {n_days})"
             )
         self.btc_price_usd = np.broadcast_to(btc, (n_paths, n_days))
+        self._btc_rows = np.ascontiguousarray(btc)  # (1 or P, days), read by the daily step
         self.fees_btc_per_block = np.broadcast_to(np.asarray(fees, dtype=float), (n_days,))
+        self._fees_rows = np.ascontiguousarray(self.fees_btc_per_block)
         self.spread = np.array(
             [r.power_price_spread for r in regions] + [_PROGRAM_SPREAD] * len(self.programs)
         )
@@ -459,24 +461,22 @@ class WorldMarket:
         path of each row of ``st`` (default: row ``i`` is path ``i``).
         """
         params = self.params
-        n_rows = st.ema.size
-        every = np.arange(n_rows)
-        paths = every if paths is None else paths
-        difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
-        subsidy = subsidy_sat_at_height(st.height)
-        fees = self.fees_btc_per_block[d]
-        hp = hashprice_usd_per_th_day(
-            difficulty,
-            self.btc_price_usd[paths, d],
-            subsidy_sat=subsidy,
-            fees_btc_per_block=fees,
-        )
-        alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
-        # Rule 1's expectation knows the protocol: at a halving the average of past hashprice
-        # is restated at the new subsidy (a factor of exactly 1 on every other day); a retarget
+        paths = np.arange(st.ema.size) if paths is None else paths
+        # The day's hashprice at the difficulty in force, and rule 1's average of it. Rule 1's
+        # expectation knows the protocol: at a halving the average of past hashprice is
+        # restated at the new subsidy (a factor of exactly 1 on every other day); a retarget
         # that raises the difficulty restates it when the epoch is handed over (__call__).
-        known = _reward_factor(subsidy, st.subsidy_sat, fees)
-        ema = st.ema * known + alpha * (hp - st.ema * known)
+        difficulty, subsidy, hp, ema = hashprice_day(
+            d,
+            paths,
+            btc=self._btc_rows,
+            fees_per_block=self._fees_rows,
+            difficulty=st.difficulty,
+            height=st.height,
+            subsidy_sat=st.subsidy_sat,
+            ema=st.ema,
+            alpha=1.0 - math.exp(-1.0 / params.switch_smoothing_days),
+        )
         # Only the vintages some compartment may hold are stepped (``[lo, hi)``, see _window);
         # the programs' machines (one vintage each, in their own compartment) apart.
         lo, hi = self._window(st.cap, d)

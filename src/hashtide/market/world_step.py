@@ -29,8 +29,9 @@ import numpy.typing as npt
 from numba import njit
 from scipy.special import ndtr as scipy_ndtr
 
+from hashtide.protocol import MAINNET
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
-from hashtide.units import SECONDS_PER_DAY
+from hashtide.units import HS_PER_THS, SAT_PER_BTC, SECONDS_PER_DAY
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -1003,3 +1004,92 @@ def first_held(cap: FloatArray, hi: int) -> int:
     holds, else ``hi - 1``: ``while lo < hi - 1 and not cap[:, :, lo].any(): lo += 1``."""
     kernel: Any = _first_held_jit
     return int(kernel(cap, int(hi)))
+
+
+def _hashprice_day(
+    d: npt.NDArray[np.int64],
+    paths: npt.NDArray[np.int64],
+    btc: FloatArray,
+    fees_per_block: FloatArray,
+    old_difficulty: FloatArray,
+    old_height: FloatArray,
+    old_subsidy: FloatArray,
+    old_ema: FloatArray,
+    alpha: float,
+    halving_interval: float,
+    hs_day_per_ths: float,
+    hashes_per_difficulty: float,
+    sat_per_btc: float,
+    difficulty: FloatArray,
+    subsidy: FloatArray,
+    hashprice: FloatArray,
+    ema: FloatArray,
+) -> None:
+    shared = btc.shape[0] == 1
+    for p in range(d.size):
+        day = d[p]
+        diff = old_difficulty[p]
+        if not np.isfinite(diff):
+            diff = 1.0
+        difficulty[p] = diff
+        # Core's GetBlockSubsidy at the (fractional) height (history.subsidy_sat_at_height).
+        halvings = np.floor(old_height[p] / halving_interval)
+        sat = np.floor(50e8 / 2.0**halvings if halvings < 64 else 0.0)
+        subsidy[p] = sat
+        fee = fees_per_block[day]
+        price = btc[0 if shared else paths[p], day]
+        # behaviour.hashprice_usd_per_th_day, then rule 1's average (world._reward_factor).
+        blocks_per_day = hs_day_per_ths / (diff * hashes_per_difficulty)
+        hp = blocks_per_day * (sat / sat_per_btc + fee) * price
+        hashprice[p] = hp
+        before = old_subsidy[p]
+        if sat == before:
+            known = 1.0
+        else:
+            known = (sat / sat_per_btc + fee) / _np_max_jit(before / sat_per_btc + fee, 1e-300)
+        e = old_ema[p]
+        ema[p] = e * known + alpha * (hp - e * known)
+
+
+_hashprice_day_jit = njit(cache=True, nogil=True)(_hashprice_day)
+
+
+def hashprice_day(
+    d: npt.NDArray[np.int64],
+    paths: npt.NDArray[np.int64],
+    *,
+    btc: FloatArray,
+    fees_per_block: FloatArray,
+    difficulty: FloatArray,
+    height: FloatArray,
+    subsidy_sat: FloatArray,
+    ema: FloatArray,
+    alpha: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Each row's hashprice on its day and rule 1's average after it, as ``_advance`` had them.
+
+    With ``difficulty`` 1 where not finite, ``subsidy = subsidy_sat_at_height(height)``,
+    ``hp = hashprice_usd_per_th_day(difficulty, btc[paths, d], subsidy, fees[d])``, the
+    halving's restatement ``known = _reward_factor(subsidy, subsidy_sat, fees[d])`` and
+    ``ema · known + α (hp − ema · known)``, operation by operation in numpy's order (the same
+    numbers; ``btc`` (1 or paths, days)). Returns difficulty, subsidy, hashprice, average.
+    """
+    out = (np.empty(d.size), np.empty(d.size), np.empty(d.size), np.empty(d.size))
+    kernel: Any = _hashprice_day_jit
+    kernel(
+        d,
+        paths,
+        btc,
+        fees_per_block,
+        difficulty,
+        height,
+        subsidy_sat,
+        ema,
+        float(alpha),
+        float(MAINNET.subsidy_halving_interval),
+        float(HS_PER_THS * SECONDS_PER_DAY),
+        float(HASHES_PER_DIFFICULTY),
+        float(SAT_PER_BTC),
+        *out,
+    )
+    return out
