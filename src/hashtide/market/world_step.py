@@ -15,6 +15,14 @@ a multiply and an add and divide by a spread as a product with its reciprocal (`
 compares the loop with the numpy expressions and Φ with scipy; the regression snapshot in
 tests/test_world_chunks.py holds. Rows are independent: a row's results do not depend on the
 other rows (chunks of paths stay bit-identical).
+
+Around that loop, :func:`advance_day` does the rest of the day in the same compiled call (the
+programmes, the bans' flows, the deliveries, rule 2's orders, the records, the state after
+the day) and :func:`hashprice_day` the day's hashprice and rule 1's average; :func:`take_step`
+commits a projected day. These follow the numpy code they replaced operation by operation,
+with no floating-point freedoms and sums in numpy's pairwise order: their results are the
+numpy code's to the bit (the logarithms and the programmes' Φ stay numpy's and scipy's, called
+between them).
 """
 
 from __future__ import annotations
