@@ -110,7 +110,8 @@ class _State:
     height: FloatArray  # (P,)
     day: npt.NDArray[np.int64]  # (P,) next day to commit
     difficulty: FloatArray  # (P,)
-    deliveries: FloatArray  # (P, n_days)
+    deliveries: FloatArray  # (P, n_days), or the days from ``deliveries_from`` on
+    deliveries_from: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -480,17 +481,11 @@ class WorldMarket:
         # Only the vintages some compartment may hold are stepped (``[lo, hi)``, see _window);
         # the programs' machines (one vintage each, in their own compartment) apart.
         lo, hi = self._window(st.cap, d)
-        g_rows, g_cols = self._program_cells()
         # Rule 1 with its logarithms taken once per cohort and day, and once per path; for the
         # programs with scipy's ndtr (numpy's logarithms and scipy's Φ: outside the loop).
         log_ema = np.log(np.maximum(ema, 1e-300))
-        log_cost, log_price = self._log_cost, self._log_price
-        on_g = _running_frac_log(
-            log_ema[:, None],
-            log_cost[g_rows, g_cols][None, :],
-            log_price[g_rows][:, d].T,
-            self.spread[g_rows][None, :],
-        )
+        log_cost_g, log_price_g, spread_g = self._program_rule1
+        on_g = _running_frac_log(log_ema[:, None], log_cost_g, log_price_g[:, d].T, spread_g)
         margin = new_machine_margin(
             ema, self._new_eff_daily[d], self._world_price[d], self._world_pue
         )
@@ -517,6 +512,8 @@ class WorldMarket:
             tables=self._day_tables,
             records=self._records if record else None,
             paths=paths,
+            deliveries_from=st.deliveries_from,
+            n_store=self.day_s.size,
         )
         running = day.running
         if not mask.any():
@@ -628,8 +625,23 @@ class WorldMarket:
 
     def _program_cells(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The compartment and vintage of each program's machines (its only cells)."""
+        return self._program_cell_arrays
+
+    @cached_property
+    def _program_cell_arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         n_regions = len(self.fleet.regions)
         return n_regions + np.arange(len(self.programs)), self._program_vintage
+
+    @cached_property
+    def _program_rule1(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Rule 1's inputs for the programs' cells: ln cost (1, G), ln price (G, days), spread
+        (1, G) (taken once, not every day)."""
+        g_rows, g_cols = self._program_cells()
+        return (
+            self._log_cost[g_rows, g_cols][None, :],
+            self._log_price[g_rows],
+            self.spread[g_rows][None, :],
+        )
 
     def _window(self, cap: FloatArray, d: npt.NDArray[np.int64]) -> tuple[int, int]:
         """The vintages ``[lo, hi)`` outside the programs' that any row of ``cap`` may hold.
@@ -742,6 +754,10 @@ class WorldMarket:
         # before with overwhelming probability, so what it uses is what a longer window gives.
         needed = PROJECTION_MARGIN * state.n_blocks * st.difficulty * HASHES_PER_DIFFICULTY
         needed = np.where(np.isfinite(needed), needed, np.inf)
+        # The projection reads the order book on its days and writes it lag_days on: it takes
+        # a copy of those columns only (the commit takes its orders over, not its book).
+        book_from = int(day.min())
+        book_to = min(int(day.max()) + PROJECTION_DAYS + self.params.lag_days + 1, self.day_s.size)
         projection = _State(
             cap=st.cap.copy(),
             ema=st.ema.copy(),
@@ -749,7 +765,8 @@ class WorldMarket:
             height=st.height.copy(),
             day=np.maximum(st.day, day),
             difficulty=st.difficulty.copy(),
-            deliveries=st.deliveries.copy(),
+            deliveries=st.deliveries[:, book_from:book_to].copy(),
+            deliveries_from=book_from,
         )
         end = np.minimum(day + PROJECTION_DAYS, last)
         # The running hashrate of every path per projected day (0 where not stepped).
@@ -775,6 +792,7 @@ class WorldMarket:
                     day=projection.day[keep],
                     difficulty=projection.difficulty[keep],
                     deliveries=projection.deliveries[keep],
+                    deliveries_from=book_from,
                 )
             d = np.minimum(day[rows] + j, self.day_s.size - 1)
             running = self._advance(

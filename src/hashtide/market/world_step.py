@@ -484,6 +484,8 @@ def _advance_day(
     dest_region: npt.NDArray[np.int64],
     dest_frac: FloatArray,
     deliveries: FloatArray,
+    deliveries_from: int,
+    n_store: int,
     order_share: FloatArray,
     new_vintage: npt.NDArray[np.int64],
     new_eff_daily: FloatArray,
@@ -526,7 +528,6 @@ def _advance_day(
     width = hi - lo
     n_programs = g_rows.size
     n_bans = ban_t1.size
-    n_store = deliveries.shape[1]
     leaving_w = np.empty(n_rows)
     # The regions' cohorts of every row (rules 1 and 3): the window after the day, the
     # hashrate running and the power drawn per region, the watts leaving.
@@ -591,7 +592,7 @@ def _advance_day(
             # The day's deliveries to the regions.
             j = new_vintage[day] - lo
             for r in range(order_share.shape[0]):
-                window[p, r, j] += deliveries[p, day] * order_share[r, day]
+                window[p, r, j] += deliveries[p, day - deliveries_from] * order_share[r, day]
         # Machines on their way and in hiding (the bans' compartments).
         total_moving = 0.0
         for b in range(n_bans):
@@ -612,7 +613,7 @@ def _advance_day(
         if advancing:
             arrival = day + lag_days
             if arrival < n_store:
-                deliveries[p, arrival] = orders[p]
+                deliveries[p, arrival - deliveries_from] = orders[p]
             blocks = total * seconds_per_day / (difficulty[p] * hashes_per_difficulty)
             new_ema[p] = ema[p]
             new_subsidy[p] = subsidy[p]
@@ -744,6 +745,8 @@ def advance_day(
     tables: DayTables,
     records: DayRecords | None,
     paths: npt.NDArray[np.int64],
+    deliveries_from: int = 0,
+    n_store: int | None = None,
 ) -> Day:
     """One day of the world market for every row, each on its own day ``d[p]``.
 
@@ -756,11 +759,13 @@ def advance_day(
     The rows in ``mask`` advance: ``cap`` and ``deliveries`` are written in place, the state
     after the day returned (the others keep theirs) and, with ``records``, the day's running
     hashrate and power per actor, hashprice, its average (``ema``), machines in transit and
-    covert written at ``[paths[p], d[p]]``. ``log_ema``, ``on_g`` (rule 1 of the programs,
-    (rows, G)) and ``margin`` (the new machines', rule 2) come from numpy and scipy: their
-    logarithms and Φ stay those of the numpy step, so the results are its to the bit (sums in
-    numpy's order, :func:`_pairwise_sum`; no floating-point freedoms outside
-    :func:`step_regions`).
+    covert written at ``[paths[p], d[p]]``. ``deliveries`` may hold only the days from
+    ``deliveries_from`` on (column ``day − deliveries_from``) of an order book of ``n_store``
+    days (default all of it): orders due from ``n_store`` on are dropped. ``log_ema``,
+    ``on_g`` (rule 1 of the programs, (rows, G)) and ``margin`` (the new machines', rule 2)
+    come from numpy and scipy: their logarithms and Φ stay those of the numpy step, so the
+    results are its to the bit (sums in numpy's order, :func:`_pairwise_sum`; no
+    floating-point freedoms outside :func:`step_regions`).
     """
     lo, hi = window
     t = tables
@@ -820,6 +825,8 @@ def advance_day(
         t.dest_region,
         t.dest_frac,
         deliveries,
+        int(deliveries_from),
+        int(deliveries.shape[1] if n_store is None else n_store),
         t.order_share,
         t.new_vintage,
         t.new_eff_daily,
