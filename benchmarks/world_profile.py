@@ -11,8 +11,10 @@ One variant (the first, 5 GW, 4 years) of scenarios/us-state-reserve.yaml runs t
 machine), after a 20-path warm-up run that loads the imports, the chain history and the
 fleet; no sensitivity reruns. It prints the functions with the most CPU of their own, then the
 parts a speed change aims at, as CPU seconds and shares of the run: the market's daily step
-(``WorldMarket._advance``, of which the compiled loop over the regions' cohorts,
-``world_step._step_regions``, and rule 1 for the programmes, ``_running_frac_log``), the rest of
+(``WorldMarket._advance``, of which the compiled day, ``world_step._advance_day`` — the
+regions' cohorts, programmes, bans, deliveries, orders and records — and rule 1 for the
+programmes, ``_running_frac_log``; before session 5 the compiled part was the cohorts' loop
+alone, ``world_step._step_regions``, which this reports when present), the rest of
 the market's epoch call, the engine around it, and the per-path accounting
 (``path_figures``). Profiling adds its own overhead (a few per cent here: the step is few,
 large numpy calls); compare runs of the same script, not with benchmarks/run.py.
@@ -65,7 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     stats = pstats.Stats(profile)
     stats.sort_stats("tottime").print_stats(args.top)
     step = _cumulative(stats, "world.py(_advance)")
-    loop = _cumulative(stats, "world_step.py(_step_regions)")
+    loop = _cumulative(stats, "world_step.py(_advance_day)") or _cumulative(
+        stats, "world_step.py(_step_regions)"
+    )
     rule1 = _cumulative(stats, "world.py(_running_frac_log)")
     called = _cumulative(stats, "world.py(__call__)")  # by the engine, once per epoch
     finish = _cumulative(stats, "world.py(finish)")  # after the engine: the last days
@@ -75,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.paths} paths of one variant: {cpu:.2f} s CPU (load {os.getloadavg()[0]:.2f})")
     for label, value in (
         ("daily step (WorldMarket._advance)", step),
-        ("  of which the regions' cohorts (compiled loop)", loop),
+        ("  of which the compiled day (numba)", loop),
         ("  of which rule 1 for the programmes (ndtr)", rule1),
         ("market, rest (commit, knots)", market - step),
         ("engine around the market", engine - called),

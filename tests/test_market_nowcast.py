@@ -258,3 +258,23 @@ def test_with_bans_takes_the_removed_machines_out_of_the_window() -> None:
     assert banned.hashrate_hs == pytest.approx(now.hashrate_hs / 0.8 * 0.6, rel=1e-3)
     # No ban under way: unchanged.
     assert with_bans(now, lambda t: 1.0) == now
+
+
+def test_nowcast_on_the_shipped_data_is_made_once_and_follows_the_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Reference: the nowcast from the same data passed explicitly (never cached).
+    import hashtide.market.nowcast as nowcast_module
+
+    start = _utc("2021-05-10")
+    first = nowcast(start)
+    assert nowcast(start) is first  # the chunks of a run share it
+    assert first == nowcast(start, history=chain_history(), tips=Tips.shipped())
+    # Other data in place of the shipped (as the tests above patch it): made again from it.
+    history = chain_history()
+    changed = dataclasses.replace(history, difficulty=history.difficulty * 2.0)
+    monkeypatch.setattr(nowcast_module, "chain_history", lambda: changed)
+    again = nowcast(start)
+    assert again is not first
+    assert again == nowcast(start, history=changed, tips=Tips.shipped())
+    assert again.hashrate_hs == pytest.approx(2.0 * first.hashrate_hs, rel=1e-12)

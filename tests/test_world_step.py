@@ -9,6 +9,7 @@ scipy's ``ndtr`` against the C library's ``erf``/``erfc``, and sums in another o
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.special import ndtr as scipy_ndtr
 
 from hashtide.market.world_step import ndtr, step_regions
@@ -162,3 +163,86 @@ def test_deliveries_and_knots_are_the_numpy_indexing() -> None:
     np.testing.assert_array_equal(
         take_steps(projected, step), np.take_along_axis(projected, step[:, None, :], axis=2)
     )
+
+
+def test_sums_are_numpys_to_the_bit() -> None:
+    # Reference: ndarray.sum itself (numpy's pairwise summation), on rows of every length up to
+    # three blocks of 128 and a few longer ones, and on (rows, n) arrays summed over axis 1 as
+    # WorldMarket._advance did (the compiled day must add in the same order to keep results).
+    from hashtide.market.world_step import _row_sum_jit
+
+    rng = np.random.default_rng(11)
+    for n in [*range(0, 400), 511, 1000, 4099]:
+        x = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, size=n)
+        assert _row_sum_jit(x) == x.sum(), n
+    block = rng.standard_normal((50, 15)) * 1e15
+    sums = block.sum(axis=1)
+    assert all(_row_sum_jit(np.ascontiguousarray(block[i])) == sums[i] for i in range(50))
+
+
+def test_min_and_max_are_numpys() -> None:
+    # Reference: np.minimum / np.maximum, NaN from either side included.
+    from hashtide.market.world_step import _np_max_jit, _np_min_jit
+
+    values = [-1.5, 0.0, 2.0, np.inf, -np.inf, np.nan]
+    for a in values:
+        for b in values:
+            np.testing.assert_array_equal(_np_min_jit(a, b), np.minimum(a, b))
+            np.testing.assert_array_equal(_np_max_jit(a, b), np.maximum(a, b))
+
+
+def test_first_held_is_the_numpy_scan() -> None:
+    # Reference: the numpy loop it replaces (WorldMarket._window before session 5).
+    from hashtide.market.world_step import first_held
+
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        cap = rng.uniform(size=(6, 4, 12)) * (rng.uniform(size=(6, 4, 12)) < 0.05)
+        cap[:, :, rng.integers(0, 12) :] += 1.0
+        if rng.uniform() < 0.2:
+            cap[rng.integers(0, 6), rng.integers(0, 4), rng.integers(0, 12)] = np.nan
+        hi = int(rng.integers(1, 13))
+        lo = 0
+        while lo < hi - 1 and not cap[:, :, lo].any():
+            lo += 1
+        assert first_held(cap, hi) == lo
+
+
+@pytest.mark.parametrize("per_path_prices", [False, True])
+def test_hashprice_day_is_the_numpy_expressions(per_path_prices: bool) -> None:
+    # Reference: the numpy functions WorldMarket._advance called before session 5
+    # (subsidy_sat_at_height, hashprice_usd_per_th_day, _reward_factor), rows across halvings
+    # (heights 839,000-841,000 and the subsidy before either side), unknown difficulties.
+    from hashtide.market.behaviour import hashprice_usd_per_th_day
+    from hashtide.market.history import subsidy_sat_at_height
+    from hashtide.market.world import _reward_factor
+    from hashtide.market.world_step import hashprice_day
+
+    rng = np.random.default_rng(12)
+    rows, days = 40, 30
+    d = rng.integers(0, days, size=rows)
+    paths = rng.permutation(60)[:rows]
+    btc = rng.uniform(2e4, 2e5, size=(60 if per_path_prices else 1, days))
+    fees = rng.uniform(0.01, 1.0, size=days)
+    difficulty = rng.uniform(5e13, 2e14, size=rows)
+    difficulty[:4] = [np.nan, np.inf, -np.inf, np.nan]
+    height = rng.uniform(839_000.0, 841_000.0, size=rows)
+    before = subsidy_sat_at_height(height + rng.choice([-2_000.0, 0.0, 2_000.0], size=rows))
+    ema = rng.uniform(0.02, 0.1, size=rows)
+    alpha = 1.0 - np.exp(-1.0 / 7.0)
+    got = hashprice_day(
+        d, paths, btc=btc, fees_per_block=fees, difficulty=difficulty, height=height,
+        subsidy_sat=before, ema=ema, alpha=alpha,
+    )  # fmt: skip
+    known_difficulty = np.where(np.isfinite(difficulty), difficulty, 1.0)
+    subsidy = subsidy_sat_at_height(height)
+    price = np.broadcast_to(btc, (60, days))[paths, d]
+    hp = hashprice_usd_per_th_day(
+        known_difficulty, price, subsidy_sat=subsidy, fees_btc_per_block=fees[d]
+    )
+    known = _reward_factor(subsidy, before, fees[d])
+    expected = (known_difficulty, subsidy, hp, ema * known + alpha * (hp - ema * known))
+    assert (known != 1.0).any()  # some rows cross a halving
+    assert (known == 1.0).any()
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -8,8 +8,10 @@ exogenous case, stored with a leading axis of length 1) or differ per path (a ma
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -130,13 +132,12 @@ class Schedule:
         The slopes are stored as zeros shared by every path (a leading axis of length 1), so
         the common case of a market model's daily steps costs one cumulative sum per epoch.
         """
-        start = np.ascontiguousarray(start)
-        width = np.diff(knots)
-        work = np.zeros_like(start)
-        np.cumsum(start[..., :-1] * width, axis=-1, out=work[..., 1:])
-        total_start = start.sum(axis=1)
-        total_work = np.zeros_like(total_start)
-        np.cumsum(total_start[:, :-1] * width, axis=1, out=total_work[:, 1:])
+        start = np.ascontiguousarray(start, dtype=np.float64)
+        width = np.ascontiguousarray(np.diff(knots), dtype=np.float64)
+        work = np.empty_like(start)
+        total_start = np.empty((start.shape[0], start.shape[2]))
+        total_work = np.empty_like(total_start)
+        _step_works_kernel()(start, width, work, total_start, total_work)
         zero_from = _zero_from(knots, total_start == 0)
         slope = np.zeros((1, *start.shape[1:]))
         total_slope = np.zeros((1, knots.size))
@@ -312,6 +313,53 @@ class Schedule:
             fallback = np.where(usable, over_piece, 1.0)
             rates = np.where(bad, fallback, rates)
         return rates, work
+
+
+def _step_works(
+    start: FloatArray,
+    width: FloatArray,
+    work: FloatArray,
+    total_start: FloatArray,
+    total_work: FloatArray,
+) -> None:
+    """The work integrals of constant pieces (:meth:`Schedule.from_steps`), in one pass.
+
+    ``work[..., 0] = 0``, ``work[..., 1:] = cumsum(start[..., :-1] · width)``;
+    ``total_start = start.sum(axis=1)``, ``total_work`` likewise from it: numpy's expressions
+    with numpy's order of additions (a running sum; over actors from the first), so the same
+    numbers to the bit without their temporaries (tests/test_engine_schedule_steps.py).
+    """
+    n_variants, n_actors, n_knots = start.shape
+    for v in range(n_variants):
+        for a in range(n_actors):
+            work[v, a, 0] = 0.0
+            if n_knots > 1:
+                acc = start[v, a, 0] * width[0]
+                work[v, a, 1] = acc
+                for k in range(1, n_knots - 1):
+                    acc = acc + start[v, a, k] * width[k]
+                    work[v, a, k + 1] = acc
+        for k in range(n_knots):
+            total = start[v, 0, k] if n_actors > 0 else 0.0
+            for a in range(1, n_actors):
+                total += start[v, a, k]
+            total_start[v, k] = total
+        total_work[v, 0] = 0.0
+        if n_knots > 1:
+            acc = total_start[v, 0] * width[0]
+            total_work[v, 1] = acc
+            for k in range(1, n_knots - 1):
+                acc = acc + total_start[v, k] * width[k]
+                total_work[v, k + 1] = acc
+
+
+@functools.cache
+def _step_works_kernel() -> Any:
+    """:func:`_step_works` compiled with numba (imported on first use: the engine alone, as
+    a command's start-up, does not pay numba's import)."""
+    from numba import njit
+
+    return njit(cache=True, nogil=True)(_step_works)
 
 
 def _zero_from(knots: FloatArray, off: NDArray[np.bool_]) -> FloatArray:

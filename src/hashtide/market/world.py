@@ -42,7 +42,6 @@ from hashtide.market.behaviour import (
     EntryFit,
     electricity_cost_usd_per_th_day,
     fit_entry,
-    hashprice_usd_per_th_day,
     new_machine_margin,
     running_frac,
     supply_pace,
@@ -59,7 +58,15 @@ from hashtide.market.events import (
 from hashtide.market.fleet import MAX_IDLE_RATIO, WorldFleet, new_machine_efficiency_j_per_th
 from hashtide.market.history import FEE_AVERAGE_DAYS, MarketInputs, subsidy_sat_at_height
 from hashtide.market.regions import Region, china_split, order_shares
-from hashtide.market.world_step import add_deliveries, step_regions, take_steps
+from hashtide.market.world_step import (
+    DayRecords,
+    DayTables,
+    advance_day,
+    first_held,
+    hashprice_day,
+    take_step,
+    take_steps,
+)
 from hashtide.protocol.hashrate import HASHES_PER_DIFFICULTY
 from hashtide.units import SAT_PER_BTC, SECONDS_PER_DAY, SECONDS_PER_YEAR
 
@@ -103,7 +110,8 @@ class _State:
     height: FloatArray  # (P,)
     day: npt.NDArray[np.int64]  # (P,) next day to commit
     difficulty: FloatArray  # (P,)
-    deliveries: FloatArray  # (P, n_days)
+    deliveries: FloatArray  # (P, n_days), or the days from ``deliveries_from`` on
+    deliveries_from: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,7 +280,9 @@ class WorldMarket:
                 f"prices gave shape {btc.shape}; expected (1 or {n_paths}, {n_days})"
             )
         self.btc_price_usd = np.broadcast_to(btc, (n_paths, n_days))
+        self._btc_rows = np.ascontiguousarray(btc)  # (1 or P, days), read by the daily step
         self.fees_btc_per_block = np.broadcast_to(np.asarray(fees, dtype=float), (n_days,))
+        self._fees_rows = np.ascontiguousarray(self.fees_btc_per_block)
         self.spread = np.array(
             [r.power_price_spread for r in regions] + [_PROGRAM_SPREAD] * len(self.programs)
         )
@@ -452,150 +462,65 @@ class WorldMarket:
         path of each row of ``st`` (default: row ``i`` is path ``i``).
         """
         params = self.params
-        n_regions = len(self.fleet.regions)
-        n_rows = st.ema.size
-        every = np.arange(n_rows)
-        paths = every if paths is None else paths
-        difficulty = np.where(np.isfinite(st.difficulty), st.difficulty, 1.0)
-        subsidy = subsidy_sat_at_height(st.height)
-        fees = self.fees_btc_per_block[d]
-        hp = hashprice_usd_per_th_day(
-            difficulty,
-            self.btc_price_usd[paths, d],
-            subsidy_sat=subsidy,
-            fees_btc_per_block=fees,
-        )
-        alpha = 1.0 - math.exp(-1.0 / params.switch_smoothing_days)
-        # Rule 1's expectation knows the protocol: at a halving the average of past hashprice
-        # is restated at the new subsidy (a factor of exactly 1 on every other day); a retarget
+        paths = np.arange(st.ema.size) if paths is None else paths
+        # The day's hashprice at the difficulty in force, and rule 1's average of it. Rule 1's
+        # expectation knows the protocol: at a halving the average of past hashprice is
+        # restated at the new subsidy (a factor of exactly 1 on every other day); a retarget
         # that raises the difficulty restates it when the epoch is handed over (__call__).
-        known = _reward_factor(subsidy, st.subsidy_sat, fees)
-        ema = st.ema * known + alpha * (hp - st.ema * known)
-        # Only the vintages some compartment may hold are stepped (``win``, see _window); the
-        # programs' machines (one vintage each, in their own compartment) apart, as (rows, G).
+        difficulty, subsidy, hp, ema = hashprice_day(
+            d,
+            paths,
+            btc=self._btc_rows,
+            fees_per_block=self._fees_rows,
+            difficulty=st.difficulty,
+            height=st.height,
+            subsidy_sat=st.subsidy_sat,
+            ema=st.ema,
+            alpha=1.0 - math.exp(-1.0 / params.switch_smoothing_days),
+        )
+        # Only the vintages some compartment may hold are stepped (``[lo, hi)``, see _window);
+        # the programs' machines (one vintage each, in their own compartment) apart.
         lo, hi = self._window(st.cap, d)
-        win = slice(lo, hi)
-        g_rows, g_cols = self._program_cells()
-        # Rule 1 with its logarithms taken once per cohort and day, and once per path.
+        # Rule 1 with its logarithms taken once per cohort and day, and once per path; for the
+        # programs with scipy's ndtr (numpy's logarithms and scipy's Φ: outside the loop).
         log_ema = np.log(np.maximum(ema, 1e-300))
-        log_cost, log_price = self._log_cost, self._log_price
-        # The regions' cohorts in one compiled pass (world_step): rule 1's running share, the
-        # hashrate and power that run, rule 3's scrapping and retirement, the watts leaving.
-        cap, hashing_r, power_r, leaving_w = step_regions(
+        log_cost_g, log_price_g, spread_g = self._program_rule1
+        on_g = _running_frac_log(log_ema[:, None], log_cost_g, log_price_g[:, d].T, spread_g)
+        margin = new_machine_margin(
+            ema, self._new_eff_daily[d], self._world_price[d], self._world_pue
+        )
+        # The rest of the day in one compiled pass (world_step.advance_day): the regions'
+        # cohorts (rules 1 and 3), the programs, the bans' flows, the deliveries, rule 2's
+        # orders, the records and the state after the day (rows in ``mask`` only).
+        day = advance_day(
             st.cap,
             (lo, hi),
-            n_regions,
             d,
             mask,
-            log_ema,
-            log_cost=log_cost,
-            log_price=log_price,
-            spread=self.spread,
-            avail=self.avail,
-            pue=self.pue,
-            eff=self.eff,
-            dead_from=self._dead_from,
-            scrap_days=params.scrap_days,
+            log_ema=log_ema,
+            on_g=on_g,
+            margin=margin,
+            ema=ema,
+            subsidy=subsidy,
+            hashprice=hp,
+            difficulty=difficulty,
+            old_ema=st.ema,
+            old_subsidy=st.subsidy_sat,
+            old_height=st.height,
+            old_day=st.day,
+            deliveries=st.deliveries,
+            tables=self._day_tables,
+            records=self._records if record else None,
+            paths=paths,
+            deliveries_from=st.deliveries_from,
+            n_store=self.day_s.size,
         )
-        held = st.cap[:, g_rows, g_cols]
-        on_g = _running_frac_log(
-            log_ema[:, None],
-            log_cost[g_rows, g_cols][None, :],
-            log_price[g_rows][:, d].T,
-            self.spread[g_rows][None, :],
-        )
-        hashing_g = held * on_g * self.avail[g_rows][:, d].T
-        running: FloatArray = np.concatenate([hashing_r, hashing_g], axis=1)
+        running = day.running
         if not mask.any():
             if steps is not None:
                 steps.append(_Step(mask=mask, running=running, rows=paths))
             return running
-        # Rule 3's replacements by power: a site refills the watts its leaving machines drew
-        # with machines on sale today (more hashrate per watt).
-        leaving = leaving_w / self._new_eff_daily[d]
-        for b, ban in enumerate(self.bans):
-            t1, t2 = self._transit[b]
-            share = self._removal[b, d]
-            if share.any():
-                for region, covert in self._covert[b]:
-                    removed = cap[:, region, :] * share[:, None]
-                    cap[:, region, :] -= removed
-                    cap[:, t1, :] += removed * ban.relocate_frac
-                    cap[:, covert, :] += removed * ban.covert_frac
-            rate = 2.0 / ban.relocate_delay_days
-            flow1 = cap[:, t1, :] * rate
-            flow2 = cap[:, t2, :] * rate
-            cap[:, t1, :] -= flow1
-            cap[:, t2, :] += flow1 - flow2
-            for key, frac in ban.relocate_to.items():
-                cap[:, self.fleet.region_keys.index(key), :] += flow2 * frac
-            back = self._covert_back[b, d]
-            if back.any():
-                for region, covert in self._covert[b]:
-                    moved = cap[:, covert, :] * back[:, None]
-                    cap[:, covert, :] -= moved
-                    cap[:, region, :] += moved
-        # A program's net flow is negative while its machines retire by delivery day (its
-        # vintage never reaches ``_dead_from``).
-        program = np.maximum(held + self._program_add[:, d].T, 0.0)
-        # The day's deliveries, to the rows that advance (the others keep their machines).
-        add_deliveries(
-            cap,
-            lo,
-            d,
-            mask,
-            deliveries=st.deliveries,
-            share=self._order_share,
-            vintage=self._new_vintage,
-        )
-        total = running.sum(axis=1)
-        margin = new_machine_margin(
-            ema, self._new_eff_daily[d], self._world_price[d], self._world_pue
-        )
-        supply = self._pace[d] + leaving
-        orders = np.minimum(
-            self.entry.kappa_per_day * total * margin,
-            np.minimum(params.supply_cap_frac_per_month / 30.0 * total, supply),
-        )
-        arrival = d + params.lag_days
-        due = mask & (arrival < st.deliveries.shape[1])
-        st.deliveries[every[due], arrival[due]] = orders[due]
-        blocks = total * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)
-        if record or steps is not None:
-            power = np.concatenate(
-                [power_r, hashing_g * self.eff[g_cols][None, :] / 1e12 * self.pue[n_regions:]],
-                axis=1,
-            )
-            moving = hidden = np.zeros(n_rows)
-            if self._transit:
-                moving = np.asarray(
-                    sum(
-                        cap[:, a, :].sum(axis=1) + cap[:, b, :].sum(axis=1)
-                        for a, b in self._transit
-                    )
-                )
-                hidden = np.asarray(
-                    sum(cap[:, c, :].sum(axis=1) for pairs in self._covert for _, c in pairs)
-                )
-            if record:
-                rows, days = np.flatnonzero(mask), d[mask]
-                self.running_hs[paths[rows], days] = running[rows]
-                self.power_w[paths[rows], days] = power[rows]
-                self.hashprice[paths[rows], days] = hp[rows]
-                self.expected_hashprice[paths[rows], days] = ema[rows]
-                if self._transit:
-                    self.transit_hs[paths[rows], days] = moving[rows]
-                    self.covert_waiting_hs[paths[rows], days] = hidden[rows]
-        if not mask.all():
-            if self.bans:  # the bans' flows moved every row's machines; the step kept the rest
-                cap = np.where(mask[:, None, None], cap, st.cap[:, :, win])
-            program = np.where(mask[:, None], program, held)
-        st.cap[:, :, win] = cap
-        st.cap[:, g_rows, g_cols] = program
-        st.ema = np.where(mask, ema, st.ema)
-        st.subsidy_sat = np.where(mask, subsidy, st.subsidy_sat)
-        st.height = np.where(mask, st.height + blocks, st.height)
-        st.day = np.where(mask, d + 1, st.day)
+        st.ema, st.subsidy_sat, st.height, st.day = day.ema, day.subsidy_sat, day.height, day.day
         if steps is not None:
             steps.append(
                 _Step(
@@ -603,22 +528,87 @@ class WorldMarket:
                     running=running,
                     rows=paths,
                     day=d,
-                    power=power,
+                    power=day.power,
                     hashprice=hp,
                     expected_hashprice=ema,
-                    transit=moving,
-                    covert=hidden,
-                    orders=orders,
-                    arrival=arrival,
-                    cap=cap,  # a copy: st.cap was written from it
+                    transit=day.moving,
+                    covert=day.hidden,
+                    orders=day.orders,
+                    arrival=d + params.lag_days,
+                    cap=day.window,
                     lo=lo,
-                    program_cap=program,
+                    program_cap=day.program,
                     ema=st.ema,
                     subsidy_sat=st.subsidy_sat,
                     height=st.height,
                 )
             )
         return running
+
+    @cached_property
+    def _day_tables(self) -> DayTables:
+        """The per-run arrays of the compiled day (world_step.advance_day)."""
+        n_regions = len(self.fleet.regions)
+        keys = self.fleet.region_keys
+        g_rows, g_cols = self._program_cells()
+        pair_start, pair_region, pair_store = [0], [], []
+        dest_start, dest_region, dest_frac = [0], [], []
+        for b, ban in enumerate(self.bans):
+            for region, covert in self._covert[b]:
+                pair_region.append(region)
+                pair_store.append(covert)
+            pair_start.append(len(pair_region))
+            for key, frac in ban.relocate_to.items():
+                dest_region.append(keys.index(key))
+                dest_frac.append(frac)
+            dest_start.append(len(dest_region))
+        ints = np.int64
+        return DayTables(
+            n_regions=n_regions,
+            log_cost=self._log_cost,
+            log_price=self._log_price,
+            spread=self.spread,
+            avail=self.avail,
+            pue=self.pue,
+            eff=self.eff,
+            dead_from=self._dead_from,
+            scrap_days=float(self.params.scrap_days),
+            g_rows=g_rows,
+            g_cols=g_cols,
+            program_add=self._program_add,
+            ban_t1=np.array([t1 for t1, _ in self._transit], dtype=ints),
+            ban_t2=np.array([t2 for _, t2 in self._transit], dtype=ints),
+            ban_rate=np.array([2.0 / ban.relocate_delay_days for ban in self.bans], dtype=float),
+            ban_relocate=np.array([ban.relocate_frac for ban in self.bans], dtype=float),
+            ban_covert=np.array([ban.covert_frac for ban in self.bans], dtype=float),
+            removal=self._removal,
+            covert_back=self._covert_back,
+            pair_start=np.array(pair_start, dtype=ints),
+            pair_region=np.array(pair_region, dtype=ints),
+            pair_store=np.array(pair_store, dtype=ints),
+            dest_start=np.array(dest_start, dtype=ints),
+            dest_region=np.array(dest_region, dtype=ints),
+            dest_frac=np.array(dest_frac, dtype=float),
+            order_share=self._order_share,
+            new_vintage=self._new_vintage,
+            new_eff_daily=self._new_eff_daily,
+            pace=self._pace,
+            kappa=float(self.entry.kappa_per_day),
+            supply_cap_per_day=float(self.params.supply_cap_frac_per_month / 30.0),
+            lag_days=int(self.params.lag_days),
+        )
+
+    @property
+    def _records(self) -> DayRecords:
+        """The daily records the compiled day writes to (per path and day)."""
+        return DayRecords(
+            running_hs=self.running_hs,
+            power_w=self.power_w,
+            hashprice=self.hashprice,
+            expected_hashprice=self.expected_hashprice,
+            transit_hs=self.transit_hs,
+            covert_waiting_hs=self.covert_waiting_hs,
+        )
 
     @cached_property
     def _log_cost(self) -> FloatArray:
@@ -635,8 +625,23 @@ class WorldMarket:
 
     def _program_cells(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The compartment and vintage of each program's machines (its only cells)."""
+        return self._program_cell_arrays
+
+    @cached_property
+    def _program_cell_arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         n_regions = len(self.fleet.regions)
         return n_regions + np.arange(len(self.programs)), self._program_vintage
+
+    @cached_property
+    def _program_rule1(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Rule 1's inputs for the programs' cells: ln cost (1, G), ln price (G, days), spread
+        (1, G) (taken once, not every day)."""
+        g_rows, g_cols = self._program_cells()
+        return (
+            self._log_cost[g_rows, g_cols][None, :],
+            self._log_price[g_rows],
+            self.spread[g_rows][None, :],
+        )
 
     def _window(self, cap: FloatArray, d: npt.NDArray[np.int64]) -> tuple[int, int]:
         """The vintages ``[lo, hi)`` outside the programs' that any row of ``cap`` may hold.
@@ -646,10 +651,7 @@ class WorldMarket:
         there yet). Stepping only these is stepping all: the rest are zeros that stay zero.
         """
         hi = int(self._new_vintage[d].max()) + 1
-        lo = 0
-        while lo < hi - 1 and not cap[:, :, lo].any():
-            lo += 1
-        return lo, hi
+        return first_held(cap, hi), hi
 
     def _commit(self, until_day: npt.NDArray[np.int64], active: npt.NDArray[np.bool_]) -> None:
         """Advance every active path, day by day on its own calendar, up to ``until_day``.
@@ -696,34 +698,30 @@ class WorldMarket:
             covered += going
         take = np.minimum(np.maximum(until - st.day, 0), covered)
         take = np.where(active & (start == st.day), take, 0)
-        delivered = st.deliveries.shape[1]
+        g_rows, g_cols = self._program_cells()
+        records = self._records
         for j, step in enumerate(steps):
             rows = np.flatnonzero(take > j)
             if rows.size == 0:
                 break
-            at = np.searchsorted(step.rows, rows)  # the rows' places in the step's arrays
-            days = step.day[at]
-            self.running_hs[rows, days] = step.running[at]
-            self.power_w[rows, days] = step.power[at]
-            self.hashprice[rows, days] = step.hashprice[at]
-            self.expected_hashprice[rows, days] = step.expected_hashprice[at]
-            if self._transit:
-                self.transit_hs[rows, days] = step.transit[at]
-                self.covert_waiting_hs[rows, days] = step.covert[at]
-            arrival = step.arrival[at]
-            due = arrival < delivered
-            st.deliveries[rows[due], arrival[due]] = step.orders[at][due]
-            last = take[rows] == j + 1
-            if last.any():
-                done, g_rows, g_cols = rows[last], *self._program_cells()
-                width = step.cap.shape[2]
-                st.cap[done] = 0.0  # outside the step's window and the programs' cells: empty
-                st.cap[done, :, step.lo : step.lo + width] = step.cap[at[last]]
-                st.cap[done[:, None], g_rows[None, :], g_cols[None, :]] = step.program_cap[at[last]]
-                st.ema[rows[last]] = step.ema[at[last]]
-                st.subsidy_sat[rows[last]] = step.subsidy_sat[at[last]]
-                st.height[rows[last]] = step.height[at[last]]
-                st.day[rows[last]] = step.day[at[last]] + 1
+            # The rows' places in the step's arrays; the last step taken sets the state.
+            at = np.searchsorted(step.rows, rows)
+            take_step(
+                rows,
+                at,
+                take[rows] == j + 1,
+                step,
+                g_rows=g_rows,
+                g_cols=g_cols,
+                bans=bool(self._transit),
+                records=records,
+                cap=st.cap,
+                deliveries=st.deliveries,
+                ema=st.ema,
+                subsidy_sat=st.subsidy_sat,
+                height=st.height,
+                day=st.day,
+            )
 
     def __call__(self, state: EpochState) -> FleetHashrate:
         """Commit the epoch that ended, then project the next weeks (engine protocol)."""
@@ -756,6 +754,10 @@ class WorldMarket:
         # before with overwhelming probability, so what it uses is what a longer window gives.
         needed = PROJECTION_MARGIN * state.n_blocks * st.difficulty * HASHES_PER_DIFFICULTY
         needed = np.where(np.isfinite(needed), needed, np.inf)
+        # The projection reads the order book on its days and writes it lag_days on: it takes
+        # a copy of those columns only (the commit takes its orders over, not its book).
+        book_from = int(day.min())
+        book_to = min(int(day.max()) + PROJECTION_DAYS + self.params.lag_days + 1, self.day_s.size)
         projection = _State(
             cap=st.cap.copy(),
             ema=st.ema.copy(),
@@ -763,10 +765,12 @@ class WorldMarket:
             height=st.height.copy(),
             day=np.maximum(st.day, day),
             difficulty=st.difficulty.copy(),
-            deliveries=st.deliveries.copy(),
+            deliveries=st.deliveries[:, book_from:book_to].copy(),
+            deliveries_from=book_from,
         )
         end = np.minimum(day + PROJECTION_DAYS, last)
-        steps: list[FloatArray] = []
+        # The running hashrate of every path per projected day (0 where not stepped).
+        projected = np.zeros((self.n_paths, len(self.actor_names), PROJECTION_DAYS + 1))
         kept: list[_Step] = []
         done = np.zeros(self.n_paths, dtype=np.int64)
         work = np.zeros(self.n_paths)
@@ -788,20 +792,19 @@ class WorldMarket:
                     day=projection.day[keep],
                     difficulty=projection.difficulty[keep],
                     deliveries=projection.deliveries[keep],
+                    deliveries_from=book_from,
                 )
             d = np.minimum(day[rows] + j, self.day_s.size - 1)
-            running = np.zeros((self.n_paths, len(self.actor_names)))
-            running[rows] = self._advance(
+            running = self._advance(
                 projection, d, going[rows], record=False, steps=kept, paths=rows
             )
-            steps.append(running)
+            projected[rows, :, j] = running
             done = np.where(going | (j == 0), j + 1, done)
-            if j > 0:
-                work += np.where(going, running.sum(axis=1) * SECONDS_PER_DAY, 0.0)
+            if j > 0:  # the paths not stepped are not going
+                work[rows] += np.where(going[rows], running.sum(axis=1) * SECONDS_PER_DAY, 0.0)
                 going &= work < needed
         # The commit takes this projection over where a path starts on the day it is at.
         self._projection, self._projection_start = kept, day.copy()
-        projected = np.stack(steps, axis=2)  # (P, A, steps)
         # Column c of the knots is day first + c: a path's own step c - (own - first), held
         # before its first day and after its last projected one.
         column = np.arange(last - first + 1)[None, :] - (day - first)[:, None]

@@ -35,14 +35,15 @@ WORLD_BYTES_PER_PATH_DAY_ACTOR = 100.0
 #: of which ~42 MB the chunk's paths and ≈ 130 MB numba's LLVM (174 MB before numba); rounded
 #: up.
 WORLD_BASE_BYTES = 320e6
-#: World market: CPU seconds per path, day and actor: 42 ms of CPU per path of
+#: World market: CPU seconds per path, day and actor: 24.2 ms of CPU per path of
 #: us-state-reserve (3 variants of 4 years) in three 10,000-path runs (benchmarks/run.py,
-#: 2026-12-02, session 4, after the compiled step: 388-444 s of CPU, shared 2-core machine at
-#: load 3-5), i.e. 14 ms per path and variant over ≈ 1,561 days × 15 actors (6.0e-7). It was
-#: 19-20 ms (9e-7) after the session-3 step changes, 43 ms (1.8e-6) before them.
+#: 2026-12-03, session 5, the whole market day compiled: 249-256 s of CPU, median 249, shared
+#: 2-core machine at load 1.0-1.3), i.e. 8.1 ms per path and variant over ≈ 1,561 days × 15
+#: actors (3.44e-7, rounded up). It was 14 ms (6.0e-7) after session 4's compiled cohort
+#: loop, 19-20 ms (9e-7) after the session-3 step changes, 43 ms (1.8e-6) before them.
 #: A rough guide, shown to the user; wall-clock time is longer when other processes share the
 #: cores.
-WORLD_SECONDS_PER_PATH_DAY_ACTOR = 6e-7
+WORLD_SECONDS_PER_PATH_DAY_ACTOR = 3.5e-7
 #: World market: CPU seconds per variant whatever the paths (the fixed part of the same runs:
 #: 17.0 s of CPU for 20 paths of the 3 variants with the sensitivity reruns, imports, the fleet
 #: and numba's cached code included: 5.7 s a variant, rounded up).

@@ -523,13 +523,19 @@ def path_figures(
     span = np.flatnonzero(inside)
     stretch = slice(int(span[0]), int(span[-1]) + 1) if span.size else slice(0, 0)
     n_days = int(inside.sum())
-    zeros = np.zeros((market.n_paths, n_days))
+    found = [j for j, i in enumerate(site_index) if i >= 0]
 
-    def column(records: FloatArray, i: int) -> FloatArray:
-        return np.nan_to_num(records[:, stretch, i], nan=0.0) if i >= 0 else zeros
+    def columns(records: FloatArray) -> FloatArray:
+        """The sites' actors' records on the horizon's days, (P, H, S), 0 where none: one
+        gather over the records (not one pass over all of them per site)."""
+        out = np.zeros((market.n_paths, n_days, len(sites)))
+        if found:
+            taken = records[:, stretch][:, :, [site_index[j] for j in found]]
+            out[:, :, found] = np.nan_to_num(taken, nan=0.0)
+        return out
 
-    running = np.stack([column(market.running_hs, i) for i in site_index], axis=2)
-    power = np.stack([column(market.power_w, i) for i in site_index], axis=2)
+    running = columns(market.running_hs)
+    power = columns(market.power_w)
     total = np.nan_to_num(market.running_hs[:, stretch].sum(axis=2), nan=0.0)  # (P, H)
     actor = running.sum(axis=2)
     day_year = year_index(days[inside] + SECONDS_PER_DAY / 2, start_s, years)
