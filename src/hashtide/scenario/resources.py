@@ -44,10 +44,13 @@ WORLD_BASE_BYTES = 320e6
 #: A rough guide, shown to the user; wall-clock time is longer when other processes share the
 #: cores.
 WORLD_SECONDS_PER_PATH_DAY_ACTOR = 3.5e-7
-#: World market: CPU seconds per variant whatever the paths (the fixed part of the same runs:
-#: 17.0 s of CPU for 20 paths of the 3 variants with the sensitivity reruns, imports, the fleet
-#: and numba's cached code included: 5.7 s a variant, rounded up).
-WORLD_SECONDS_PER_VARIANT = 6.0
+#: World market: CPU seconds per variant whatever the paths, and per simulated day of it (the
+#: fleet's rebuild and projection, the chain history, numba's cached code): one path of one
+#: us-state-reserve variant took 2.4-2.6 s of CPU over 4 years and 4.7 s over 40 (the CLI with
+#: its imports, 2026-12-03, session 5, after the compiled day, load 0.8): 0.18 ms a day, 2.3 s
+#: besides; rounded up. (A single constant of 6 s had said "6 s" for a 100-year run.)
+WORLD_SECONDS_PER_VARIANT = 2.5
+WORLD_SECONDS_PER_VARIANT_DAY = 2e-4
 #: World market: days simulated beyond the horizon (the start's retarget period, the months
 #: between the newest history and a future start, the projection window) — a rough allowance.
 WORLD_EXTRA_DAYS = 100
@@ -184,7 +187,9 @@ def _estimate_world(
             chunk = max(SEED_BLOCK_PATHS, (chunk // 2) // SEED_BLOCK_PATHS * SEED_BLOCK_PATHS)
     chunk = max(1, chunk)
     duration = variants * (
-        WORLD_SECONDS_PER_VARIANT + n_paths * days * actors * WORLD_SECONDS_PER_PATH_DAY_ACTOR
+        WORLD_SECONDS_PER_VARIANT
+        + days * WORLD_SECONDS_PER_VARIANT_DAY
+        + n_paths * days * actors * WORLD_SECONDS_PER_PATH_DAY_ACTOR
     )
     return RunEstimate(
         n_paths=n_paths,
