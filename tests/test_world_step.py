@@ -138,26 +138,12 @@ def test_compiled_step_rows_are_independent() -> None:
             np.testing.assert_array_equal(a, b[one])
 
 
-def test_deliveries_and_knots_are_the_numpy_indexing() -> None:
-    # Independent derivation: the numpy fancy indexing they replace (world.py, session 3).
-    from hashtide.market.world_step import add_deliveries, take_steps
+def test_knots_are_the_numpy_indexing() -> None:
+    # Independent derivation: the numpy fancy indexing take_steps replaces (world.py, session 3).
+    from hashtide.market.world_step import take_steps
 
     rng = np.random.default_rng(5)
-    rows, n_regions, n_compartments, width, n_days = 30, 6, 8, 9, 50
-    cap = rng.uniform(size=(rows, n_compartments, width))
-    d = rng.integers(0, n_days, size=rows)
-    mask = rng.uniform(size=rows) < 0.7
-    deliveries = rng.uniform(size=(rows, n_days))
-    share = rng.uniform(size=(n_regions, n_days))
-    lo = 4
-    vintage = lo + rng.integers(0, width, size=n_days)
-    expected = cap.copy()
-    adv, d_adv = np.flatnonzero(mask), d[mask]
-    expected[adv[:, None], np.arange(n_regions)[None, :], vintage[d_adv][:, None] - lo] += (
-        deliveries[adv, d_adv][:, None] * share[:, d_adv].T
-    )
-    add_deliveries(cap, lo, d, mask, deliveries=deliveries, share=share, vintage=vintage)
-    np.testing.assert_array_equal(cap, expected)
+    rows = 30
     projected = rng.uniform(size=(rows, 5, 12))
     step = rng.integers(0, 12, size=(rows, 20))
     np.testing.assert_array_equal(

@@ -283,56 +283,6 @@ def _ndtr_array(x: FloatArray, table: FloatArray, out: FloatArray) -> None:
 _ndtr_array_jit = njit(cache=True)(_ndtr_array)
 
 
-def _add_deliveries(
-    cap: FloatArray,
-    lo: int,
-    d: npt.NDArray[np.int64],
-    mask: npt.NDArray[np.bool_],
-    deliveries: FloatArray,
-    share: FloatArray,
-    vintage: npt.NDArray[np.int64],
-) -> None:
-    for p in range(cap.shape[0]):
-        if mask[p]:
-            day = d[p]
-            j = vintage[day] - lo
-            for r in range(share.shape[0]):
-                cap[p, r, j] += deliveries[p, day] * share[r, day]
-
-
-_add_deliveries_jit = njit(cache=True, nogil=True)(_add_deliveries)
-
-
-def add_deliveries(
-    cap: FloatArray,
-    lo: int,
-    d: npt.NDArray[np.int64],
-    mask: npt.NDArray[np.bool_],
-    *,
-    deliveries: FloatArray,
-    share: FloatArray,
-    vintage: npt.NDArray[np.int64],
-) -> None:
-    """Add each advancing row's deliveries of its day to its regions, in place.
-
-    ``cap[p, r, vintage[d[p]] − lo] += deliveries[p, d[p]] · share[r, d[p]]`` for the rows in
-    ``mask`` (``cap`` is the window starting at vintage ``lo``, shape (rows, K, width);
-    ``share`` (regions, days) each region's share of the day's orders).
-    """
-    if not cap.flags.c_contiguous:
-        raise ValueError("cap must be C-contiguous (it is written in place)")
-    kernel: Any = _add_deliveries_jit
-    kernel(
-        cap,
-        lo,
-        np.ascontiguousarray(d, dtype=np.int64),
-        np.ascontiguousarray(mask, dtype=np.bool_),
-        np.ascontiguousarray(deliveries),
-        np.ascontiguousarray(share),
-        np.ascontiguousarray(vintage, dtype=np.int64),
-    )
-
-
 def _take_steps(projected: FloatArray, step: npt.NDArray[np.int64], out: FloatArray) -> None:
     for p in range(out.shape[0]):
         for a in range(out.shape[1]):
@@ -753,7 +703,7 @@ def advance_day(
     The regions' cohorts as :func:`step_regions`; the programs' machines running
     (``held · on_g · availability``) and their net flow; each ban's flows (the day's removals
     to transit and covert, the transit stages, arrivals, covert returns); the day's
-    deliveries (:func:`add_deliveries`); rule 2's orders
+    deliveries (the day's vintage on sale, to each region by its share of orders); rule 2's orders
     ``min(κ · total · margin, min(cap · total, pace + leaving / new efficiency))``, written to
     ``deliveries`` ``lag_days`` on; the blocks the day's hashrate finds at ``difficulty``.
     The rows in ``mask`` advance: ``cap`` and ``deliveries`` are written in place, the state
