@@ -117,7 +117,7 @@ def test_non_finite_yaml_numbers_are_refused(tmp_path: Path, value: str) -> None
     [
         ("paths: 1000", "paths: true", "paths: True Input should be a valid integer"),
         ("paths: 1000", "paths: 1000.0", "paths: 1000.0 Input should be a valid integer"),
-        ("seed: 2026", "seed: -1", "seed: -1 Input should be greater than or equal to 0"),
+        ("seed: 2026", "seed: -1", "seed: -1 must be >= 0"),
         ("elasticity: 1\n", "elasticity: true\n", "valid number"),
         ("elasticity: 1\n", "elasticity: 'nan'\n", "valid number"),
     ],
@@ -430,3 +430,20 @@ def test_the_validate_example_in_the_docs_is_what_validate_prints(
     result = CliRunner().invoke(app, ["validate", "x.yaml"])
     assert result.exit_code == 2
     assert result.output == shown.group(1)
+
+
+def test_pydantic_bounds_read_like_the_projects_own_checks(tmp_path: Path) -> None:
+    # A second new-user review: facilities' numeric fields said pydantic's "Input should be
+    # greater than 0"; the scenario's own checks say "must be > 0".
+    import yaml
+
+    from hashtide.errors import HashtideError
+    from hashtide.regulation import example_path
+    from hashtide.regulation.facilities import load_facilities
+
+    data = yaml.safe_load(example_path("facilities.yaml").read_text())
+    data["facilities"][0]["floor_area_m2"] = -5
+    path = tmp_path / "facilities.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(HashtideError, match=r"floor_area_m2: -5 must be > 0 \(line \d+\)"):
+        load_facilities(path)

@@ -148,6 +148,15 @@ def describe(root: type[BaseModel], error: Any, data: Any = None) -> str:
     return _text(candidates, where, loc, error) + (f" (line {line})" if line is not None else "")
 
 
+#: pydantic's numeric bounds (``Field(gt=0)`` …), said as the project's own checks say them.
+_BOUNDS: Final = {
+    "greater_than": (">", "gt"),
+    "greater_than_equal": (">=", "ge"),
+    "less_than": ("<", "lt"),
+    "less_than_equal": ("<=", "le"),
+}
+
+
 def _text(candidates: list[type[BaseModel]], where: str, loc: tuple[Any, ...], error: Any) -> str:
     """The message of one pydantic error, after its key path ``where``."""
     kind = error["type"]
@@ -160,6 +169,11 @@ def _text(candidates: list[type[BaseModel]], where: str, loc: tuple[Any, ...], e
     if kind == "missing":
         return f"{where}: required, but missing"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in _BOUNDS and isinstance(error.get("ctx"), dict):
+        sign, key = _BOUNDS[kind]
+        limit = error["ctx"].get(key)
+        if isinstance(limit, int | float):
+            message = f"must be {sign} {limit:g}"
     value = error.get("input")
     if "input" in error and value is None and "none" not in kind:
         return f"{where}: a value is required (the key is there but empty)"
