@@ -304,7 +304,7 @@ def test_seeds_beyond_the_stores_64_bits_are_refused_before_any_run(
     result = runner.invoke(app, ["sweep", str(scenario_file), *grid[:2], "--grid", f"seed={2**63}",
                                  "--store", str(store)])  # fmt: skip
     assert result.exit_code == 2, result.output
-    assert "less than or equal to 9223372036854775807" in result.output
+    assert "must be <= 9223372036854775807" in result.output
     assert not store.exists()
     assert parse_scenario({**_scenario(), "seed": 2**63 - 1}).seed == 2**63 - 1
 

@@ -172,7 +172,9 @@ def _text(candidates: list[type[BaseModel]], where: str, loc: tuple[Any, ...], e
     if kind in _BOUNDS and isinstance(error.get("ctx"), dict):
         sign, key = _BOUNDS[kind]
         limit = error["ctx"].get(key)
-        if isinstance(limit, int | float):
+        if isinstance(limit, int):  # exactly (a seed's bound is 2**63 - 1)
+            message = f"must be {sign} {limit}"
+        elif isinstance(limit, float):
             message = f"must be {sign} {limit:g}"
     value = error.get("input")
     if "input" in error and value is None and "none" not in kind:
