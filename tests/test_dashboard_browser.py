@@ -320,8 +320,11 @@ def test_a_run_can_be_cancelled(page: Any, server: str) -> None:
 
     page.goto(server + "/")
     page.wait_for_selector("#state-levers input")
-    # us-state-reserve (the default) on the world market: minutes at 100 paths, cancelled here
+    # us-state-reserve (the default) on the world market: about 10 s at its 100 paths since the
+    # compiled market day (a run could finish before the click), minutes at 3,000: cancelled here
     expect(page.locator("#state-scenario")).to_contain_text("us-state-reserve")
+    page.fill("#state-paths", "3000")
+    page.press("#state-paths", "Enter")
     page.click("#state-run")
     expect(page.locator("#state-cancel")).to_be_enabled()
     expect(page.locator("#state-run")).to_be_disabled()
